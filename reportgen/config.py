@@ -1,0 +1,484 @@
+"""The report config: one YAML file, validated strictly.
+
+An unknown key, a wrong type or a missing file is a :class:`ConfigError` whose
+message names the config file, the dotted path of the key, the bad value and what
+was expected. Relative paths in the config are resolved against the folder of the
+config file, so a config and its data can be moved together.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from reportgen.canonical import DEFAULT_ATTRIBUTES, DEFAULT_SCALES, DIMENSIONS, TABLES
+from reportgen.errors import ConfigError
+
+Language = Literal["en", "zh-CN"]
+LANGUAGES: tuple[str, ...] = ("en", "zh-CN")
+
+#: Text treated as "missing" in non-text columns unless a source overrides it.
+DEFAULT_NA_VALUES: tuple[str, ...] = ("", "NA", "N/A", "n/a", "#N/A", "null", "NULL", "None", "-")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Names(_Model):
+    """A display name per language."""
+
+    en: str
+    zh_CN: str = Field(alias="zh-CN")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def get(self, lang: str) -> str:
+        return self.zh_CN if lang == "zh-CN" else self.en
+
+
+class Scale(_Model):
+    """How a score column is coded in one source.
+
+    ``reversed: true`` means ``min`` is the best answer (1 = very satisfied); values
+    are flipped onto the canonical direction (higher is better) on load.
+    ``na_codes`` are answers meaning "not applicable" (e.g. 0 or 99): they become
+    missing, are counted, and never enter a mean. ``labels`` map text answers
+    (非常满意, "Very satisfied") onto numbers *on this source's scale*.
+    """
+
+    min: float
+    max: float
+    reversed: bool = False
+    na_codes: tuple[float, ...] = ()
+    labels: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> Scale:
+        if not self.max > self.min:
+            raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
+        for code in self.na_codes:
+            if self.min <= code <= self.max:
+                raise ValueError(
+                    f"na_code {code} lies inside the scale {self.min}-{self.max}; "
+                    "a not-applicable code must be outside the valid range"
+                )
+        for label, value in self.labels.items():
+            if not (self.min <= value <= self.max) and value not in self.na_codes:
+                raise ValueError(
+                    f"label {label!r} maps to {value}, outside the scale {self.min}-{self.max}"
+                )
+        return self
+
+
+class DateSettings(_Model):
+    """How dates are written in one source.
+
+    ``dayfirst`` settles 05/03/2025: ``true`` = 5 March, ``false`` = 3 May. When it
+    is not set, such ambiguous dates are quarantined rather than guessed.
+    ``formats`` are extra strptime formats tried after the built-in ISO, 2025/3/5,
+    2025年3月5日 and Excel-serial forms. ``excel_epoch`` is used for serial numbers
+    found in text files (workbooks carry their own).
+    """
+
+    dayfirst: bool | None = None
+    formats: tuple[str, ...] = ()
+    excel_epoch: Literal[1900, 1904] = 1900
+
+
+class SqlSource(_Model):
+    """A table or query in a database: a SQLAlchemy URL or ``duckdb:///file.duckdb``."""
+
+    url: str
+    table: str | None = None
+    query: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SqlSource:
+        if (self.table is None) == (self.query is None):
+            raise ValueError("give exactly one of 'table' or 'query'")
+        return self
+
+
+class Source(_Model):
+    """Where one canonical table comes from and how its columns map."""
+
+    path: Path | None = None
+    sql: SqlSource | None = None
+    format: Literal["csv", "xlsx", "xls", "html", "parquet"] | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | int | None = None
+    header_row: Annotated[int, Field(ge=1)] | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    scales: dict[str, Scale] = Field(default_factory=dict)
+    dates: DateSettings = DateSettings()
+    na_values: tuple[str, ...] = DEFAULT_NA_VALUES
+    true_values: tuple[str, ...] = ("1", "y", "yes", "true", "是", "有", "t")
+    false_values: tuple[str, ...] = ("0", "n", "no", "false", "否", "无", "f")
+
+    @model_validator(mode="after")
+    def _one_location(self) -> Source:
+        if (self.path is None) == (self.sql is None):
+            raise ValueError("give exactly one of 'path' (a file) or 'sql' (a database)")
+        return self
+
+
+class Sources(_Model):
+    responses: Source | None = None
+    customers: Source | None = None
+    orders: Source | None = None
+    tickets: Source | None = None
+    targets: Source | None = None
+    benchmarks: Source | None = None
+
+    def items(self) -> list[tuple[str, Source]]:
+        return [(name, src) for name in TABLES if (src := getattr(self, name)) is not None]
+
+
+class Unit(_Model):
+    """A business unit: stable id, display names, and the spellings found in data."""
+
+    id: Annotated[str, Field(min_length=1)]
+    names: Names
+    aliases: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+
+
+class Attribute(_Model):
+    """An attribute (touchpoint) rating column of the responses table."""
+
+    id: str
+    names: Names
+
+
+class PeriodSettings(_Model):
+    fiscal_year_start_month: Annotated[int, Field(ge=1, le=12)] = 1
+    default: str = "latest"
+    trend_periods: Annotated[int, Field(ge=2, le=40)] = 8
+    plausible_from: str = "2000-01-01"
+    plausible_to: str = "2099-12-31"
+
+
+class Statistics(_Model):
+    confidence: Annotated[float, Field(gt=0.5, lt=1)] = 0.95
+    alpha: Annotated[float, Field(gt=0, lt=0.5)] = 0.05
+    min_n: Annotated[int, Field(ge=1)] = 30
+    flat_threshold: Annotated[float, Field(ge=0)] = 0.0
+
+
+class KpiSettings(_Model):
+    """Which KPIs to compute and their parameters."""
+
+    select: Literal["all"] | tuple[str, ...] = "all"
+    csi_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "product_fit": 0.35,
+            "responsiveness": 0.25,
+            "brand_trust": 0.20,
+            "price_fairness": 0.15,
+        }
+    )
+    top_box: Annotated[int, Field(ge=1, le=3)] = 2
+    repurchase_window_days: Annotated[int, Field(ge=1)] | None = None
+    clv_relationship_years: Annotated[float, Field(gt=0, le=50)] = 3.0
+
+    @field_validator("csi_weights")
+    @classmethod
+    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v:
+            raise ValueError("at least one weight is needed")
+        if any(w < 0 or not math.isfinite(w) for w in v.values()):
+            raise ValueError(f"weights must be finite and >= 0, got {v}")
+        total = sum(v.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"weights must sum to 1, they sum to {total:g}")
+        return v
+
+
+class TargetRow(_Model):
+    unit: str
+    period: str
+    kpi: str
+    target: float
+
+
+class BenchmarkRow(_Model):
+    kpi: str
+    scope: str
+    value: float
+    source: str | None = None
+
+
+class ReportSettings(_Model):
+    title: Names = Names(en="Customer Satisfaction & Loyalty Report", **{"zh-CN": "客户满意度与忠诚度报告"})
+    presenter: str | None = None
+    language: Language = "zh-CN"
+    output_dir: Path = Path("out")
+
+
+class ReportConfig(_Model):
+    """The whole config. Build it with :func:`load_config`."""
+
+    version: Literal[1] = 1
+    report: ReportSettings = ReportSettings()
+    periods: PeriodSettings = PeriodSettings()
+    statistics: Statistics = Statistics()
+    units: tuple[Unit, ...]
+    attributes: tuple[Attribute, ...] = ()
+    dimensions: tuple[str, ...] = ("segment", "region", "channel", "industry")
+    kpis: KpiSettings = KpiSettings()
+    sources: Sources
+    targets: tuple[TargetRow, ...] = ()
+    benchmarks: tuple[BenchmarkRow, ...] = ()
+    base_dir: Path = Path(".")
+
+    @field_validator("dimensions")
+    @classmethod
+    def _dims(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for d in v:
+            if d not in DIMENSIONS:
+                raise ValueError(f"unknown dimension {d!r}; expected one of {sorted(DIMENSIONS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> ReportConfig:
+        ids = [u.id for u in self.units]
+        if not ids:
+            raise ValueError("declare at least one business unit under 'units'")
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"duplicate unit id(s) {dup}")
+        seen: dict[str, str] = {}
+        for u in self.units:
+            for spelling in (u.id, u.names.en, u.names.zh_CN, *u.aliases):
+                key = spelling.strip().casefold()
+                if key in seen and seen[key] != u.id:
+                    raise ValueError(
+                        f"the spelling {spelling!r} is used by units {seen[key]!r} and {u.id!r}"
+                    )
+                seen[key] = u.id
+        attribute_ids = set(self.attribute_ids)
+        unknown = sorted(set(self.kpis.csi_weights) - attribute_ids)
+        if unknown:
+            raise ValueError(
+                f"kpis.csi_weights names {unknown}, which are not attributes; "
+                f"expected some of {sorted(attribute_ids)}"
+            )
+        return self
+
+    # -- derived views -------------------------------------------------------
+
+    @property
+    def attribute_ids(self) -> tuple[str, ...]:
+        declared = tuple(a.id for a in self.attributes)
+        return declared or DEFAULT_ATTRIBUTES
+
+    def unit(self, unit_id: str) -> Unit:
+        for u in self.units:
+            if u.id == unit_id:
+                return u
+        raise ConfigError(f"unknown business unit {unit_id!r}; expected one of {self.unit_ids}")
+
+    @property
+    def unit_ids(self) -> tuple[str, ...]:
+        return tuple(u.id for u in self.units)
+
+    def unit_spellings(self) -> dict[str, str]:
+        """Every accepted spelling (casefolded) → unit id."""
+        out: dict[str, str] = {}
+        for u in self.units:
+            for spelling in (u.id, u.names.en, u.names.zh_CN, *u.aliases):
+                out[spelling.strip().casefold()] = u.id
+        return out
+
+    def resolve_unit(self, text: str) -> str:
+        """Map a unit given on the command line (id, name or alias) to its id."""
+        found = self.unit_spellings().get(text.strip().casefold())
+        if found is None:
+            close = difflib.get_close_matches(text, list(self.unit_ids), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"unknown business unit {text!r}; expected one of {list(self.unit_ids)} "
+                f"(or their names/aliases).{hint}"
+            )
+        return found
+
+    def scale_for(self, table: str, column: str) -> Scale:
+        """The declared scale of a score column, or the canonical default."""
+        src = getattr(self.sources, table)
+        if src is not None and column in src.scales:
+            return src.scales[column]
+        default = DEFAULT_SCALES.get(column, DEFAULT_SCALES["product_fit"])
+        return Scale(min=default.min, max=default.max)
+
+    def path(self, p: Path) -> Path:
+        """A config path resolved against the config file's folder."""
+        return p if p.is_absolute() else (self.base_dir / p)
+
+
+# -- loading -----------------------------------------------------------------
+
+
+def _format_location(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    cur = data
+    for item in loc:
+        try:
+            cur = cur[item]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return cur
+
+
+def _explain(err: dict[str, Any], raw: Any, source: str) -> str:
+    loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+    # pydantic puts union branches / literal tags into loc; keep the user's key path only
+    user_loc: list[Any] = []
+    cur = raw
+    for item in loc:
+        if isinstance(cur, dict) and item in cur:
+            user_loc.append(item)
+            cur = cur[item]
+        elif isinstance(cur, (list, tuple)) and isinstance(item, int) and item < len(cur):
+            user_loc.append(item)
+            cur = cur[item]
+        elif err["type"] == "extra_forbidden" and item == loc[-1]:
+            user_loc.append(item)
+    path = _format_location(tuple(user_loc))
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent = _value_at(raw, tuple(user_loc[:-1]))
+        allowed = _allowed_keys(tuple(user_loc[:-1]))
+        close = difflib.get_close_matches(str(user_loc[-1]), allowed, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        del parent
+        return f"{source}: {path}: unknown key; expected one of {allowed}.{hint}"
+    if kind == "missing":
+        return f"{source}: {path}: required key is missing"
+    value = err.get("input")
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{source}: {path}: bad value {shown}: {msg}"
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """Field names (aliases) accepted at a key path, for 'did you mean' hints."""
+    model: Any = ReportConfig
+    for item in loc:
+        if isinstance(item, int):
+            continue
+        if model is Sources and item in TABLES:
+            model = Source
+            continue
+        field = getattr(model, "model_fields", {}).get(item)
+        if field is None:
+            return []
+        model = _inner_model(field.annotation)
+        if model is None:
+            return []
+    fields = getattr(model, "model_fields", {})
+    return sorted(f.alias or name for name, f in fields.items() if name != "base_dir")
+
+
+def _inner_model(annotation: Any) -> Any:
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def load_config(path: str | Path, *, check_files: bool = True) -> ReportConfig:
+    """Read and validate a YAML config; raise ConfigError naming the bad key."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {str(path)!r} not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: config must be UTF-8 text ({exc.reason} at byte {exc.start})")
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level, got {raw!r}")
+    if "base_dir" in raw:
+        raise ConfigError(f"{path}: base_dir: unknown key (paths are relative to the config file)")
+    try:
+        config = ReportConfig.model_validate({**raw, "base_dir": path.resolve().parent})
+    except ValidationError as exc:
+        lines = [_explain(e, raw, str(path)) for e in exc.errors()]
+        raise ConfigError("; ".join(dict.fromkeys(lines))) from None
+    _check_mappings(config, str(path))
+    if check_files:
+        check_source_files(config, str(path))
+    return config
+
+
+def _check_mappings(config: ReportConfig, source: str) -> None:
+    for table_name, src in config.sources.items():
+        table = TABLES[table_name]
+        allowed = set(table.column_names)
+        if table_name == "responses":
+            allowed |= set(config.attribute_ids)
+        for canonical in src.columns:
+            if canonical not in allowed:
+                close = difflib.get_close_matches(canonical, sorted(allowed), n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ConfigError(
+                    f"{source}: sources.{table_name}.columns.{canonical}: unknown canonical "
+                    f"column; expected one of {sorted(allowed)}.{hint}"
+                )
+        for col in src.scales:
+            kind = table.column(col).kind if col in table.column_names else "score"
+            if col not in allowed or kind != "score":
+                raise ConfigError(
+                    f"{source}: sources.{table_name}.scales.{col}: not a score column of "
+                    f"{table_name}; scales apply to {sorted(c for c in allowed if _is_score(table_name, c, config))}"
+                )
+
+
+def _is_score(table_name: str, column: str, config: ReportConfig) -> bool:
+    table = TABLES[table_name]
+    if column in table.column_names:
+        return table.column(column).kind == "score"
+    return table_name == "responses" and column in config.attribute_ids
+
+
+def check_source_files(config: ReportConfig, source: str) -> None:
+    """Every file a source points at must exist (SQL URLs are checked on read)."""
+    for table_name, src in config.sources.items():
+        if src.path is not None:
+            full = config.path(src.path)
+            if not full.is_file():
+                raise ConfigError(
+                    f"{source}: sources.{table_name}.path: file {str(src.path)!r} not found "
+                    f"(looked for {full})"
+                )
