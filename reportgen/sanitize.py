@@ -41,3 +41,15 @@ def safe_display(value: object, limit: int = 200) -> str:
     """A value fit to quote in an error message or a quarantine listing."""
     text, _ = strip_control(str(value))
     return shorten(redact_pii(text), limit)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """Neutralise spreadsheet formula injection in CSV exports: text starting with
+    ``= + - @``, tab or CR gets a leading apostrophe (OWASP's recommendation).
+    Numbers are returned unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -95,6 +95,9 @@ class TestResult:
     or the sample odds ratio for Fisher's exact test; ``df`` is set for t-tests only.
     """
 
+    __test__ = False  # not a pytest test class despite the name
+
+
     test: str
     statistic: float
     p_value: float

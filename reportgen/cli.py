@@ -1,0 +1,272 @@
+"""The command line: parse, call the library, turn errors into one line and an exit code.
+
+Exit codes: 0 ok · 2 bad config or input (a ReportgenError) · 1 unexpected error.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reportgen import __version__
+from reportgen.errors import EXIT_UNEXPECTED, ReportgenError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Customer satisfaction & loyalty reports from raw CX exports.",
+    pretty_exceptions_enable=False,
+)
+log = logging.getLogger("reportgen")
+
+ConfigOpt = Annotated[
+    Path,
+    typer.Option("--config", "-c", help="Report config (YAML).", envvar="REPORTGEN_CONFIG"),
+]
+PeriodOpt = Annotated[
+    str | None,
+    typer.Option("--period", "-p",
+                 help="2025Q3, 2025H1, 2025, 2025-07, 2025-01-01..2025-03-31, previous-quarter, "
+                      "latest (default from config)."),
+]
+UnitOpt = Annotated[
+    list[str] | None,
+    typer.Option("--unit", "-u", help="Business unit id, name or alias; repeat for several."),
+]
+AllUnitsOpt = Annotated[bool, typer.Option("--all-units", help="Every configured unit (default).")]
+TodayOpt = Annotated[
+    str | None,
+    typer.Option("--today", hidden=True, help="Pretend today is YYYY-MM-DD (relative periods)."),
+]
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class _State:
+    debug = False
+
+
+def _setup_logging(debug: bool, quiet: bool, log_file: Path | None) -> None:
+    level = logging.DEBUG if debug else (logging.WARNING if quiet else logging.INFO)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file is not None:
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    logging.basicConfig(level=level, handlers=handlers, force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("matplotlib", "PIL", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
+    log_file: Annotated[Path | None, typer.Option("--log-file", help="Also log to this file.")] = None,
+) -> None:
+    _State.debug = debug
+    _setup_logging(debug, quiet, log_file)
+
+
+def _today(text: str | None) -> _dt.date:
+    if text is None:
+        return _dt.date.today()
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"--today {text!r}: expected YYYY-MM-DD") from None
+
+
+def _units(unit: list[str] | None, all_units: bool) -> list[str] | None:
+    if unit and all_units:
+        raise typer.BadParameter("give either --unit or --all-units, not both")
+    return None if all_units else unit
+
+
+@app.command("version")
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command("sample-data")
+def sample_data(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the data set to.")],
+    seed: Annotated[int, typer.Option(help="Random seed (same seed → same files).")] = 7,
+    scale: Annotated[float, typer.Option(help="Size multiplier; 1 ≈ 30k responses.")] = 1.0,
+    layout: Annotated[str, typer.Option(help="'messy' (real-world formats) or 'parquet'.")] = "messy",
+) -> None:
+    """Generate a realistic synthetic data set with its config."""
+    from reportgen.sample_data import generate
+
+    if layout not in ("messy", "parquet"):
+        raise typer.BadParameter(f"--layout {layout!r}: expected 'messy' or 'parquet'")
+    result = generate(out, seed=seed, scale=scale, layout=layout)  # type: ignore[arg-type]
+    for table, path in result.files.items():
+        typer.echo(f"{table:<11} {path}  ({result.rows.get(table, 0):,} rows)")
+    typer.echo(f"config      {result.config_path}")
+
+
+@app.command("validate")
+def validate(
+    config: ConfigOpt = Path("reportgen.yaml"),
+    period: PeriodOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Check the config and every source without computing KPIs."""
+    from reportgen.config import load_config
+    from reportgen.engine.registry import kpi_registry
+    from reportgen.loading import Scope, load_dataset
+    from reportgen.pipeline import analysis_periods, resolve_period
+
+    cfg = load_config(config)
+    ds = load_dataset(cfg, known_kpis=list(kpi_registry(cfg)))
+    current = resolve_period(cfg, period, ds, _today(today))
+    trend, prev, yoy = analysis_periods(cfg, current)
+    periods = (*trend, prev, yoy)
+    scope = Scope(start=min(p.start for p in periods), end=max(p.end for p in periods))
+    recs = ds.reconcile(scope)
+    _print_reconciliation(recs)
+    quarantined = sum(r.quarantined for r in recs)
+    typer.echo(f"config OK · period {current.label} · {quarantined:,} row(s) quarantined"
+               + (" (see 'reportgen build' → quarantine.csv)" if quarantined else ""))
+
+
+def _print_reconciliation(recs: list) -> None:  # type: ignore[type-arg]
+    for r in recs:
+        reasons = ", ".join(f"{k} {v}" for k, v in r.quarantine_reasons.items()) or "-"
+        filtered = ", ".join(f"{k} {v}" for k, v in r.filtered.items() if v) or "-"
+        typer.echo(f"{r.table:<11} {r.source}: read {r.read:,} = loaded {r.loaded:,} + "
+                   f"quarantined {r.quarantined:,} + filtered {r.filtered_total:,}  "
+                   f"[quarantine: {reasons}; filtered: {filtered}]")
+        for w in r.warnings:
+            typer.echo(f"            warning: {w}")
+
+
+@app.command("kpis")
+def kpis(
+    config: ConfigOpt = Path("reportgen.yaml"),
+    period: PeriodOpt = None,
+    unit: UnitOpt = None,
+    all_units: AllUnitsOpt = False,
+    by: Annotated[list[str] | None, typer.Option("--by", help="Break down by a dimension.")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    lang: Annotated[str | None, typer.Option("--lang", help="en or zh-CN.")] = None,
+    today: TodayOpt = None,
+) -> None:
+    """Compute every KPI for the period and print it."""
+    from reportgen.config import load_config
+    from reportgen.export import to_csv, to_json
+    from reportgen.pipeline import compute_kpis
+
+    cfg = load_config(config)
+    report = compute_kpis(cfg, period=period, units=_units(unit, all_units), today=_today(today),
+                          by=tuple(by or ()))
+    if fmt is OutputFormat.json:
+        sys.stdout.write(to_json(report))
+    elif fmt is OutputFormat.csv:
+        frame = report.scorecard if not by else report.breakdowns
+        sys.stdout.write(to_csv(frame))
+    else:
+        _print_table(report, lang or cfg.report.language, cfg)
+
+
+def _print_table(report, lang: str, cfg) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
+    from reportgen.formatting import format_change, format_n, format_value, significance_mark
+
+    console = Console(soft_wrap=True)
+    units = [*report.units, "all"]
+    for unit in units:
+        name = cfg.unit(unit).names.get(lang) if unit != "all" else (
+            "全部事业部" if lang == "zh-CN" else "All units")
+        table = Table(title=f"{name} · {report.period.display(lang)}", title_justify="left")
+        for col in ("KPI", "value", "n", f"vs {report.previous.label}",
+                    f"vs {report.last_year.label}", "target", "benchmark"):
+            table.add_column(col, justify="left" if col == "KPI" else "right")
+        rows = report.scorecard[(report.scorecard.unit == unit)
+                                & report.scorecard.dimension.isna()]
+        for r in rows.itertuples(index=False):
+            k = report.kpis[r.kpi]
+            low = " (low n)" if r.low_n else ""
+            table.add_row(
+                k.label(lang),
+                format_value(r.value, r.value_unit, lang) + low,
+                format_n(r.n),
+                f"{format_change(r.change_prev, r.value_unit, lang)} "
+                f"{significance_mark(r.sig_prev, r.change_prev, r.direction)}",
+                f"{format_change(r.change_yoy, r.value_unit, lang)} "
+                f"{significance_mark(r.sig_yoy, r.change_yoy, r.direction)}",
+                format_value(r.target, r.value_unit, lang),
+                format_value(r.benchmark, r.value_unit, lang),
+            )
+        console.print(table)
+    console.print("▲/▼ significant improvement/deterioration (p < "
+                  f"{cfg.statistics.alpha}); · not significant; blank: no test (n < "
+                  f"{cfg.statistics.min_n} or median).")
+
+
+@app.command("build")
+def build(
+    config: ConfigOpt = Path("reportgen.yaml"),
+    period: PeriodOpt = None,
+    unit: UnitOpt = None,
+    all_units: AllUnitsOpt = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
+    today: TodayOpt = None,
+) -> None:
+    """Compute the period's KPIs and write the outputs (JSON/CSV) under OUT/<period>/."""
+    from reportgen.config import load_config
+    from reportgen.export import write_outputs
+    from reportgen.pipeline import compute_kpis
+
+    cfg = load_config(config)
+    report = compute_kpis(cfg, period=period, units=_units(unit, all_units), today=_today(today),
+                          by=tuple(cfg.dimensions))
+    out_dir = out if out is not None else cfg.path(cfg.report.output_dir)
+    written = write_outputs(report, out_dir)
+    _print_reconciliation(list(report.reconciliation))
+    for path in written:
+        typer.echo(f"wrote {path}")
+
+
+def main() -> None:
+    """Console-script entry point with the documented exit codes."""
+    try:
+        app(standalone_mode=False)
+    except ReportgenError as exc:
+        if _State.debug:
+            log.exception("error")
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if _State.debug:
+            raise
+        typer.echo(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for the "
+                   "traceback)", err=True)
+        sys.exit(EXIT_UNEXPECTED)
+
+
+if __name__ == "__main__":
+    main()

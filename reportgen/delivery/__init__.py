@@ -1,0 +1,1 @@
+"""Delivery: writing output files safely (and, later, e-mailing them)."""

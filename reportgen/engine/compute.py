@@ -1,0 +1,93 @@
+"""Run KPI components in the engine and bring back small frames.
+
+One aggregate query per stage and grouping collects the components of every
+selected KPI of that stage at once; only the grouped results (periods × units ×
+dimension values) come back to pandas, through Arrow.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from reportgen.engine.registry import COMPONENTS, KpiDef, KpiParams
+from reportgen.engine.stages import STAGE_DIMENSIONS, build_stage
+from reportgen.loading import Dataset, Scope
+from reportgen.periods import Period
+
+log = logging.getLogger(__name__)
+
+#: The unit value of rows that cover all (selected) units together.
+ALL = "all"
+
+COMPONENT_COLUMNS: tuple[str, ...] = (
+    "x", "n", "promoters", "passives", "detractors", "sum", "sumsq", "median",
+)
+
+
+def aggregate(
+    ds: Dataset,
+    kpis: Mapping[str, KpiDef],
+    periods: Sequence[Period],
+    scope: Scope,
+    params: KpiParams,
+    by: str | None = None,
+) -> pd.DataFrame:
+    """Components per KPI × period × unit (and ``ALL``) [× value of dimension ``by``].
+
+    Columns: kpi, period, unit, dimension, dim_value, and the component columns
+    (NaN where a component does not apply to the KPI's kind).
+    """
+    frames: list[pd.DataFrame] = []
+    by_stage: dict[str, list[KpiDef]] = {}
+    for k in kpis.values():
+        by_stage.setdefault(k.stage, []).append(k)
+    for stage, defs in by_stage.items():
+        if by is not None and by not in STAGE_DIMENSIONS[stage]:
+            continue
+        table = build_stage(ds, stage, scope, periods, params)  # type: ignore[arg-type]
+        if table is None:
+            log.info("skipping %s: no %s source", [k.id for k in defs], stage)
+            continue
+        aggs = {
+            f"{k.id}__{name}": expr
+            for k in defs
+            for name, expr in k.components(table, params).items()
+        }
+        for per_unit in (True, False):
+            keys = ["period_id"] + (["unit"] if per_unit else []) + ([by] if by else [])
+            result = table.group_by(keys).aggregate(**aggs).to_pyarrow().to_pandas()
+            if not per_unit:
+                result["unit"] = ALL
+            frames.append(_to_long(result, defs, by))
+    if not frames:
+        return pd.DataFrame(columns=["kpi", "period", "unit", "dimension", "dim_value",
+                                     *COMPONENT_COLUMNS])
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["kpi", "period", "unit", "dim_value"], kind="stable",
+                           na_position="first").reset_index(drop=True)
+
+
+def _to_long(wide: pd.DataFrame, defs: Sequence[KpiDef], by: str | None) -> pd.DataFrame:
+    parts = []
+    for k in defs:
+        part = pd.DataFrame({
+            "kpi": k.id,
+            "period": wide["period_id"].astype(str),
+            "unit": wide["unit"].astype(str),
+            "dimension": by,
+            "dim_value": wide[by].astype(object) if by else None,
+        })
+        for comp in COMPONENT_COLUMNS:
+            col = f"{k.id}__{comp}"
+            part[comp] = pd.to_numeric(wide[col], errors="raise").astype("float64") \
+                if col in wide else np.nan
+        if k.kind == "nps":
+            part["n"] = part[["promoters", "passives", "detractors"]].sum(axis=1)
+        missing = [c for c in COMPONENTS[k.kind] if f"{k.id}__{c}" not in wide and c != "n"]
+        assert not missing, (k.id, missing)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,141 @@
+"""Stages: the tables KPI components aggregate over.
+
+Each stage is a canonical table joined to the requested periods (one row per
+event and period containing it) and enriched with the customer's CRM dimensions
+(segment, region, industry) — the CRM is authoritative for those; a value on the
+event row itself (e.g. the region answered in a survey) wins when present.
+
+- ``responses``: survey responses by response date
+- ``tickets``:   tickets by opening time
+- ``orders``:    orders by order date
+- ``buyers``:    one row per (period, unit, customer) who ordered in the period
+- ``customers``: every CRM customer × every period (churn needs the period bounds)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from reportgen.engine.registry import KpiParams, Stage
+from reportgen.loading import Dataset, Scope
+from reportgen.periods import Period
+
+CUSTOMER_DIMS: tuple[str, ...] = ("segment", "region", "industry")
+
+#: The canonical table each stage starts from.
+STAGE_SOURCE: dict[str, str] = {
+    "responses": "responses",
+    "tickets": "tickets",
+    "orders": "orders",
+    "buyers": "orders",
+    "customers": "customers",
+}
+
+#: Dimensions each stage can be broken down by.
+STAGE_DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "responses": ("segment", "region", "industry", "channel"),
+    "tickets": ("segment", "region", "industry", "channel", "category"),
+    "orders": ("segment", "region", "industry", "product"),
+    "buyers": ("segment", "region", "industry"),
+    "customers": ("segment", "region", "industry"),
+}
+
+
+def periods_table(periods: Sequence[Period]) -> ir.Table:
+    """A small engine table of the periods: label, start (incl.), end (excl.)."""
+    unique = sorted(set(periods))
+    return ibis.memtable(
+        {
+            "period_id": [p.label for p in unique],
+            "p_start": [p.start for p in unique],
+            "p_end": [p.end for p in unique],
+        },
+        schema={"period_id": dt.string, "p_start": dt.date, "p_end": dt.date},
+    )
+
+
+def _with_customer_dims(ds: Dataset, t: ir.Table, scope: Scope) -> ir.Table:
+    crm_scope = Scope(units=scope.units)
+    if not ds.has("customers") or "customer_id" not in t.columns:
+        return t.mutate(**{d: ibis.null(dt.string) for d in CUSTOMER_DIMS if d not in t.columns})
+    c = ds.table("customers", crm_scope)
+    c = c.select(
+        _cid=c.customer_id, _cunit=c.unit, **{f"_c_{d}": c[d] for d in CUSTOMER_DIMS}
+    )
+    j = t.left_join(c, [t.customer_id == c._cid, t.unit == c._cunit])
+    merged = {
+        d: (ibis.coalesce(j[d], j[f"_c_{d}"]) if d in t.columns else j[f"_c_{d}"])
+        for d in CUSTOMER_DIMS
+    }
+    return j.mutate(**merged).drop("_cid", "_cunit", *[f"_c_{d}" for d in CUSTOMER_DIMS])
+
+
+def _by_event_date(t: ir.Table, column: str, periods: ir.Table) -> ir.Table:
+    day = t[column].cast(dt.date)
+    return t.join(periods, [day >= periods.p_start, day < periods.p_end])
+
+
+def build_stage(
+    ds: Dataset,
+    stage: Stage,
+    scope: Scope,
+    periods: Sequence[Period],
+    params: KpiParams,
+) -> ir.Table | None:
+    """The stage table for ``periods``, or None when its source is not configured."""
+    source = STAGE_SOURCE[stage]
+    if not ds.has(source):
+        return None
+    ptable = periods_table(periods)
+    if stage == "customers":
+        return ds.table("customers", Scope(units=scope.units)).cross_join(ptable)
+    t = _with_customer_dims(ds, ds.table(source, scope), scope)
+    if stage == "responses":
+        return _by_event_date(t, "date", ptable)
+    if stage == "tickets":
+        return _by_event_date(t, "opened_at", ptable)
+    if stage == "orders":
+        return _by_event_date(t, "date", ptable)
+    assert stage == "buyers"
+    return _buyers(ds, _by_event_date(t, "date", ptable), scope, params)
+
+
+def _buyers(ds: Dataset, orders: ir.Table, scope: Scope, params: KpiParams) -> ir.Table:
+    keys = ["period_id", "p_start", "p_end", "unit", "customer_id"]
+    per_customer = orders.group_by(keys).aggregate(
+        orders_n=orders.count(),
+        revenue=orders.amount.sum(),
+        first_date=orders.date.min(),
+        **{d: orders[d].max() for d in CUSTOMER_DIMS},
+    )
+    window = params.repurchase_window_days
+    if window is None:
+        return per_customer.mutate(repeat_buyer=per_customer.orders_n >= 2)
+    # Look ahead beyond the period's end for a second order within the window.
+    later_orders = ds.table("orders", Scope(units=scope.units))
+    later = later_orders.select(
+        _cid=later_orders.customer_id, _unit=later_orders.unit, _date=later_orders.date
+    )
+    pc = per_customer
+    j = pc.join(
+        later,
+        [
+            pc.customer_id == later._cid,
+            pc.unit == later._unit,
+            later._date > pc.first_date,
+            later._date <= pc.first_date + ibis.interval(days=window),
+        ],
+    )
+    again = j.group_by(keys).aggregate(_again=j.count())
+    out = pc.left_join(again, keys)
+    out = out.mutate(repeat_buyer=out._again.fill_null(0) > 0)
+    return out.select(*pc.columns, "repeat_buyer")
+
+
+def stage_date_bounds(periods: Sequence[Period]) -> tuple[_dt.date, _dt.date]:
+    return min(p.start for p in periods), max(p.end for p in periods)

@@ -1,0 +1,80 @@
+"""How numbers are written, per language: one place for values, changes and n.
+
+Used by the CLI table, and later as Jinja filters by the deck, workbook and e-mail
+renderers, so a figure reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+
+_HOURS = {"en": "h", "zh-CN": "小时"}
+_PP = {"en": "pp", "zh-CN": "个百分点"}
+_PTS = {"en": "pts", "zh-CN": "分"}
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_value(value: float | None, unit: str, lang: str = "en") -> str:
+    """87.3% · NPS 32.1 · 4.21 · 1,234 · 5.2 h — or an en dash when there is no value."""
+    if _missing(value):
+        return "–"
+    assert value is not None
+    match unit:
+        case "ratio":
+            return f"{value * 100:.1f}%"
+        case "points" | "index":
+            return f"{value:.1f}"
+        case "score":
+            return f"{value:.2f}"
+        case "hours":
+            sep = " " if lang == "en" else ""
+            return f"{value:.1f}{sep}{_HOURS.get(lang, 'h')}"
+        case "currency":
+            return f"{value:,.0f}"
+        case "count":
+            return f"{value:.2f}"
+    return f"{value:g}"
+
+
+def format_change(change: float | None, unit: str, lang: str = "en") -> str:
+    """+1.2 pp · −3.4 pts · +0.12 — a signed change in the KPI's own terms."""
+    if _missing(change):
+        return "–"
+    assert change is not None
+    sign = "+" if change > 0 else ("−" if change < 0 else "±")
+    mag = abs(change)
+    match unit:
+        case "ratio":
+            sep = " " if lang == "en" else ""
+            return f"{sign}{mag * 100:.1f}{sep}{_PP.get(lang, 'pp')}"
+        case "points" | "index":
+            sep = " " if lang == "en" else ""
+            return f"{sign}{mag:.1f}{sep}{_PTS.get(lang, 'pts')}"
+        case "score" | "count":
+            return f"{sign}{mag:.2f}"
+        case "hours":
+            sep = " " if lang == "en" else ""
+            return f"{sign}{mag:.1f}{sep}{_HOURS.get(lang, 'h')}"
+        case "currency":
+            return f"{sign}{mag:,.0f}"
+    return f"{sign}{mag:g}"
+
+
+def significance_mark(sig: bool | None, change: float | None, direction: int) -> str:
+    """▲/▼ for a significant improvement/deterioration, · for not significant,
+    blank when no claim can be made (below minimum n or not tested)."""
+    if sig is None or _missing(change):
+        return ""
+    if not sig:
+        return "·"
+    assert change is not None
+    return "▲" if change * direction > 0 else "▼"
+
+
+def format_n(n: int | float | None) -> str:
+    if _missing(n if not isinstance(n, int) else float(n)):
+        return "–"
+    return f"{int(n):,}"  # type: ignore[arg-type]

@@ -1,0 +1,293 @@
+"""Sources → canonical tables, with an exact account of every input row.
+
+:func:`load_dataset` stages every configured source in the engine. A
+:class:`Dataset` then decides each row's bucket for a given analysis window and
+set of units:
+
+- ``loaded``       canonical, valid, inside the window and the selected units;
+- ``quarantined``  could not be mapped (file, row, column, value, reason);
+- ``filtered``     valid but out of scope: ``duplicate`` key, other ``unit``,
+  outside the ``period`` window.
+
+:meth:`Dataset.reconcile` checks ``read = loaded + quarantined + filtered`` per
+file and raises :class:`ReconciliationError` if a row was lost or invented.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+import pandas as pd
+
+from reportgen.canonical import FACT_TABLES, TABLES
+from reportgen.config import ReportConfig
+from reportgen.errors import ReconciliationError
+from reportgen.loading.stage import ALL_UNITS, StagedTable, stage_source
+from reportgen.sanitize import safe_display
+
+log = logging.getLogger(__name__)
+
+LOADED = "loaded"
+QUARANTINED = "quarantined"
+FILTERED_DUPLICATE = "filtered:duplicate"
+FILTERED_UNIT = "filtered:unit"
+FILTERED_PERIOD = "filtered:period"
+
+
+@dataclass(frozen=True)
+class FileReconciliation:
+    """How every row of one input file was accounted for."""
+
+    table: str
+    source: str
+    real_format: str
+    encoding: str | None
+    sheet: str | None
+    header_row: int | None
+    read: int
+    loaded: int
+    quarantined: int
+    filtered: dict[str, int]
+    quarantine_reasons: dict[str, int]
+    blank_rows: int
+    warnings: tuple[str, ...]
+
+    @property
+    def filtered_total(self) -> int:
+        return sum(self.filtered.values())
+
+    @property
+    def balanced(self) -> bool:
+        return self.read == self.loaded + self.quarantined + self.filtered_total
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "table": self.table,
+            "source": self.source,
+            "format": self.real_format,
+            "encoding": self.encoding,
+            "sheet": self.sheet,
+            "header_row": self.header_row,
+            "read": self.read,
+            "loaded": self.loaded,
+            "quarantined": self.quarantined,
+            "filtered": dict(self.filtered),
+            "quarantine_reasons": dict(self.quarantine_reasons),
+            "blank_rows": self.blank_rows,
+            "balanced": self.balanced,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which rows count as loaded: an analysis window and a set of units."""
+
+    start: _dt.date | None = None  # inclusive
+    end: _dt.date | None = None  # exclusive
+    units: tuple[str, ...] | None = None  # None = all configured units
+
+
+@dataclass
+class Dataset:
+    """Every configured source staged in one engine connection."""
+
+    config: ReportConfig
+    con: ibis.BaseBackend
+    staged: dict[str, StagedTable] = field(default_factory=dict)
+
+    # -- buckets -------------------------------------------------------------
+
+    def status(self, name: str, scope: Scope) -> ir.StringValue:
+        """The bucket of each staged row of ``name`` under ``scope``."""
+        t = self.staged[name].table
+        cases: list[tuple[ir.BooleanValue, ir.StringValue]] = [
+            (t._error.notnull(), ibis.literal(QUARANTINED)),
+            (t._dup, ibis.literal(FILTERED_DUPLICATE)),
+        ]
+        if scope.units is not None and "unit" in t.columns:
+            allowed = [*scope.units, ALL_UNITS] if name == "targets" else list(scope.units)
+            cases.append((~t.unit.isin(allowed), ibis.literal(FILTERED_UNIT)))
+        date_col = TABLES[name].date_column
+        if date_col and scope.start is not None and scope.end is not None:
+            d = t[date_col].cast(dt.date)
+            outside = (d < scope.start) | (d >= scope.end)
+            cases.append((outside, ibis.literal(FILTERED_PERIOD)))
+        return ibis.cases(*cases, else_=ibis.literal(LOADED))
+
+    def table(self, name: str, scope: Scope) -> ir.Table:
+        """The canonical table: only the loaded rows, engine-side (nothing pulled)."""
+        t = self.staged[name].table
+        keep = [c for c in t.columns if not c.startswith("_") or c == "_row"]
+        return t.filter(self.status(name, scope) == LOADED).select(keep)
+
+    def has(self, name: str) -> bool:
+        return name in self.staged
+
+    # -- facts about the data ------------------------------------------------
+
+    def max_event_date(self) -> _dt.date | None:
+        """Latest valid event date across responses, orders and tickets."""
+        latest: list[_dt.date] = []
+        for name in ("responses", "orders", "tickets"):
+            if name in self.staged:
+                t = self.staged[name].table
+                col = TABLES[name].date_column
+                assert col is not None
+                value = t.filter(t._error.isnull() & ~t._dup)[col].max().execute()
+                if value is not None and not pd.isna(value):
+                    latest.append(pd.Timestamp(value).date())
+        return max(latest) if latest else None
+
+    # -- reconciliation ------------------------------------------------------
+
+    def reconcile(self, scope: Scope) -> list[FileReconciliation]:
+        """Account for every row of every file; raise if any file does not balance."""
+        out = [self._reconcile_one(name, scope) for name in self.staged]
+        broken = [r for r in out if not r.balanced]
+        if broken:
+            r = broken[0]
+            raise ReconciliationError(
+                f"{r.source}: {r.read} rows read but {r.loaded} loaded + {r.quarantined} "
+                f"quarantined + {r.filtered_total} filtered = "
+                f"{r.loaded + r.quarantined + r.filtered_total}; this is a bug, please report it"
+            )
+        return out
+
+    def _reconcile_one(self, name: str, scope: Scope) -> FileReconciliation:
+        staged = self.staged[name]
+        t = staged.table
+        counts = (
+            t.mutate(_status=self.status(name, scope), _reason=t._error)
+            .group_by(["_status", "_reason"])
+            .aggregate(n=ibis._.count())
+            .execute()
+        )
+        by_status: dict[str, int] = {}
+        reasons: dict[str, int] = {}
+        for row in counts.itertuples(index=False):
+            by_status[row._status] = by_status.get(row._status, 0) + int(row.n)
+            if row._status == QUARANTINED:
+                reasons[row._reason] = reasons.get(row._reason, 0) + int(row.n)
+        for issue in staged.raw.rejected:
+            reasons[issue.reason] = reasons.get(issue.reason, 0) + 1
+        filtered = {
+            key.split(":", 1)[1]: by_status.get(key, 0)
+            for key in (FILTERED_DUPLICATE, FILTERED_UNIT, FILTERED_PERIOD)
+        }
+        raw = staged.raw
+        return FileReconciliation(
+            table=name,
+            source=raw.source,
+            real_format=raw.real_format,
+            encoding=raw.encoding,
+            sheet=raw.sheet,
+            header_row=raw.header_row,
+            read=raw.rows_read,
+            loaded=by_status.get(LOADED, 0),
+            quarantined=by_status.get(QUARANTINED, 0) + len(raw.rejected),
+            filtered=filtered,
+            quarantine_reasons=dict(sorted(reasons.items())),
+            blank_rows=raw.blank_rows,
+            warnings=raw.warnings,
+        )
+
+    def quarantine(self, limit: int | None = 10_000) -> pd.DataFrame:
+        """Quarantined rows: table, file, row, column, value (PII-redacted), reason."""
+        frames = []
+        for name, staged in self.staged.items():
+            t = staged.table
+            q = t.filter(t._error.notnull()).order_by(t._row)
+            if limit is not None:
+                q = q.limit(limit)
+            df = q.select(row=t._row, column=t._error_column, value=t._error_value,
+                          reason=t._error).execute()
+            rejected = pd.DataFrame(
+                [(i.row, i.column, i.value, i.reason) for i in staged.raw.rejected],
+                columns=["row", "column", "value", "reason"],
+            )
+            df = pd.concat([d for d in (df, rejected) if len(d)], ignore_index=True) if (
+                len(df) or len(rejected)) else df
+            df.insert(0, "file", staged.raw.source)
+            df.insert(0, "table", name)
+            frames.append(df)
+        cols = ["table", "file", "row", "column", "value", "reason"]
+        if not frames:
+            return pd.DataFrame(columns=cols)
+        out = pd.concat(frames, ignore_index=True)[cols]
+        out["value"] = [None if v is None or pd.isna(v) else safe_display(v) for v in out["value"]]
+        out["row"] = out["row"].astype("int64")
+        return out.sort_values(["table", "row"], kind="stable").reset_index(drop=True)
+
+
+def load_dataset(config: ReportConfig, con: ibis.BaseBackend | None = None,
+                 tables: Sequence[str] | None = None,
+                 known_kpis: Sequence[str] | None = None) -> Dataset:
+    """Stage every configured source (or only ``tables``) in an engine connection.
+
+    ``known_kpis`` lets targets and benchmarks naming an unknown KPI be quarantined."""
+    from reportgen.engine.backend import connect
+
+    con = con if con is not None else connect()
+    ds = Dataset(config=config, con=con)
+    for name, source in config.sources.items():
+        if tables is not None and name not in tables:
+            continue
+        log.info("loading %s from %s", name, source.path or source.sql)
+        staged = stage_source(con, name, source, config)
+        if name in ("targets", "benchmarks"):
+            staged = _check_reference(con, staged, config, known_kpis)
+        ds.staged[name] = staged
+    missing = [n for n in FACT_TABLES if n not in ds.staged and (tables is None or n in tables)]
+    if missing:
+        log.info("no source configured for %s; KPIs from those tables are skipped", missing)
+    return ds
+
+
+def _check_reference(con: ibis.BaseBackend, staged: StagedTable, config: ReportConfig,
+                     known_kpis: Sequence[str] | None) -> StagedTable:
+    """Targets/benchmarks: canonical period labels, known KPI ids; others quarantined."""
+    from reportgen.errors import PeriodError
+    from reportgen.periods import parse_period
+
+    t = staged.table
+    checks: list[tuple[ir.BooleanValue, str, str, str]] = []  # cond, reason, header, column
+    mutations: dict[str, ir.Value] = {}
+    if "period" in t.columns and "period" in staged.mapping:
+        labels: dict[str, str] = {}
+        bad: list[str] = []
+        for raw in t.period.execute().dropna().unique().tolist():
+            try:
+                labels[raw] = parse_period(
+                    str(raw), fiscal_year_start_month=config.periods.fiscal_year_start_month
+                ).label
+            except PeriodError:
+                bad.append(raw)
+        mutations["period"] = ibis.cases(
+            *[(t.period == k, ibis.literal(v)) for k, v in sorted(labels.items())],
+            else_=t.period,
+        ) if labels else t.period
+        if bad:
+            checks.append((t.period.isin(bad), "bad_period", staged.mapping["period"], "period"))
+    if known_kpis is not None and "kpi" in staged.mapping:
+        checks.append((t.kpi.notnull() & ~t.kpi.isin(list(known_kpis)), "unknown_kpi",
+                       staged.mapping["kpi"], "kpi"))
+    if not checks and not mutations:
+        return staged
+    error = t._error
+    column = t._error_column
+    value = t._error_value
+    for cond, reason, header, col in checks:
+        fresh = error.isnull() & cond
+        error = ibis.cases((fresh, ibis.literal(reason)), else_=error)
+        column = ibis.cases((fresh, ibis.literal(header)), else_=column)
+        value = ibis.cases((fresh, t[col].cast(dt.string)), else_=value)
+    updated = t.mutate(**mutations, _error=error, _error_column=column, _error_value=value)
+    table = con.create_table(f"checked_{staged.name}", updated, overwrite=True)
+    return StagedTable(name=staged.name, table=table, raw=staged.raw, mapping=staged.mapping)

@@ -1,0 +1,239 @@
+"""Stage one source: read it, map its columns, normalise every value in the engine.
+
+The staged table holds every data row the reader saw, with the canonical typed
+columns, its 1-based source row (``_row``), the first problem found (``_error``,
+``_error_column``, ``_error_value``) and whether it repeats an earlier key
+(``_dup``). Nothing is dropped here: buckets (loaded / quarantined / filtered) are
+decided later from these columns, so the counts always add up to what was read.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import logging
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from reportgen.canonical import TABLES, Column, Table
+from reportgen.config import ReportConfig, Source
+from reportgen.errors import MappingError
+from reportgen.io import RawTable, read_file, read_sql
+from reportgen.loading import normalize as nz
+
+log = logging.getLogger(__name__)
+
+#: Spellings of "all units" accepted in the targets table.
+ALL_UNITS = "all"
+_ALL_SPELLINGS = ("all", "全部", "总体", "集团", "total", "group")
+
+
+@dataclass(frozen=True)
+class StagedTable:
+    """A source staged in the engine, with what the reader saw."""
+
+    name: str
+    table: ir.Table
+    raw: RawTable
+    mapping: dict[str, str]  # canonical column -> source header
+
+    @property
+    def label(self) -> str:
+        return self.raw.source
+
+
+def read_raw(name: str, source: Source, config: ReportConfig) -> RawTable:
+    """Read a source with the safe readers of :mod:`reportgen.io`."""
+    expected = tuple(source.columns.values()) or TABLES[name].column_names
+    if source.sql is not None:
+        url = source.sql.url
+        if url.startswith("duckdb:///") or url.startswith("sqlite:///"):
+            scheme, _, rest = url.partition(":///")
+            url = f"{scheme}:///{config.path(_path(rest))}"
+        return read_sql(url, table=source.sql.table, query=source.sql.query)
+    assert source.path is not None
+    return read_file(
+        config.path(source.path),
+        format=source.format,
+        encoding=source.encoding,
+        sheet=source.sheet,
+        header_row=source.header_row,
+        expected_columns=expected,
+        delimiter=source.delimiter,
+    )
+
+
+def _path(text: str):  # noqa: ANN202 - tiny helper
+    from pathlib import Path
+
+    return Path(text)
+
+
+def resolve_mapping(name: str, raw: RawTable, source: Source, columns: tuple[Column, ...]) -> dict[str, str]:
+    """canonical column → source header, from the config or by identical name.
+
+    Raises MappingError naming the file, the config key and the headers found.
+    """
+    headers = list(raw.columns)
+    folded = {h.strip().casefold(): h for h in headers}
+    mapping: dict[str, str] = {}
+    for col in columns:
+        declared = source.columns.get(col.name)
+        if declared is not None:
+            if declared not in headers:
+                match = folded.get(declared.strip().casefold())
+                if match is None:
+                    close = difflib.get_close_matches(declared, headers, n=1)
+                    hint = f" Did you mean {close[0]!r}?" if close else ""
+                    raise MappingError(
+                        f"{raw.source}: sources.{name}.columns.{col.name} = {declared!r} is not a "
+                        f"column of the file; its columns are {headers}.{hint}"
+                    )
+                declared = match
+            mapping[col.name] = declared
+        elif col.name.casefold() in folded:
+            mapping[col.name] = folded[col.name.casefold()]
+        elif col.required:
+            raise MappingError(
+                f"{raw.source}: required column {col.name!r} of table {name!r} not found; "
+                f"map it with sources.{name}.columns.{col.name}: <header>. "
+                f"The file's columns are {headers}"
+            )
+    dup = sorted(h for h in mapping.values() if h in raw.duplicate_columns)
+    if dup:
+        raise MappingError(
+            f"{raw.source}: column(s) {dup} appear more than once in the header; "
+            "rename them in the file or map a unique column"
+        )
+    return mapping
+
+
+def _columns_for(name: str, config: ReportConfig) -> tuple[Column, ...]:
+    table = TABLES[name]
+    cols = list(table.columns)
+    if name == "responses":
+        known = set(table.column_names)
+        cols += [Column(a, "score") for a in config.attribute_ids if a not in known]
+    return tuple(cols)
+
+
+def _raw_table(con: ibis.BaseBackend, name: str, raw: RawTable) -> ir.Table:
+    if raw.parquet_path is not None:
+        t = con.read_parquet(raw.parquet_path, table_name=f"raw_{name}", file_row_number=True)
+        return t.mutate(_row=(t.file_row_number + 1).cast(dt.int64)).drop("file_row_number")
+    assert raw.data is not None
+    return con.create_table(f"raw_{name}", raw.data, overwrite=True)
+
+
+def _plausible(config: ReportConfig) -> tuple[_dt.date, _dt.date]:
+    p = config.periods
+    return _dt.date.fromisoformat(p.plausible_from), _dt.date.fromisoformat(p.plausible_to)
+
+
+def _parse(col: Column, expr: ir.Value, name: str, source: Source, config: ReportConfig,
+           raw: RawTable) -> nz.Parsed:
+    na = source.na_values
+    match col.kind:
+        case "id":
+            return nz.id_value(expr, na)
+        case "category":
+            return nz.category_value(expr, na)
+        case "text":
+            return nz.text_value(expr)
+        case "unit":
+            spellings = config.unit_spellings()
+            if name == "targets":
+                spellings = {**spellings, **{s: ALL_UNITS for s in _ALL_SPELLINGS}}
+            return nz.unit_value(expr, spellings, na)
+        case "number":
+            return nz.number_value(expr, na)
+        case "integer":
+            return nz.integer_value(expr, na)
+        case "bool":
+            return nz.bool_value(expr, source.true_values, source.false_values, na)
+        case "score":
+            return nz.score_value(expr, config.scale_for(name, col.name), na)
+        case "date" | "datetime":
+            parsed = nz.timestamp_value(
+                expr, source.dates, na, plausible=_plausible(config), excel_epoch=raw.excel_epoch
+            )
+            if col.kind == "date":
+                return nz.Parsed(parsed.value.cast(dt.date), parsed.error)
+            return parsed
+    raise AssertionError(col.kind)
+
+
+def stage_source(con: ibis.BaseBackend, name: str, source: Source, config: ReportConfig) -> StagedTable:
+    """Read, map and normalise one source; materialise the staged table in the engine."""
+    raw = read_raw(name, source, config)
+    for warning in raw.warnings:
+        log.warning("%s", warning)
+    columns = _columns_for(name, config)
+    mapping = resolve_mapping(name, raw, source, columns)
+    t = _raw_table(con, name, raw)
+
+    values: dict[str, ir.Value] = {}
+    checks: list[tuple[str, ir.StringValue, ir.Value]] = []  # (header, error, raw value)
+    for col in columns:
+        header = mapping.get(col.name)
+        if header is None:
+            values[col.name] = ibis.null(_dtype(col.kind))
+            continue
+        src = t[header]
+        parsed = _parse(col, src, name, source, config, raw)
+        values[col.name] = parsed.value
+        error = parsed.error
+        if col.required:
+            error = ibis.coalesce(
+                ibis.cases((nz.is_missing(src, source.na_values), ibis.literal("missing_required")),
+                           else_=ibis.null(dt.string)),
+                error,
+            )
+        checks.append((header, error, src))
+
+    if name == "tickets":
+        checks += _ticket_checks(values, mapping)
+
+    error = ibis.coalesce(*[c[1] for c in checks]) if checks else ibis.null(dt.string)
+    error_column = ibis.cases(*[(c[1].notnull(), ibis.literal(c[0])) for c in checks],
+                              else_=ibis.null(dt.string)) if checks else ibis.null(dt.string)
+    error_value = ibis.cases(*[(c[1].notnull(), c[2].cast(dt.string)) for c in checks],
+                             else_=ibis.null(dt.string)) if checks else ibis.null(dt.string)
+    staged = t.select(_row=t._row, **values, _error=error, _error_column=error_column,
+                      _error_value=error_value)
+    staged = _mark_duplicates(staged, TABLES[name])
+    table = con.create_table(f"staged_{name}", staged, overwrite=True)
+    return StagedTable(name=name, table=table, raw=raw, mapping=mapping)
+
+
+def _ticket_checks(values: dict[str, ir.Value], mapping: dict[str, str]) -> list[tuple[str, ir.StringValue, ir.Value]]:
+    opened = values["opened_at"]
+    out = []
+    for later in ("first_response_at", "resolved_at"):
+        if later in mapping:
+            bad = values[later].notnull() & opened.notnull() & (values[later] < opened)
+            out.append((mapping[later],
+                        ibis.cases((bad, ibis.literal("negative_duration")), else_=ibis.null(dt.string)),
+                        values[later]))
+    return out
+
+
+def _mark_duplicates(staged: ir.Table, table: Table) -> ir.Table:
+    """``_dup``: a valid row whose key already appeared in an earlier valid row."""
+    if not table.key:
+        return staged.mutate(_dup=ibis.literal(False))
+    valid = staged._error.isnull()
+    rank = ibis.row_number().over(group_by=[valid, *[staged[k] for k in table.key]],
+                                  order_by=staged._row)
+    return staged.mutate(_dup=valid & (rank > 0) & staged[table.key[0]].notnull())
+
+
+def _dtype(kind: str) -> dt.DataType:
+    return {
+        "id": dt.string, "unit": dt.string, "category": dt.string, "text": dt.string,
+        "date": dt.date, "datetime": dt.timestamp, "score": dt.float64, "number": dt.float64,
+        "integer": dt.int64, "bool": dt.boolean,
+    }[kind]

@@ -1,0 +1,184 @@
+"""The library entry point: config → dataset → period → KPI results.
+
+``compute_kpis`` is what the CLI's ``kpis`` and ``build`` commands call. It
+returns a :class:`KpiReport`: pure data (pandas frames and dataclasses) that the
+renderers and exporters consume; nothing here formats or writes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import ibis
+import pandas as pd
+
+from reportgen.config import ReportConfig
+from reportgen.engine.compute import ALL, aggregate
+from reportgen.engine.registry import KpiDef, KpiParams, kpi_registry, selected_kpis
+from reportgen.engine.results import StatSettings, build_results, trend_frame
+from reportgen.errors import ConfigError, PeriodError
+from reportgen.loading import Dataset, FileReconciliation, Scope, load_dataset
+from reportgen.periods import Period, parse_period
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    """Every figure of one run, plus the account of every input row."""
+
+    period: Period
+    previous: Period
+    last_year: Period
+    trend_periods: tuple[Period, ...]
+    units: tuple[str, ...]
+    kpis: dict[str, KpiDef]
+    scorecard: pd.DataFrame  # current period, per unit and ALL, no dimension
+    breakdowns: pd.DataFrame  # current period, per unit and ALL, by dimension value
+    trends: pd.DataFrame  # per KPI × unit × trend period
+    benchmarks: pd.DataFrame  # kpi, scope, value, source
+    targets: pd.DataFrame  # unit, period, kpi, target
+    reconciliation: tuple[FileReconciliation, ...]
+    quarantine: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def value(self, kpi: str, unit: str = ALL) -> float:
+        """The current value of a KPI for a unit (``"all"`` = all units together)."""
+        rows = self.scorecard[(self.scorecard.kpi == kpi) & (self.scorecard.unit == unit)]
+        if rows.empty:
+            raise KeyError((kpi, unit))
+        return float(rows.iloc[0]["value"])
+
+
+def resolve_units(config: ReportConfig, units: Sequence[str] | None) -> tuple[str, ...]:
+    """Unit ids from ids/names/aliases given by the user; None or empty → all units."""
+    if not units:
+        return config.unit_ids
+    resolved = [config.resolve_unit(u) for u in units]
+    return tuple(dict.fromkeys(resolved))
+
+
+def resolve_period(config: ReportConfig, spec: str | None, ds: Dataset, today: _dt.date) -> Period:
+    spec = spec or config.periods.default
+    max_date = ds.max_event_date()
+    if max_date is None and spec.strip().lower().startswith("latest"):
+        raise PeriodError(
+            f"cannot resolve period {spec!r}: no valid dated rows were loaded "
+            "(check the quarantine listing with 'reportgen validate')"
+        )
+    return parse_period(spec, fiscal_year_start_month=config.periods.fiscal_year_start_month,
+                        today=today, data_max_date=max_date)
+
+
+def analysis_periods(config: ReportConfig, period: Period) -> tuple[tuple[Period, ...], Period, Period]:
+    """Trend periods (oldest first, ending with ``period``), previous, same period last year."""
+    n = config.periods.trend_periods
+    if period.kind == "year":
+        n = min(n, 5)
+    trend = period.trailing(n) if period.kind != "custom" else (period,)
+    return trend, period.previous(), period.same_period_last_year()
+
+
+def _reference_frame(ds: Dataset, name: str, scope: Scope, inline: Sequence[object],
+                     columns: Sequence[str]) -> pd.DataFrame:
+    frames = []
+    if ds.has(name):
+        frames.append(ds.table(name, scope).select(*columns).to_pyarrow().to_pandas())
+    if inline:
+        frames.append(pd.DataFrame([row.model_dump() for row in inline])[list(columns)])  # type: ignore[attr-defined]
+    if not frames:
+        return pd.DataFrame(columns=list(columns))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _inline_targets(config: ReportConfig) -> list[object]:
+    out = []
+    for row in config.targets:
+        try:
+            label = parse_period(row.period,
+                                 fiscal_year_start_month=config.periods.fiscal_year_start_month).label
+        except PeriodError as exc:
+            raise ConfigError(f"targets: period {row.period!r}: {exc}") from None
+        unit = "all" if row.unit.strip().lower() in ("all", "全部") else config.resolve_unit(row.unit)
+        out.append(row.model_copy(update={"period": label, "unit": unit}))
+    return out
+
+
+def compute_kpis(
+    config: ReportConfig,
+    *,
+    period: str | None = None,
+    units: Sequence[str] | None = None,
+    today: _dt.date | None = None,
+    by: Sequence[str] = (),
+    con: ibis.BaseBackend | None = None,
+) -> KpiReport:
+    """Load the sources, resolve the period and compute every selected KPI."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    today = today or _dt.date.today()
+    kpis = selected_kpis(config)
+    unit_ids = resolve_units(config, units)
+    ds = load_dataset(config, con, known_kpis=list(kpi_registry(config)))
+    timings["load"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    current = resolve_period(config, period, ds, today)
+    trend, previous, last_year = analysis_periods(config, current)
+    all_periods = tuple(sorted({*trend, previous, last_year}))
+    scope = Scope(start=min(p.start for p in all_periods), end=max(p.end for p in all_periods),
+                  units=unit_ids)
+    reconciliation = tuple(ds.reconcile(scope))
+    quarantine = ds.quarantine()
+    timings["reconcile"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    params = KpiParams.from_config(config)
+    s = config.statistics
+    settings = StatSettings(confidence=s.confidence, alpha=s.alpha, min_n=s.min_n)
+    by_label = {p.label: p for p in all_periods}
+    components = aggregate(ds, kpis, all_periods, scope, params)
+    present = _kpis_with_data(components)
+    skipped = [k for k in kpis if k not in present]
+    if skipped:
+        log.warning("no data for KPI(s) %s (source or column not configured); skipped", skipped)
+    kpis = {k: v for k, v in kpis.items() if k in present}
+    components = components[components.kpi.isin(list(kpis))]
+
+    targets = _reference_frame(ds, "targets", scope, _inline_targets(config),
+                               ["unit", "period", "kpi", "target"])
+    benchmarks = _reference_frame(ds, "benchmarks", scope, config.benchmarks,
+                                  ["kpi", "scope", "value", "source"])
+    scorecard = build_results(components, kpis, params, settings, current, previous, last_year,
+                              by_label, targets, benchmarks)
+    trends = trend_frame(components[components.period.isin([p.label for p in trend])], kpis,
+                         params, settings, by_label)
+    timings["kpis"] = time.perf_counter() - t2
+
+    t3 = time.perf_counter()
+    breakdown_frames = []
+    for dim in by:
+        comps = aggregate(ds, kpis, (current, previous, last_year), scope, params, by=dim)
+        if len(comps):
+            breakdown_frames.append(build_results(comps, kpis, params, settings, current,
+                                                  previous, last_year, by_label))
+    breakdowns = (pd.concat(breakdown_frames, ignore_index=True) if breakdown_frames
+                  else scorecard.iloc[0:0].copy())
+    timings["breakdowns"] = time.perf_counter() - t3
+    return KpiReport(
+        period=current, previous=previous, last_year=last_year, trend_periods=trend,
+        units=unit_ids, kpis=kpis, scorecard=scorecard, breakdowns=breakdowns, trends=trends,
+        benchmarks=benchmarks, targets=targets, reconciliation=reconciliation,
+        quarantine=quarantine, timings=timings,
+    )
+
+
+def _kpis_with_data(components: pd.DataFrame) -> set[str]:
+    if components.empty:
+        return set()
+    n = components.groupby("kpi")["n"].sum()
+    return set(n[n > 0].index)

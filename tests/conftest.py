@@ -1,0 +1,59 @@
+"""Shared fixtures: tiny real projects (CSV files + YAML config) built in tmp_path."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+UNITS = [
+    {"id": "alpha", "names": {"en": "Alpha", "zh-CN": "阿尔法"}, "aliases": ["A部"]},
+    {"id": "beta", "names": {"en": "Beta", "zh-CN": "贝塔"}},
+]
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]],
+              encoding: str = "utf-8") -> Path:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for row in rows:
+            w.writerow(["" if v is None else v for v in row])
+    return path
+
+
+class Project:
+    """A config plus source files in a temporary folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.sources: dict[str, dict[str, Any]] = {}
+        self.extra: dict[str, Any] = {"statistics": {"min_n": 5}}
+
+    def table(self, name: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
+              **source: Any) -> Path:
+        path = write_csv(self.root / f"{name}.csv", header, rows)
+        self.sources[name] = {"path": path.name, **source}
+        return path
+
+    def config(self, **overrides: Any) -> Path:
+        cfg: dict[str, Any] = {"units": UNITS, "sources": self.sources, **self.extra, **overrides}
+        path = self.root / "reportgen.yaml"
+        path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path)
+
+
+@pytest.fixture
+def load() -> Callable[[Path], Any]:
+    from reportgen.config import load_config
+
+    return load_config

@@ -1,0 +1,108 @@
+"""Config validation: every error names the file, the key path, the bad value and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from reportgen.config import load_config
+from reportgen.errors import ConfigError
+
+BASE = {
+    "units": [{"id": "retail", "names": {"en": "Retail", "zh-CN": "零售"}, "aliases": ["零售事业部"]}],
+    "sources": {"responses": {"path": "r.csv", "columns": {"csat": "总体满意度"}}},
+}
+
+
+def _write(tmp_path: Path, cfg: dict) -> Path:
+    (tmp_path / "r.csv").write_text("x\n1\n", encoding="utf-8")
+    p = tmp_path / "cfg.yaml"
+    p.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+def _error(tmp_path: Path, cfg: dict) -> str:
+    with pytest.raises(ConfigError) as exc:
+        load_config(_write(tmp_path, cfg))
+    return str(exc.value)
+
+
+def test_valid_config_and_defaults(tmp_path):
+    cfg = load_config(_write(tmp_path, BASE))
+    assert cfg.unit_ids == ("retail",)
+    assert cfg.resolve_unit("零售事业部") == "retail"
+    assert cfg.scale_for("responses", "ltr").max == 10
+    assert cfg.kpis.csi_weights["product_fit"] == 0.35
+    assert cfg.path(Path("r.csv")) == tmp_path / "r.csv"
+
+
+def test_unknown_key_names_path_and_suggests(tmp_path):
+    msg = _error(tmp_path, {**BASE, "kpis": {"csi_weigths": {"product_fit": 1}}})
+    assert "cfg.yaml" in msg and "kpis.csi_weigths: unknown key" in msg
+    assert "Did you mean 'csi_weights'" in msg
+
+
+def test_wrong_type_quotes_value(tmp_path):
+    cfg = {**BASE, "statistics": {"min_n": "thirty"}}
+    msg = _error(tmp_path, cfg)
+    assert "statistics.min_n" in msg and "'thirty'" in msg and "integer" in msg
+
+
+def test_missing_file_names_key_and_path(tmp_path):
+    cfg = {**BASE, "sources": {"responses": {"path": "nope.csv"}}}
+    msg = _error(tmp_path, cfg)
+    assert "sources.responses.path" in msg and "nope.csv" in msg and "not found" in msg
+
+
+def test_unknown_canonical_column(tmp_path):
+    cfg = {**BASE, "sources": {"responses": {"path": "r.csv", "columns": {"cstat": "x"}}}}
+    msg = _error(tmp_path, cfg)
+    assert "sources.responses.columns.cstat" in msg and "Did you mean 'csat'" in msg
+
+
+def test_scale_with_na_code_inside_range(tmp_path):
+    cfg = {**BASE, "sources": {"responses": {"path": "r.csv",
+                                             "scales": {"csat": {"min": 1, "max": 5,
+                                                                 "na_codes": [3]}}}}}
+    msg = _error(tmp_path, cfg)
+    assert "sources.responses.scales.csat" in msg and "na_code 3" in msg
+
+
+def test_weights_must_sum_to_one(tmp_path):
+    msg = _error(tmp_path, {**BASE, "kpis": {"csi_weights": {"product_fit": 0.5}}})
+    assert "kpis.csi_weights" in msg and "sum to 0.5" in msg
+
+
+def test_weights_must_name_attributes(tmp_path):
+    msg = _error(tmp_path, {**BASE, "kpis": {"csi_weights": {"price": 1.0}}})
+    assert "['price']" in msg and "not attributes" in msg
+
+
+def test_duplicate_unit_spelling(tmp_path):
+    units = BASE["units"] + [{"id": "hotel", "names": {"en": "Hotel", "zh-CN": "零售"}}]
+    msg = _error(tmp_path, {**BASE, "units": units})
+    assert "'零售'" in msg and "retail" in msg and "hotel" in msg
+
+
+def test_unknown_unit_on_command_line(tmp_path):
+    cfg = load_config(_write(tmp_path, BASE))
+    with pytest.raises(ConfigError, match="unknown business unit 'retial'.*Did you mean 'retail'"):
+        cfg.resolve_unit("retial")
+
+
+def test_not_yaml_and_not_mapping(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("units: [\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(p)
+    p.write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="expected a mapping"):
+        load_config(p)
+
+
+def test_source_needs_exactly_one_location(tmp_path):
+    cfg = {**BASE, "sources": {"responses": {"columns": {}}}}
+    msg = _error(tmp_path, cfg)
+    assert "sources.responses" in msg and "exactly one of 'path'" in msg

@@ -1,0 +1,218 @@
+"""Every KPI against hand-computed values, through the real pipeline (CSV → DuckDB → results)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+from scipy.stats import fisher_exact
+
+from reportgen.pipeline import compute_kpis
+
+TODAY = dt.date(2026, 11, 23)
+
+RESP_HEADER = ["response_id", "customer_id", "date", "unit", "channel", "csat", "ltr", "effort",
+               "product_fit", "responsiveness", "brand_trust", "price_fairness",
+               "trust", "repurchase_intent"]
+
+
+def _responses() -> list[list[object]]:
+    # 2025Q3, unit alpha: 10 responses.
+    csat = [5, 4, 3, 2, 1, 5, 4, 4, 5, 5]  # top-2 (4-5): 7 of 10
+    ltr = [10, 9, 8, 7, 6, 0, 10, 9, 9, 5]  # P: 10,9,10,9,9 = 5; passives 8,7 = 2; D: 6,0,5 = 3
+    effort = [1, 2, 7, None, None, None, None, None, None, None]  # reversed 1-7 → 7, 6, 1
+    rows: list[list[object]] = []
+    for i in range(10):
+        rows.append([f"a{i}", f"c{i}", f"2025-07-{i + 1:02d}", "alpha", "app" if i < 4 else "phone",
+                     csat[i], ltr[i], effort[i],
+                     5 if i == 0 else (5 if i == 1 else None),
+                     3 if i == 0 else (5 if i == 1 else None),
+                     4 if i == 0 else (5 if i == 1 else None),
+                     1 if i == 0 else None,
+                     5 if i < 3 else 2, 4 if i < 6 else 3])
+    # 2025Q2, alpha: 10 responses, all csat 5, all ltr 10.
+    for i in range(10):
+        rows.append([f"q2a{i}", f"c{i}", f"2025-04-{i + 1:02d}", "alpha", "phone", 5, 10,
+                     None, None, None, None, None, None, None])
+    # 2025Q3, beta (written with its Chinese name): 5 responses csat 1, ltr 0.
+    for i in range(5):
+        rows.append([f"b{i}", f"d{i}", f"2025-08-{i + 1:02d}", "贝塔", "phone", 1, 0,
+                     None, None, None, None, None, None, None])
+    return rows
+
+
+@pytest.fixture
+def report(project):
+    project.table("responses", RESP_HEADER, _responses(),
+                  scales={"effort": {"min": 1, "max": 7, "reversed": True}})
+    project.table(
+        "customers", ["customer_id", "unit", "segment", "join_date", "churn_date"],
+        [
+            ["k1", "alpha", "SMB", "2024-01-01", None],          # active at start, stays
+            ["k2", "alpha", "SMB", "2024-01-01", "2025-08-15"],  # active at start, lost in Q3
+            ["k3", "alpha", "Key", "2024-01-01", "2025-06-30"],  # churned before Q3
+            ["k4", "alpha", "Key", "2025-07-10", None],          # joined during Q3
+            ["k5", "alpha", "Key", "2024-05-01", "2025-10-01"],  # lost after Q3
+        ],
+    )
+    project.table(
+        "orders", ["order_id", "customer_id", "date", "unit", "amount"],
+        [
+            ["o1", "k1", "2025-07-02", "alpha", 100],
+            ["o2", "k1", "2025-08-02", "alpha", 300],
+            ["o3", "k2", "2025-07-20", "alpha", 200],
+            ["o4", "k2", "2025-05-20", "alpha", 999],  # Q2: not in Q3 figures
+        ],
+    )
+    project.table(
+        "tickets",
+        ["ticket_id", "customer_id", "unit", "channel", "opened_at", "first_response_at",
+         "resolved_at", "contacts", "complaint"],
+        [
+            ["t1", "k1", "alpha", "phone", "2025-07-01 10:00:00", "2025-07-01 12:00:00",
+             "2025-07-01 14:00:00", 1, "否"],
+            ["t2", "k2", "alpha", "chat", "2025-07-02 08:00:00", "2025-07-02 09:00:00",
+             "2025-07-02 18:00:00", 2, "是"],
+            ["t3", "k1", "alpha", "app", "2025-07-03 08:00:00", "2025-07-03 11:00:00",
+             None, 1, "是"],
+        ],
+    )
+    project.table("targets", ["unit", "period", "kpi", "target"],
+                  [["alpha", "2025Q3", "csat", 0.65], ["全部", "2025Q3", "nps", 10],
+                   ["alpha", "2025年第3季度", "fcr", 0.5]])
+    project.table("benchmarks", ["kpi", "scope", "value", "source"],
+                  [["csat", "global", 0.8, "study"], ["csat", "China", 0.85, "study"]])
+    from reportgen.config import load_config
+
+    cfg = load_config(project.config())
+    return compute_kpis(cfg, period="2025Q3", today=TODAY, by=("channel",))
+
+
+def row(report, kpi, unit="alpha"):
+    sc = report.scorecard
+    r = sc[(sc.kpi == kpi) & (sc.unit == unit)]
+    assert len(r) == 1, (kpi, unit, r)
+    return r.iloc[0]
+
+
+def test_csat_top_two_box(report):
+    r = row(report, "csat")
+    assert r.n == 10 and r.value == pytest.approx(0.7)
+    # Wilson 95% for 7/10 (hand: centre (0.7+1.92/10)/(1+3.84/10) …) = (0.3968, 0.8922)
+    assert r.ci_low == pytest.approx(0.3968, abs=1e-4)
+    assert r.ci_high == pytest.approx(0.8922, abs=1e-4)
+
+
+def test_csat_change_uses_fisher_for_small_counts(report):
+    r = row(report, "csat")
+    assert r.prev_period == "2025Q2" and r.prev_n == 10 and r.prev_value == 1.0
+    assert r.change_prev == pytest.approx(-0.3)
+    assert r.test_prev == "fisher_exact"
+    assert r.p_prev == pytest.approx(fisher_exact([[7, 3], [10, 0]])[1])
+    assert r.sig_prev is False  # p = 0.21
+
+
+def test_nps_and_margin_of_error(report):
+    r = row(report, "nps")
+    assert r.value == pytest.approx(20.0)  # 50% − 30%
+    # var = 0.5 + 0.3 − 0.2² = 0.76; se = 100·sqrt(0.76/10) = 27.568; MoE = 1.959964·se
+    assert r.moe == pytest.approx(1.959964 * 100 * math.sqrt(0.076), rel=1e-5)
+
+
+def test_no_previous_period_means_no_comparison(report):
+    r = row(report, "csat", "beta")
+    assert r.value == 0.0 and r.n == 5
+    assert r.prev_n == 0 and math.isnan(r.change_prev) and r.sig_prev is None
+
+
+def test_all_units_pool_the_units(report):
+    r = row(report, "csat", "all")
+    assert r.n == 15 and r.value == pytest.approx(7 / 15)
+    nps = row(report, "nps", "all")
+    # promoters 5, passives 2, detractors 3 + 5 → (5 − 8)/15
+    assert nps.value == pytest.approx(100 * (5 - 8) / 15)
+    assert nps.target == 10 and nps.target_met is False
+
+
+def test_reversed_effort_scale(report):
+    r = row(report, "ces")
+    assert r.n == 3 and r.value == pytest.approx((7 + 6 + 1) / 3)
+
+
+def test_csi_weights_and_reweighting(report):
+    # r0: (5,3,4,1) → (100, 50, 75, 0) → .35·100+.25·50+.2·75+.15·0 = 62.5
+    # r1: price missing, others 5 → 100 after re-weighting
+    r = row(report, "csi")
+    assert r.n == 2 and r.value == pytest.approx((62.5 + 100) / 2)
+
+
+def test_trust_recommend_and_intent_rates(report):
+    assert row(report, "trust_rate").value == pytest.approx(3 / 10)
+    assert row(report, "recommend_rate").value == pytest.approx(5 / 10)
+    assert row(report, "repurchase_intent_rate").value == pytest.approx(6 / 10)
+
+
+def test_churn_and_retention(report):
+    churn = row(report, "churn_rate")
+    assert churn.n == 3 and churn.value == pytest.approx(1 / 3)  # k1, k2, k5 active; k2 lost
+    assert row(report, "retention_rate").value == pytest.approx(2 / 3)
+
+
+def test_order_kpis(report):
+    assert row(report, "arpu").value == pytest.approx(300.0)  # (100+300+200) / 2 buyers
+    assert row(report, "aov").value == pytest.approx(200.0)
+    assert row(report, "purchase_frequency").value == pytest.approx(1.5)
+    assert row(report, "repurchase_rate").value == pytest.approx(0.5)
+    # CLV simple: 300 per quarter → 1200 per year × 3 years
+    assert row(report, "clv_simple").value == pytest.approx(3600.0)
+
+
+def test_ticket_kpis(report):
+    assert row(report, "fcr").value == pytest.approx(1 / 3)
+    assert row(report, "first_response_hours_median").value == pytest.approx(2.0)
+    assert row(report, "first_response_hours_mean").value == pytest.approx(2.0)
+    assert row(report, "resolution_hours_median").value == pytest.approx(7.0)
+    assert row(report, "complaint_rate").value == pytest.approx(2 / 3)
+    assert row(report, "complaint_resolution_rate").value == pytest.approx(1 / 2)
+    assert row(report, "first_response_hours_median").test_prev in (None, "not_tested")
+
+
+def test_targets_attainment_and_benchmarks(report):
+    r = row(report, "csat")
+    assert r.target == 0.65 and r.target_gap == pytest.approx(0.05)
+    assert r.attainment == pytest.approx(0.7 / 0.65) and r.target_met is True
+    assert r.benchmark == 0.8 and r.benchmark_scope == "global"
+    assert r.benchmark_gap == pytest.approx(-0.1)
+    # a Chinese period label in the targets file is canonicalised
+    assert row(report, "fcr").target == 0.5
+
+
+def test_minimum_n_flags_and_suppresses_claims(report):
+    beta = row(report, "csat", "beta")
+    assert beta.low_n is False  # n = 5 = min_n
+    fcr = row(report, "fcr")
+    assert fcr.n == 3 and fcr.low_n is True
+
+
+def test_breakdown_by_channel(report):
+    b = report.breakdowns
+    app = b[(b.kpi == "csat") & (b.unit == "alpha") & (b.dim_value == "app")].iloc[0]
+    assert app.n == 4 and app.value == pytest.approx(2 / 4)  # csat 5,4,3,2
+    phone = b[(b.kpi == "csat") & (b.unit == "alpha") & (b.dim_value == "phone")].iloc[0]
+    assert phone.n == 6 and phone.value == pytest.approx(5 / 6)
+
+
+def test_trends_cover_trailing_periods(report):
+    t = report.trends
+    alpha = t[(t.kpi == "csat") & (t.unit == "alpha")]
+    assert list(alpha.period) == ["2025Q2", "2025Q3"]  # only periods with data
+    assert [p.label for p in report.trend_periods][-1] == "2025Q3"
+    assert len(report.trend_periods) == 8
+
+
+def test_reconciliation_balances(report):
+    for r in report.reconciliation:
+        assert r.balanced, r
+    resp = next(r for r in report.reconciliation if r.table == "responses")
+    assert resp.read == 25 and resp.loaded == 25 and resp.quarantined == 0
