@@ -70,9 +70,11 @@ def test_scale_with_na_code_inside_range(tmp_path):
     assert "sources.responses.scales.csat" in msg and "na_code 3" in msg
 
 
-def test_weights_must_sum_to_one(tmp_path):
-    msg = _error(tmp_path, {**BASE, "kpis": {"csi_weights": {"product_fit": 0.5}}})
-    assert "kpis.csi_weights" in msg and "sum to 0.5" in msg
+def test_weights_must_be_non_negative_and_not_all_zero(tmp_path):
+    msg = _error(tmp_path, {**BASE, "kpis": {"csi_weights": {"product_fit": -0.5}}})
+    assert "kpis.csi_weights" in msg and ">= 0" in msg
+    msg = _error(tmp_path, {**BASE, "kpis": {"csi_weights": {"product_fit": 0.0}}})
+    assert "kpis.csi_weights" in msg and "positive" in msg
 
 
 def test_weights_must_name_attributes(tmp_path):

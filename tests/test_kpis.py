@@ -42,8 +42,11 @@ def _responses() -> list[list[object]]:
     return rows
 
 
-@pytest.fixture
-def report(project):
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    from conftest import Project
+
+    project = Project(tmp_path_factory.mktemp("kpis"))
     project.table("responses", RESP_HEADER, _responses(),
                   scales={"effort": {"min": 1, "max": 7, "reversed": True}})
     project.table(
@@ -141,10 +144,11 @@ def test_reversed_effort_scale(report):
 
 
 def test_csi_weights_and_reweighting(report):
-    # r0: (5,3,4,1) → (100, 50, 75, 0) → .35·100+.25·50+.2·75+.15·0 = 62.5
-    # r1: price missing, others 5 → 100 after re-weighting
+    # Default weights .35/.25/.20/.15 sum to .95 and are normalised by their sum.
+    # r0: (5,3,4,1) → (100, 50, 75, 0) → (.35·100+.25·50+.2·75+.15·0)/.95 = 62.5/.95
+    # r1: price missing, others 5 → (.35+.25+.2)·100/.80 = 100 after re-weighting
     r = row(report, "csi")
-    assert r.n == 2 and r.value == pytest.approx((62.5 + 100) / 2)
+    assert r.n == 2 and r.value == pytest.approx((62.5 / 0.95 + 100) / 2)
 
 
 def test_trust_recommend_and_intent_rates(report):
@@ -190,9 +194,11 @@ def test_targets_attainment_and_benchmarks(report):
 
 def test_minimum_n_flags_and_suppresses_claims(report):
     beta = row(report, "csat", "beta")
-    assert beta.low_n is False  # n = 5 = min_n
+    assert not beta.low_n  # n = 5 = min_n
     fcr = row(report, "fcr")
-    assert fcr.n == 3 and fcr.low_n is True
+    assert fcr.n == 3 and fcr.low_n
+    assert fcr.test_prev is None or fcr.test_prev == "below_min_n"
+    assert fcr.sig_prev is None
 
 
 def test_breakdown_by_channel(report):

@@ -333,7 +333,7 @@ def _static_kpis() -> list[KpiDef]:
             _names("Complaint resolution rate", "投诉解决率"),
             _names("Complaint tickets resolved / complaint tickets opened in the period.",
                    "期内投诉工单中已解决的比例。"),
-            lambda t, p: _proportion(t.resolved_at.notnull(), t.complaint.fillna(False)),
+            lambda t, p: _proportion(t.resolved_at.notnull(), t.complaint.fill_null(False)),
         ),
     ]
 

@@ -140,11 +140,33 @@ def build_results(
                                                      "benchmark_scope", "benchmark_gap")])
     frame = _attach_targets(frame, kpis, targets, current)
     frame = _attach_benchmarks(frame, benchmarks)
+    frame = _none_for_missing(frame)
     order = {kid: i for i, kid in enumerate(kpis)}
     frame["_order"] = frame.kpi.map(order)
     frame = frame.sort_values(["_order", "unit", "dimension", "dim_value"], kind="stable",
                               na_position="first").drop(columns="_order")
     return frame.reset_index(drop=True)[list(RESULT_COLUMNS)]
+
+
+#: Text and flag columns: missing is None (never NaN), so no "nan" reaches an output.
+OBJECT_COLUMNS: tuple[str, ...] = (
+    "dimension", "dim_value", "test_prev", "sig_prev", "test_yoy", "sig_yoy", "target_met",
+    "benchmark_scope",
+)
+
+
+def _none_for_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    for col in OBJECT_COLUMNS:
+        if col in frame:
+            frame[col] = pd.Series([None if _is_missing(v) else v for v in frame[col]],
+                                   index=frame.index, dtype=object)
+    frame["low_n"] = frame["low_n"].astype(bool)
+    return frame
+
+
+def _is_missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def _comparison(prefix: str, k: KpiDef, cur: Estimate, row: Mapping[str, float] | None,

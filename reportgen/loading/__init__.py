@@ -164,17 +164,17 @@ class Dataset:
         staged = self.staged[name]
         t = staged.table
         counts = (
-            t.mutate(_status=self.status(name, scope), _reason=t._error)
-            .group_by(["_status", "_reason"])
+            t.mutate(status_=self.status(name, scope), reason_=t._error)
+            .group_by(["status_", "reason_"])
             .aggregate(n=ibis._.count())
             .execute()
         )
         by_status: dict[str, int] = {}
         reasons: dict[str, int] = {}
-        for row in counts.itertuples(index=False):
-            by_status[row._status] = by_status.get(row._status, 0) + int(row.n)
-            if row._status == QUARANTINED:
-                reasons[row._reason] = reasons.get(row._reason, 0) + int(row.n)
+        for status, reason, n in zip(counts.status_, counts.reason_, counts.n, strict=True):
+            by_status[status] = by_status.get(status, 0) + int(n)
+            if status == QUARANTINED:
+                reasons[reason] = reasons.get(reason, 0) + int(n)
         for issue in staged.raw.rejected:
             reasons[issue.reason] = reasons.get(issue.reason, 0) + 1
         filtered = {

@@ -45,7 +45,7 @@ _FULLWIDTH = "０１２３４５６７８９．－＋：／，　"
 _ASCII = "0123456789.-+:/, "
 
 
-@ibis.udf.scalar.builtin(signature=((dt.string, dt.string), dt.timestamp))
+@ibis.udf.scalar.builtin(name="try_strptime", signature=((dt.string, dt.string), dt.timestamp))
 def _try_strptime(s, fmt):  # type: ignore[no-untyped-def]
     """DuckDB's try_strptime: NULL instead of an error when the text does not match."""
 

@@ -175,16 +175,28 @@ def stage_source(con: ibis.BaseBackend, name: str, source: Source, config: Repor
     mapping = resolve_mapping(name, raw, source, columns)
     t = _raw_table(con, name, raw)
 
-    values: dict[str, ir.Value] = {}
-    checks: list[tuple[str, ir.StringValue, ir.Value]] = []  # (header, error, raw value)
-    for col in columns:
-        header = mapping.get(col.name)
-        if header is None:
-            values[col.name] = ibis.null(_dtype(col.kind))
-            continue
+    # Three projections, so that no parse expression is repeated in the SQL:
+    # 1. source columns by position (plus their cleaned text), 2. parsed values and
+    # one error column per source column, 3. the first error, its column and value.
+    used = [(col, mapping[col.name]) for col in columns if col.name in mapping]
+    layer1: dict[str, ir.Value] = {"_row": t._row}
+    for i, (_, header) in enumerate(used):
         src = t[header]
-        parsed = _parse(col, src, name, source, config, raw)
-        values[col.name] = parsed.value
+        layer1[f"_s{i}"] = src
+        if src.type().is_string():
+            layer1[f"_c{i}"] = nz.clean_text(src)
+    l1 = t.select(**layer1)
+
+    layer2: dict[str, ir.Value] = {"_row": l1._row}
+    errors: list[tuple[str, str, str]] = []  # (error column, header, raw column)
+    for col in columns:
+        if col.name not in mapping:
+            layer2[col.name] = ibis.null(_dtype(col.kind))
+    for i, (col, header) in enumerate(used):
+        src = l1[f"_s{i}"]
+        text_kind = col.kind in ("text", "id", "category", "unit")
+        expr = l1[f"_c{i}"] if f"_c{i}" in l1.columns and not text_kind else src
+        parsed = _parse(col, expr, name, source, config, raw)
         error = parsed.error
         if col.required:
             error = ibis.coalesce(
@@ -192,32 +204,45 @@ def stage_source(con: ibis.BaseBackend, name: str, source: Source, config: Repor
                            else_=ibis.null(dt.string)),
                 error,
             )
-        checks.append((header, error, src))
-
+        layer2[col.name] = parsed.value
+        layer2[f"_e{i}"] = error
+        layer2[f"_s{i}"] = src.cast(dt.string)
+        errors.append((f"_e{i}", header, f"_s{i}"))
+    l2 = l1.select(**layer2)
     if name == "tickets":
-        checks += _ticket_checks(values, mapping)
+        extra = _ticket_checks(l2, mapping)
+        l2 = l2.mutate(**{e: err for e, (_, err, _) in extra.items()},
+                       **{f"{e}v": val for e, (_, _, val) in extra.items()})
+        errors += [(e, header, f"{e}v") for e, (header, _, _) in extra.items()]
 
-    error = ibis.coalesce(*[c[1] for c in checks]) if checks else ibis.null(dt.string)
-    error_column = ibis.cases(*[(c[1].notnull(), ibis.literal(c[0])) for c in checks],
-                              else_=ibis.null(dt.string)) if checks else ibis.null(dt.string)
-    error_value = ibis.cases(*[(c[1].notnull(), c[2].cast(dt.string)) for c in checks],
-                             else_=ibis.null(dt.string)) if checks else ibis.null(dt.string)
-    staged = t.select(_row=t._row, **values, _error=error, _error_column=error_column,
-                      _error_value=error_value)
+    no_error = ibis.null(dt.string)
+    if errors:
+        error = ibis.coalesce(*[l2[e] for e, _, _ in errors])
+        error_column = ibis.cases(*[(l2[e].notnull(), ibis.literal(h)) for e, h, _ in errors],
+                                  else_=no_error)
+        error_value = ibis.cases(*[(l2[e].notnull(), l2[r]) for e, _, r in errors],
+                                 else_=no_error)
+    else:
+        error = error_column = error_value = no_error
+    staged = l2.select(_row=l2._row, **{c.name: l2[c.name] for c in columns},
+                       _error=error, _error_column=error_column, _error_value=error_value)
     staged = _mark_duplicates(staged, TABLES[name])
     table = con.create_table(f"staged_{name}", staged, overwrite=True)
     return StagedTable(name=name, table=table, raw=raw, mapping=mapping)
 
 
-def _ticket_checks(values: dict[str, ir.Value], mapping: dict[str, str]) -> list[tuple[str, ir.StringValue, ir.Value]]:
-    opened = values["opened_at"]
-    out = []
-    for later in ("first_response_at", "resolved_at"):
+def _ticket_checks(l2: ir.Table, mapping: dict[str, str]) -> dict[str, tuple[str, ir.Value, ir.Value]]:
+    """A response or resolution before the ticket was opened is not a real duration.
+
+    Returns error column name → (source header, error expression, value expression)."""
+    out = {}
+    for i, later in enumerate(("first_response_at", "resolved_at")):
         if later in mapping:
-            bad = values[later].notnull() & opened.notnull() & (values[later] < opened)
-            out.append((mapping[later],
-                        ibis.cases((bad, ibis.literal("negative_duration")), else_=ibis.null(dt.string)),
-                        values[later]))
+            bad = l2[later].notnull() & l2.opened_at.notnull() & (l2[later] < l2.opened_at)
+            out[f"_t{i}"] = (mapping[later],
+                             ibis.cases((bad, ibis.literal("negative_duration")),
+                                        else_=ibis.null(dt.string)),
+                             l2[later].cast(dt.string))
     return out
 
 

@@ -1,0 +1,60 @@
+"""Spreadsheet cell values as exact text (no type guessing is left for later).
+
+Conventions shared by the .xlsx and .xls readers:
+int -> "123"; integral float -> "123"; other float -> shortest repr ("0.1");
+datetime at midnight -> "2025-03-05"; other datetime -> "2025-03-05T10:20:00";
+time -> "10:20:00"; duration -> "26:30:00"; bool -> "TRUE"/"FALSE"; None -> None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+
+def cell_text(value: object) -> str | None:
+    """Text of one cell value as read by openpyxl or xlrd; None for an empty cell."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value != "" else None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return number_text(value)
+    if isinstance(value, dt.datetime):
+        return datetime_text(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return duration_text(value)
+    return str(value)
+
+
+def number_text(value: float) -> str:
+    if math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
+def datetime_text(value: dt.datetime) -> str:
+    if value.time() == dt.time(0, 0) and value.tzinfo is None:
+        return value.date().isoformat()
+    return value.isoformat()
+
+
+def duration_text(value: dt.timedelta) -> str:
+    """A duration as Excel shows ``[h]:mm:ss``: "26:30:00", "-1:00:00", "0:00:01.500000"."""
+    sign = "-" if value < dt.timedelta(0) else ""
+    total = abs(value)
+    seconds = total.days * 86_400 + total.seconds
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{sign}{hours}:{minutes:02d}:{secs:02d}"
+    if total.microseconds:
+        text += f".{total.microseconds:06d}"
+    return text

@@ -1,0 +1,147 @@
+"""Choosing a text encoding by strict decoding of the whole file, never by guessing.
+
+Order: an explicit encoding; else a byte-order mark; else strict UTF-8 over the
+whole file; else strict GB18030. GBK bytes never pass as UTF-8, but UTF-8 bytes
+often pass as GB18030 (as garbage), hence UTF-8 first. Nothing is ever decoded
+with ``errors="replace"``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from reportgen.errors import InputFileError
+from reportgen.io.sniff import bom_encoding
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 1 << 20
+FALLBACK_ENCODINGS = ("utf-8", "gb18030")
+
+_LABELS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 with BOM",
+    "utf-16-le": "UTF-16 LE with BOM",
+    "utf-16-be": "UTF-16 BE with BOM",
+    "utf-32-le": "UTF-32 LE with BOM",
+    "utf-32-be": "UTF-32 BE with BOM",
+    "gb18030": "GB18030",
+}
+
+
+@dataclass(frozen=True)
+class TextEncoding:
+    """An encoding proven to decode the whole file: its name, codec and BOM length."""
+
+    name: str
+    codec: str
+    bom_len: int
+
+    @property
+    def label(self) -> str:
+        return encoding_label(self.name)
+
+
+def encoding_label(name: str) -> str:
+    """Human name of an encoding as reported in ``RawTable.encoding``."""
+    return _LABELS.get(name, name)
+
+
+@dataclass(frozen=True)
+class _DecodeFailure:
+    encoding: str
+    offset: int
+    byte: int
+    reason: str
+
+
+def detect_encoding(path: Path, source: str, given: str | None = None) -> TextEncoding:
+    """The encoding that strictly decodes all of ``path``, else ``InputFileError`` saying why."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    bom = bom_encoding(head)
+    if given is not None:
+        return _check_given(path, source, given, bom)
+    if bom is not None:
+        name, bom_len = bom
+        candidate = TextEncoding(name, "utf-8" if name == "utf-8-sig" else name, bom_len)
+        failure = _first_failure(path, candidate.codec, bom_len)
+        if failure is not None:
+            raise InputFileError(
+                f"{source} starts with a {candidate.label} byte-order mark but is not valid "
+                f"{candidate.label}: {_describe(failure)}"
+            )
+        return candidate
+    failures: list[_DecodeFailure] = []
+    for name in FALLBACK_ENCODINGS:
+        failure = _first_failure(path, name, 0)
+        if failure is None:
+            log.debug("%s decodes as %s", source, name)
+            return TextEncoding(name, name, 0)
+        failures.append(failure)
+    first = failures[0]
+    tried = "; ".join(f"{f.encoding}: {_describe(f)}" for f in failures)
+    raise InputFileError(
+        f"{source} is text in an unknown encoding: the first undecodable byte is "
+        f"0x{first.byte:02X} at byte offset {first.offset}. Tried {tried}. "
+        "Pass the file's encoding explicitly (for example encoding='cp1252' or 'latin-1')."
+    )
+
+
+def open_text(path: Path, encoding: TextEncoding) -> io.TextIOWrapper:
+    """A strict, streaming text reader over ``path`` positioned after any BOM."""
+    raw: BinaryIO = path.open("rb")
+    raw.seek(encoding.bom_len)
+    return io.TextIOWrapper(raw, encoding=encoding.codec, errors="strict", newline="")
+
+
+def _check_given(path: Path, source: str, given: str, bom: tuple[str, int] | None) -> TextEncoding:
+    try:
+        codec = codecs.lookup(given).name
+    except LookupError:
+        raise InputFileError(
+            f"{source}: unknown text encoding {given!r} (examples: 'utf-8', 'gb18030', 'latin-1')"
+        ) from None
+    bom_len = 0
+    if bom is not None and codecs.lookup(_bom_codec(bom[0])).name == codec:
+        bom_len = bom[1]  # the BOM of the requested encoding: skip it rather than keep U+FEFF
+    failure = _first_failure(path, codec, bom_len)
+    if failure is not None:
+        raise InputFileError(f"{source} is not valid {given} text: {_describe(failure)}")
+    return TextEncoding(given, codec, bom_len)
+
+
+def _bom_codec(bom_name: str) -> str:
+    return "utf-8" if bom_name == "utf-8-sig" else bom_name
+
+
+def _first_failure(path: Path, codec: str, start: int) -> _DecodeFailure | None:
+    """Stream the whole file through a strict incremental decoder; report the first bad byte."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    position = start
+    with path.open("rb") as fh:
+        fh.seek(start)
+        while True:
+            chunk = fh.read(CHUNK_BYTES)
+            final = not chunk
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk, final=final)
+            except UnicodeDecodeError as exc:
+                offset = position - pending + exc.start
+                return _DecodeFailure(codec, offset, exc.object[exc.start], exc.reason)
+            if final:
+                return None
+            position += len(chunk)
+
+
+def _describe(failure: _DecodeFailure) -> str:
+    return (
+        f"byte 0x{failure.byte:02X} at byte offset {failure.offset} cannot be decoded "
+        f"({failure.reason})"
+    )

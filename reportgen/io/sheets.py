@@ -1,0 +1,76 @@
+"""Choosing which sheet (or HTML table) of a multi-part file holds the data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.errors import InputFileError
+from reportgen.io.header import normalise_name
+from reportgen.io.model import ReadLimits
+
+
+@dataclass(frozen=True)
+class SheetOptions:
+    """What to read from a multi-sheet (or multi-table) file."""
+
+    sheet: str | int | None = None
+    header_row: int | None = None
+    expected_columns: tuple[str, ...] = ()
+    limits: ReadLimits = ReadLimits()
+    spill_dir: Path | None = None
+
+
+def choose_part(
+    names: Sequence[str],
+    requested: str | int | None,
+    expected: Sequence[str],
+    score: Callable[[int], int],
+    source: str,
+    noun: str = "sheet",
+) -> tuple[int, list[str]]:
+    """Index of the part to read and notes for the user.
+
+    ``requested`` is a name or a 0-based index. Without it, the first part whose
+    header holds all ``expected`` columns wins, else the one holding the most (at
+    least one), else the first part; a notes sheet in front is thereby skipped.
+    """
+    listing = ", ".join(repr(name) for name in names)
+    if isinstance(requested, bool):
+        raise InputFileError(f"{source}: {noun} must be a name or a 0-based index")
+    if isinstance(requested, int):
+        if not 0 <= requested < len(names):
+            raise InputFileError(
+                f"{source} has no {noun} at index {requested} (0-based); it has "
+                f"{len(names)}: {listing}"
+            )
+        return requested, []
+    if isinstance(requested, str):
+        for index, name in enumerate(names):
+            if name == requested:
+                return index, []
+        for index, name in enumerate(names):
+            if normalise_name(name) == normalise_name(requested):
+                return index, []
+        raise InputFileError(
+            f"{source} has no {noun} named {requested!r}; its {noun}s are {listing}"
+        )
+    if not expected or len(names) == 1:
+        return 0, []
+    wanted = len({normalise_name(name) for name in expected if name.strip()})
+    best_index, best_score = 0, 0
+    for index in range(len(names)):
+        current = score(index)
+        if current > best_score:
+            best_index, best_score = index, current
+        if current >= wanted:
+            break
+    notes: list[str] = []
+    if best_index != 0:
+        skipped = ", ".join(repr(name) for name in names[:best_index])
+        notes.append(
+            f"{source}: read {noun} {names[best_index]!r}, the first with the expected columns "
+            f"(skipped {skipped})"
+        )
+    return best_index, notes

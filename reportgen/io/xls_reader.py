@@ -1,0 +1,139 @@
+"""Legacy Excel 97-2003 (.xls) workbooks read as text with xlrd.
+
+Same conventions as .xlsx (see :mod:`reportgen.io.cells`); dates are decoded
+with the workbook's own date system (``datemode``: 1900 or 1904).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import xlrd
+import xlrd.compdoc
+from openpyxl.utils import get_column_letter
+
+from reportgen.errors import InputFileError
+from reportgen.io.assemble import Layout, Record, assemble, score_records
+from reportgen.io.cells import cell_text, datetime_text, number_text
+from reportgen.io.model import RawTable, ReadLimits
+from reportgen.io.sheets import SheetOptions, choose_part
+
+log = logging.getLogger(__name__)
+
+
+def read_xls(path: Path, source: str, options: SheetOptions) -> RawTable:
+    """Read one sheet of the .xls at ``path`` into a :class:`RawTable` of text."""
+    book = _open(path, source)
+    try:
+        names = book.sheet_names()
+        if not names:
+            raise InputFileError(f"{source} is an Excel 97-2003 workbook without any sheet")
+
+        def score(index: int) -> int:
+            records = _records(book, book.sheet_by_index(index), options.limits)
+            return score_records(records, options.expected_columns)
+
+        index, notes = choose_part(names, options.sheet, options.expected_columns, score, source)
+        sheet = book.sheet_by_index(index)
+        where = f"{source} [sheet {sheet.name!r}]"
+        layout = Layout(
+            where=where,
+            header_row=options.header_row,
+            expected_columns=options.expected_columns,
+            dense_numbers=True,
+            cell_ref=lambda column, row: f"{get_column_letter(column + 1)}{row}",
+            limits=options.limits,
+            spill_dir=options.spill_dir,
+            spill_stem=path.stem,
+        )
+        assembled = assemble(_records(book, sheet, options.limits), layout)
+        return RawTable(
+            source=source,
+            real_format="xls",
+            encoding=None,
+            sheet=sheet.name,
+            header_row=assembled.header_row,
+            columns=assembled.columns.names,
+            duplicate_columns=assembled.columns.duplicates,
+            data=assembled.data,
+            parquet_path=assembled.parquet_path,
+            rows_read=assembled.rows_read,
+            blank_rows=assembled.blank_rows,
+            rejected=assembled.rejected,
+            warnings=tuple(notes) + assembled.warnings,
+            excel_epoch=1904 if book.datemode == 1 else 1900,
+        )
+    except xlrd.XLRDError as exc:
+        raise InputFileError(f"{source} is a corrupt Excel 97-2003 workbook: {exc}") from exc
+    finally:
+        book.release_resources()
+
+
+def _open(path: Path, source: str) -> Any:
+    try:
+        return xlrd.open_workbook(str(path), on_demand=True, logfile=_NullLog())
+    except xlrd.XLRDError as exc:
+        message = str(exc)
+        if "encrypted" in message.lower():
+            raise InputFileError(
+                f"{source} is a password-protected Excel 97-2003 workbook; remove the "
+                "password and save it again"
+            ) from None
+        raise InputFileError(
+            f"{source} is an OLE2 compound document but not a readable Excel 97-2003 "
+            f"workbook ({message}); it may be a Word/Outlook file or a password-protected "
+            ".xlsx"
+        ) from None
+    except (xlrd.compdoc.CompDocError, AssertionError, IndexError, ValueError, EOFError) as exc:
+        raise InputFileError(
+            f"{source} is a truncated or corrupt Excel 97-2003 workbook ({type(exc).__name__}: "
+            f"{exc})"
+        ) from None
+
+
+class _NullLog:
+    """xlrd prints warnings to stdout by default; route them to logging instead."""
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            log.debug("xlrd: %s", text.rstrip())
+        return len(text)
+
+
+def _records(book: Any, sheet: Any, limits: ReadLimits) -> Iterator[Record]:
+    for row_index in range(min(sheet.nrows, limits.max_excel_rows)):
+        row: list[tuple[int, str]] = []
+        for column, cell in enumerate(sheet.row_slice(row_index)):
+            text = xls_cell_text(cell.ctype, cell.value, book.datemode)
+            if text is not None:
+                row.append((column, text))
+        yield Record(row_index + 1, row)
+
+
+def xls_cell_text(ctype: int, value: Any, datemode: int) -> str | None:
+    """Text of one xlrd cell, with the same conventions as .xlsx cells."""
+    if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if ctype == xlrd.XL_CELL_NUMBER:
+        return number_text(value)
+    if ctype == xlrd.XL_CELL_DATE:
+        return _date_text(value, datemode)
+    if ctype == xlrd.XL_CELL_BOOLEAN:
+        return "TRUE" if value else "FALSE"
+    if ctype == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(value, f"#ERROR{value}")
+    return cell_text(value)
+
+
+def _date_text(value: float, datemode: int) -> str:
+    try:
+        year, month, day, hour, minute, second = xlrd.xldate_as_tuple(value, datemode)
+    except xlrd.xldate.XLDateError:
+        return number_text(value)  # not representable as a date: keep the serial number
+    if (year, month, day) == (0, 0, 0):
+        return f"{hour:02d}:{minute:02d}:{second:02d}"
+    return datetime_text(dt.datetime(year, month, day, hour, minute, second))

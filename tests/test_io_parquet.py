@@ -1,0 +1,62 @@
+"""Parquet: described from metadata, never loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from reportgen.errors import InputFileError
+from reportgen.io import read_file
+
+
+def test_parquet_is_described_not_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "orders.parquet"
+    pq.write_table(
+        pa.table({"order_id": ["A1", "A2", "A3"], "amount": [1.5, 2.0, None]}),
+        path,
+        row_group_size=2,
+    )
+
+    table = read_file(path)
+
+    assert table.real_format == "parquet"
+    assert table.data is None
+    assert table.parquet_path == path
+    assert table.columns == ("order_id", "amount")
+    assert table.rows_read == 3
+    assert table.duplicate_columns == ()
+    assert table.rejected == ()
+    assert table.header_row is None
+
+
+def test_parquet_named_csv_is_read_as_parquet(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    pq.write_table(pa.table({"a": [1]}), path)
+
+    table = read_file(path)
+
+    assert table.real_format == "parquet"
+    assert table.warnings == (f"{path} is not CSV text but a Parquet file; read as Parquet",)
+
+
+def test_truncated_parquet_is_an_input_error(tmp_path: Path) -> None:
+    good = tmp_path / "good.parquet"
+    pq.write_table(pa.table({"a": list(range(1000))}), good)
+    path = tmp_path / "cut.parquet"
+    path.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+
+    with pytest.raises(
+        InputFileError, match=r"cut\.parquet is a corrupt or truncated Parquet file"
+    ):
+        read_file(path)
+
+
+def test_garbage_after_magic_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.parquet"
+    path.write_bytes(b"PAR1" + b"\x00" * 100 + b"PAR1")
+
+    with pytest.raises(InputFileError, match="corrupt or truncated Parquet"):
+        read_file(path)
