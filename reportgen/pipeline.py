@@ -160,14 +160,12 @@ def compute_kpis(
     timings["kpis"] = time.perf_counter() - t2
 
     t3 = time.perf_counter()
-    breakdown_frames = []
-    for dim in by:
-        comps = aggregate(ds, kpis, (current, previous, last_year), scope, params, by=dim)
+    breakdowns = scorecard.iloc[0:0].copy()
+    if by:
+        comps = aggregate(ds, kpis, (current, previous, last_year), scope, params, by=tuple(by))
         if len(comps):
-            breakdown_frames.append(build_results(comps, kpis, params, settings, current,
-                                                  previous, last_year, by_label))
-    breakdowns = (pd.concat(breakdown_frames, ignore_index=True) if breakdown_frames
-                  else scorecard.iloc[0:0].copy())
+            breakdowns = build_results(comps, kpis, params, settings, current, previous,
+                                       last_year, by_label)
     timings["breakdowns"] = time.perf_counter() - t3
     return KpiReport(
         period=current, previous=previous, last_year=last_year, trend_periods=trend,

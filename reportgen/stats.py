@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from scipy import stats
@@ -143,7 +144,7 @@ def mean_interval(mean: float, variance: float, n: int, confidence: float = 0.95
         return Interval(_NAN, _NAN)
     if variance < 0:
         raise ValueError(f"variance must be >= 0, got {variance}")
-    half = stats.t.ppf((1 + confidence) / 2, n - 1) * math.sqrt(variance / n)
+    half = _t_quantile(confidence, n - 1) * math.sqrt(variance / n)
     return Interval(mean - half, mean + half)
 
 
@@ -280,6 +281,7 @@ def _two_sided_normal_p(z: float) -> float:
     return float(2 * stats.norm.sf(abs(z)))
 
 
+@lru_cache(maxsize=64)
 def _z_quantile(confidence: float) -> float:
     _check_confidence(confidence)
     return float(stats.norm.ppf((1 + confidence) / 2))
@@ -299,3 +301,9 @@ def _check_counts(**counts: int) -> None:
     for name, value in counts.items():
         if value < 0:
             raise ValueError(f"{name} must be >= 0, got {value}")
+
+
+@lru_cache(maxsize=4096)
+def _t_quantile(confidence: float, df: int) -> float:
+    """Two-sided Student t quantile (cached: the same df recurs across KPIs and units)."""
+    return float(stats.t.ppf((1 + confidence) / 2, df))

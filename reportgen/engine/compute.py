@@ -34,9 +34,10 @@ def aggregate(
     periods: Sequence[Period],
     scope: Scope,
     params: KpiParams,
-    by: str | None = None,
+    by: Sequence[str | None] = (None,),
 ) -> pd.DataFrame:
-    """Components per KPI × period × unit (and ``ALL``) [× value of dimension ``by``].
+    """Components per KPI × period × unit (and ``ALL``) [× value of each dimension in ``by``;
+    ``None`` in ``by`` means no breakdown].
 
     Columns: kpi, period, unit, dimension, dim_value, and the component columns
     (NaN where a component does not apply to the KPI's kind).
@@ -46,28 +47,32 @@ def aggregate(
     for k in kpis.values():
         by_stage.setdefault(k.stage, []).append(k)
     for stage, defs in by_stage.items():
-        if by is not None and by not in STAGE_DIMENSIONS[stage]:
+        dims = [d for d in by if d is None or d in STAGE_DIMENSIONS[stage]]
+        if not dims:
             continue
         table = build_stage(ds, stage, scope, periods, params)  # type: ignore[arg-type]
         if table is None:
             log.info("skipping %s: no %s source", [k.id for k in defs], stage)
             continue
+        if len(dims) > 1:  # several groupings: join once, then scan a plain table
+            table = ds.con.create_table(f"stage_{stage}", table, temp=True, overwrite=True)
         aggs = {
             f"{k.id}__{name}": expr
             for k in defs
             for name, expr in k.components(table, params).items()
         }
-        for per_unit in (True, False):
-            keys = ["period_id"] + (["unit"] if per_unit else []) + ([by] if by else [])
-            result = table.group_by(keys).aggregate(**aggs).to_pyarrow().to_pandas()
-            if not per_unit:
-                result["unit"] = ALL
-            frames.append(_to_long(result, defs, by))
+        for dim in dims:
+            for per_unit in (True, False):
+                keys = ["period_id"] + (["unit"] if per_unit else []) + ([dim] if dim else [])
+                result = table.group_by(keys).aggregate(**aggs).to_pyarrow().to_pandas()
+                if not per_unit:
+                    result["unit"] = ALL
+                frames.append(_to_long(result, defs, dim))
     if not frames:
         return pd.DataFrame(columns=["kpi", "period", "unit", "dimension", "dim_value",
                                      *COMPONENT_COLUMNS])
     out = pd.concat(frames, ignore_index=True)
-    return out.sort_values(["kpi", "period", "unit", "dim_value"], kind="stable",
+    return out.sort_values(["kpi", "period", "unit", "dimension", "dim_value"], kind="stable",
                            na_position="first").reset_index(drop=True)
 
 

@@ -101,6 +101,7 @@ class Dataset:
     config: ReportConfig
     con: ibis.BaseBackend
     staged: dict[str, StagedTable] = field(default_factory=dict)
+    _loaded: dict[tuple[str, Scope], ir.Table] = field(default_factory=dict, repr=False)
 
     # -- buckets -------------------------------------------------------------
 
@@ -122,10 +123,19 @@ class Dataset:
         return ibis.cases(*cases, else_=ibis.literal(LOADED))
 
     def table(self, name: str, scope: Scope) -> ir.Table:
-        """The canonical table: only the loaded rows, engine-side (nothing pulled)."""
-        t = self.staged[name].table
-        keep = [c for c in t.columns if not c.startswith("_") or c == "_row"]
-        return t.filter(self.status(name, scope) == LOADED).select(keep)
+        """The canonical table: only the loaded rows, engine-side (nothing pulled).
+
+        Materialised once per scope, so the many KPI queries scan a plain table
+        instead of re-deciding every row's bucket."""
+        key = (name, scope)
+        if key not in self._loaded:
+            t = self.staged[name].table
+            keep = [c for c in t.columns if not c.startswith("_") or c == "_row"]
+            expr = t.filter(self.status(name, scope) == LOADED).select(keep)
+            self._loaded[key] = self.con.create_table(
+                f"loaded_{name}_{len(self._loaded)}", expr, temp=True
+            )
+        return self._loaded[key]
 
     def has(self, name: str) -> bool:
         return name in self.staged

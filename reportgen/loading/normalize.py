@@ -1,9 +1,16 @@
 """Value normalisation as engine expressions.
 
-Each function turns one raw source column (text from CSV/Excel, or already typed
-from Parquet/SQL) into a canonical typed value *and* an error expression: a reason
-code when the value cannot be mapped, NULL otherwise. Missing values (the source's
-``na_values``) are not errors; required columns are checked by the caller.
+Each canonical column kind has a :class:`Parser` that turns one raw source column
+(text from CSV/Excel, or already typed from Parquet/SQL) into a canonical typed
+value *and* an error expression: a reason code when the value cannot be mapped,
+NULL otherwise. Missing values (the source's ``na_values``) are not errors;
+required columns are checked by the caller.
+
+A parser has two steps so that the engine evaluates every expensive expression
+once per value: ``pre`` (cleaning, label lookup, trying date shapes …) is
+projected into columns first; ``finish`` only references those columns. Inlining
+both in one expression made DuckDB re-evaluate ``translate``/regex work dozens of
+times per value (40 KB of SQL for one integer column).
 
 Everything here is an ibis expression, so normalisation runs inside the engine
 (DuckDB by default) over millions of rows without pulling them into Python.
@@ -13,6 +20,8 @@ Reason codes are stable strings documented in :data:`REASONS`.
 from __future__ import annotations
 
 import datetime as _dt
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import ibis
@@ -27,7 +36,7 @@ REASONS: dict[str, str] = {
     "bad_score": "not a number and not a declared label",
     "out_of_range": "number outside the declared scale (and not a not-applicable code)",
     "bad_date": "not a recognised date",
-    "ambiguous_date": "day/month order is ambiguous and periods.dayfirst is not set",
+    "ambiguous_date": "day/month order is ambiguous and the source's dates.dayfirst is not set",
     "implausible_date": "date outside the plausible window (periods.plausible_from/to)",
     "unknown_unit": "business unit not declared in the config (id, name or alias)",
     "bad_number": "not a number",
@@ -37,12 +46,15 @@ REASONS: dict[str, str] = {
     "ragged_row_short": "row has fewer fields than the header",
     "ragged_row_long": "row has more fields than the header",
     "repeated_header": "the header row repeated inside the data",
+    "malformed_quotes": "a quoted CSV field is not closed properly",
+    "unclosed_quote": "a quoted CSV field runs to the end of the file",
     "bad_period": "not a period label such as 2025Q3, 2025H1, 2025 or 2025-07",
     "unknown_kpi": "not a KPI id of the registry",
 }
 
 _FULLWIDTH = "０１２３４５６７８９．－＋：／，　"
 _ASCII = "0123456789.-+:/, "
+_NO_ERROR: ir.StringValue = ibis.null(dt.string)
 
 
 @ibis.udf.scalar.builtin(name="try_strptime", signature=((dt.string, dt.string), dt.timestamp))
@@ -58,7 +70,23 @@ class Parsed:
     error: ir.StringValue
 
 
-_NO_ERROR: ir.StringValue = ibis.null(dt.string)
+Refs = Mapping[str, ir.Value]
+
+
+@dataclass(frozen=True)
+class Parser:
+    """``pre(col)`` → named intermediate expressions (projected once);
+    ``finish(refs, missing)`` → :class:`Parsed`, from references to them."""
+
+    pre: Callable[[ir.Value], dict[str, ir.Value]]
+    finish: Callable[[Refs, ir.BooleanValue], Parsed]
+
+    def inline(self, col: ir.Value, missing: ir.BooleanValue) -> Parsed:
+        """Both steps in one expression (for tests and small tables)."""
+        return self.finish(self.pre(col), missing)
+
+
+# -- shared helpers --------------------------------------------------------------
 
 
 def _is_text(col: ir.Value) -> bool:
@@ -70,166 +98,194 @@ def clean_text(col: ir.StringValue) -> ir.StringValue:
     return col.strip().translate(_FULLWIDTH, _ASCII)
 
 
+def _one_of(col: ir.StringValue, values: list[str]) -> ir.BooleanValue:
+    """Membership in a constant list as one anchored regex. Not ``isin``: DuckDB
+    rewrites each IN list into a hash join, and a staging query holds dozens."""
+    options = sorted({v for v in values if v})
+    pattern = "^(?:" + "|".join(re.escape(v) for v in options) + ")$" if options else "^$"
+    matched = col.re_search(pattern)
+    return (matched | (col == "")) if "" in values else matched
+
+
 def is_missing(col: ir.Value, na_values: tuple[str, ...]) -> ir.BooleanValue:
-    """NULL, or text equal to one of the declared missing-value spellings."""
+    """NULL, or text equal to one of the declared missing-value spellings (trimmed)."""
     if not _is_text(col):
         return col.isnull()
-    stripped = col.strip()
-    return stripped.isnull() | stripped.isin([v.strip() for v in na_values] + [""])
+    return col.isnull() | _one_of(col.strip(), [v.strip() for v in na_values] + [""])
 
 
 def _error_if(cond: ir.BooleanValue, reason: str) -> ir.StringValue:
     return ibis.cases((cond, ibis.literal(reason)), else_=_NO_ERROR)
 
 
-def text_value(col: ir.Value) -> Parsed:
-    """Free text: kept verbatim; only the empty string becomes missing."""
-    as_text = col if _is_text(col) else col.cast(dt.string)
-    return Parsed(ibis.cases((as_text == "", ibis.null(dt.string)), else_=as_text), _NO_ERROR)
-
-
-def id_value(col: ir.Value, na_values: tuple[str, ...]) -> Parsed:
-    """Identifiers stay text exactly as written; integral numbers lose a trailing .0."""
+def _as_text(col: ir.Value) -> ir.StringValue:
+    """Text form of any column; integral floats lose their trailing .0 (IDs from Excel)."""
     if _is_text(col):
-        value = col.strip()
-    elif col.type().is_floating():
-        value = ibis.cases(
+        return col.strip()
+    if col.type().is_floating():
+        return ibis.cases(
             (col == col.floor(), col.cast(dt.int64).cast(dt.string)), else_=col.cast(dt.string)
         )
-    else:
-        value = col.cast(dt.string)
-    missing = is_missing(col, na_values)
-    return Parsed(ibis.cases((missing, ibis.null(dt.string)), else_=value), _NO_ERROR)
+    return col.cast(dt.string)
 
 
-def category_value(col: ir.Value, na_values: tuple[str, ...]) -> Parsed:
-    """Dimension values: trimmed text; missing spellings become NULL."""
-    return id_value(col, na_values)
+# -- parsers per kind --------------------------------------------------------------
 
 
-def unit_value(col: ir.Value, spellings: dict[str, str], na_values: tuple[str, ...]) -> Parsed:
+def text_parser() -> Parser:
+    """Free text: kept verbatim; only the empty string becomes missing."""
+
+    def pre(col: ir.Value) -> dict[str, ir.Value]:
+        text = col if _is_text(col) else col.cast(dt.string)
+        return {"v": ibis.cases((text == "", ibis.null(dt.string)), else_=text)}
+
+    return Parser(pre, lambda r, missing: Parsed(r["v"], _NO_ERROR))
+
+
+def id_parser() -> Parser:
+    """Identifiers and dimension values: text exactly as written (trimmed)."""
+
+    def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
+        return Parsed(ibis.cases((missing, ibis.null(dt.string)), else_=r["v"]), _NO_ERROR)
+
+    return Parser(lambda col: {"v": _as_text(col)}, finish)
+
+
+def unit_parser(spellings: Mapping[str, str]) -> Parser:
     """Map unit ids, names and aliases (case-insensitive) to the configured unit id."""
-    raw = id_value(col, na_values).value
-    key = raw.lower()
-    value = ibis.cases(*[(key == k, ibis.literal(v)) for k, v in sorted(spellings.items())],
-                       else_=ibis.null(dt.string))
-    return Parsed(value, _error_if(raw.notnull() & value.isnull(), "unknown_unit"))
+
+    def pre(col: ir.Value) -> dict[str, ir.Value]:
+        key = _as_text(col).lower()
+        return {"v": ibis.cases(*[(key == k, ibis.literal(v)) for k, v in sorted(spellings.items())],
+                                else_=ibis.null(dt.string))}
+
+    def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
+        return Parsed(r["v"], _error_if(~missing & r["v"].isnull(), "unknown_unit"))
+
+    return Parser(pre, finish)
 
 
-def number_value(col: ir.Value, na_values: tuple[str, ...]) -> Parsed:
+def _number_pre(col: ir.Value) -> dict[str, ir.Value]:
+    if not _is_text(col):
+        return {"v": col.cast(dt.float64)}
+    cleaned = clean_text(col).re_replace(r"(?i)^(?:¥|￥|\$|cny|rmb)|(?:元|cny|rmb)$|[,\s]", "")
+    return {"v": cleaned.try_cast(dt.float64)}
+
+
+def number_parser() -> Parser:
     """Decimal amounts: currency symbols, thousands separators and spaces removed."""
-    missing = is_missing(col, na_values)
-    if _is_text(col):
-        cleaned = clean_text(col).re_replace(r"(?i)^(?:¥|￥|\$|cny|rmb)|(?:元|cny|rmb)$|[,\s]", "")
-        value = cleaned.try_cast(dt.float64)
-    else:
-        value = col.cast(dt.float64)
-    bad = ~missing & (value.isnull() | value.isnan() | value.isinf())
-    value = ibis.cases((missing | bad, ibis.null(dt.float64)), else_=value)
-    return Parsed(value, _error_if(bad, "bad_number"))
+
+    def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
+        v = r["v"]
+        bad = ~missing & (v.isnull() | v.isnan() | v.isinf())
+        return Parsed(ibis.cases((missing | bad, ibis.null(dt.float64)), else_=v),
+                      _error_if(bad, "bad_number"))
+
+    return Parser(_number_pre, finish)
 
 
-def integer_value(col: ir.Value, na_values: tuple[str, ...]) -> Parsed:
+def integer_parser() -> Parser:
     """Whole counts >= 0."""
-    num = number_value(col, na_values)
-    bad = num.value.notnull() & ((num.value != num.value.floor()) | (num.value < 0))
-    value = ibis.cases((bad, ibis.null(dt.int64)), else_=num.value.cast(dt.int64))
-    return Parsed(value, ibis.coalesce(num.error, _error_if(bad, "bad_integer")))
+
+    def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
+        v = r["v"]
+        bad_number = ~missing & (v.isnull() | v.isnan() | v.isinf())
+        bad_integer = ~missing & ~bad_number & ((v != v.floor()) | (v < 0))
+        ok = ~missing & ~bad_number & ~bad_integer
+        return Parsed(ibis.cases((ok, v.cast(dt.int64)), else_=ibis.null(dt.int64)),
+                      ibis.coalesce(_error_if(bad_number, "bad_number"),
+                                    _error_if(bad_integer, "bad_integer")))
+
+    return Parser(_number_pre, finish)
 
 
-def bool_value(
-    col: ir.Value, true_values: tuple[str, ...], false_values: tuple[str, ...],
-    na_values: tuple[str, ...],
-) -> Parsed:
+def bool_parser(true_values: tuple[str, ...], false_values: tuple[str, ...]) -> Parser:
     """Yes/no flags from the source's declared spellings (是/否, Y/N, 1/0 …)."""
-    missing = is_missing(col, na_values)
-    if col.type().is_boolean():
-        return Parsed(col, _NO_ERROR)
-    key = (clean_text(col) if _is_text(col) else col.cast(dt.string)).lower()
-    trues = [v.lower() for v in true_values]
-    falses = [v.lower() for v in false_values]
-    value = ibis.cases(
-        (key.isin(trues), ibis.literal(True)),
-        (key.isin(falses), ibis.literal(False)),
-        else_=ibis.null(dt.boolean),
-    )
-    return Parsed(value, _error_if(~missing & value.isnull(), "bad_bool"))
+
+    def pre(col: ir.Value) -> dict[str, ir.Value]:
+        if col.type().is_boolean():
+            return {"v": col}
+        key = (clean_text(col) if _is_text(col) else col.cast(dt.string)).lower()
+        return {"v": ibis.cases(
+            (_one_of(key, [v.lower() for v in true_values]), ibis.literal(True)),
+            (_one_of(key, [v.lower() for v in false_values]), ibis.literal(False)),
+            else_=ibis.null(dt.boolean),
+        )}
+
+    def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
+        return Parsed(r["v"], _error_if(~missing & r["v"].isnull(), "bad_bool"))
+
+    return Parser(pre, finish)
 
 
-def score_value(col: ir.Value, scale: Scale, na_values: tuple[str, ...]) -> Parsed:
+def score_parser(scale: Scale) -> Parser:
     """A rating: labels → numbers, "10分" / "８" → 10 / 8, n/a codes → NULL,
     range-checked, reversed scales flipped so that higher is always better."""
-    missing = is_missing(col, na_values)
-    if _is_text(col):
+
+    def pre(col: ir.Value) -> dict[str, ir.Value]:
+        if not _is_text(col):
+            return {"v": col.cast(dt.float64)}
         cleaned = clean_text(col)
+        numeric = cleaned.re_replace(r"(?i)\s*(分|points?|pts?)$", "").try_cast(dt.float64)
+        if not scale.labels:
+            return {"v": numeric}
         lowered = cleaned.lower()
         labelled = ibis.cases(
             *[(lowered == k.strip().lower(), ibis.literal(float(v)))
               for k, v in sorted(scale.labels.items())],
             else_=ibis.null(dt.float64),
-        ) if scale.labels else ibis.null(dt.float64)
-        numeric = cleaned.re_replace(r"(?i)\s*(分|points?|pts?)$", "").try_cast(dt.float64)
-        raw = ibis.coalesce(labelled, numeric)
-    else:
-        raw = col.cast(dt.float64)
-    unparsed = ~missing & raw.isnull()
-    out_of_range = raw.notnull() & ((raw < scale.min) | (raw > scale.max))
-    if scale.na_codes:
-        not_applicable = raw.isin([float(c) for c in scale.na_codes])
-        out_of_range = out_of_range & ~not_applicable
-    error = ibis.coalesce(_error_if(unparsed, "bad_score"), _error_if(out_of_range, "out_of_range"))
-    valid = raw.notnull() & ~out_of_range
-    if scale.na_codes:
-        valid = valid & ~not_applicable
-    flipped = (scale.min + scale.max) - raw if scale.reversed else raw
-    return Parsed(ibis.cases((valid, flipped), else_=ibis.null(dt.float64)), error)
+        )
+        return {"v": ibis.coalesce(labelled, numeric)}
+
+    def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
+        raw = r["v"]
+        unparsed = ~missing & raw.isnull()
+        out_of_range = raw.notnull() & ((raw < scale.min) | (raw > scale.max))
+        valid = raw.notnull() & ~out_of_range
+        if scale.na_codes:
+            not_applicable = raw.isin([float(c) for c in scale.na_codes])
+            out_of_range = out_of_range & ~not_applicable
+            valid = valid & ~not_applicable
+        error = ibis.coalesce(_error_if(unparsed, "bad_score"),
+                              _error_if(out_of_range, "out_of_range"))
+        flipped = (scale.min + scale.max) - raw if scale.reversed else raw
+        return Parsed(ibis.cases((valid, flipped), else_=ibis.null(dt.float64)), error)
+
+    return Parser(pre, finish)
 
 
-_ISO_FORMATS = (
-    "%Y-%m-%d",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S.%f",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y/%m/%d",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y.%m.%d",
-    "%Y%m%d",
-)
+# -- dates -----------------------------------------------------------------------
+
 _EXCEL_BASE = {1900: _dt.datetime(1899, 12, 30), 1904: _dt.datetime(1904, 1, 1)}
-_SLASHED = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
+_SLASHED = r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$"
+
+#: Year-first shapes (after _date_text normalised separators) and their format.
+_YEAR_FIRST: tuple[tuple[str, str], ...] = (
+    (r"^\d{4}-\d{1,2}-\d{1,2}$", "%Y-%m-%d"),
+    (r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}$", "%Y-%m-%d %H:%M"),
+    (r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}:\d{2}$", "%Y-%m-%d %H:%M:%S"),
+    (r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}:\d{2}\.\d{1,6}$", "%Y-%m-%d %H:%M:%S.%f"),
+    (r"^\d{8}$", "%Y%m%d"),
+)
+_DAY_FIRST: tuple[tuple[str, str], ...] = (
+    (r"^\d{1,2}/\d{1,2}/\d{4}$", "%d/%m/%Y"),
+    (r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}$", "%d/%m/%Y %H:%M"),
+    (r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}$", "%d/%m/%Y %H:%M:%S"),
+)
+_MONTH_FIRST: tuple[tuple[str, str], ...] = tuple(
+    (shape, fmt.replace("%d/%m", "%m/%d")) for shape, fmt in _DAY_FIRST
+)
 
 
-def timestamp_value(
-    col: ir.Value,
-    settings: DateSettings,
-    na_values: tuple[str, ...],
-    *,
-    plausible: tuple[_dt.date, _dt.date],
-    excel_epoch: int | None = None,
-) -> Parsed:
-    """Dates and timestamps from ISO text, 2025/3/5, 2025年3月5日, Excel serials
-    (1900 or 1904 system), day-first/month-first text per the source's setting,
-    extra formats from the config, or typed columns. Never guesses day/month."""
-    missing = is_missing(col, na_values)
-    if col.type().is_timestamp():
-        value = col.cast(dt.timestamp)
-        error = _NO_ERROR
-    elif col.type().is_date():
-        value = col.cast(dt.timestamp)
-        error = _NO_ERROR
-    elif col.type().is_numeric():
-        value = _from_serial(col.cast(dt.float64), excel_epoch or settings.excel_epoch)
-        error = _error_if(~missing & value.isnull(), "bad_date")
-    else:
-        value, error = _parse_date_text(col, settings, missing, excel_epoch)
-    lo = ibis.timestamp(_dt.datetime.combine(plausible[0], _dt.time()))
-    hi = ibis.timestamp(_dt.datetime.combine(plausible[1], _dt.time.max.replace(microsecond=0)))
-    implausible = value.notnull() & ((value < lo) | (value > hi))
-    error = ibis.coalesce(error, _error_if(implausible, "implausible_date"))
-    return Parsed(ibis.cases((implausible, ibis.null(dt.timestamp)), else_=value), error)
+def _date_text(col: ir.StringValue) -> ir.StringValue:
+    """Cleaned date text in few shapes: 2025年3月5日 / 2025/3/5 / 2025.3.5 → 2025-3-5;
+    a 'T' between date and time → space; 05.03.2025 / 05-03-2025 → 05/03/2025."""
+    text = clean_text(col).re_replace(
+        r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*", r"\1-\2-\3 "
+    ).strip()
+    text = text.re_replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3")
+    text = text.re_replace(r"^(\d{4}-\d{1,2}-\d{1,2})T", r"\1 ")
+    return text.re_replace(r"^(\d{1,2})[.-](\d{1,2})[.-](\d{4})", r"\1/\2/\3")
 
 
 def _from_serial(num: ir.FloatingValue, epoch: int) -> ir.TimestampValue:
@@ -240,43 +296,62 @@ def _from_serial(num: ir.FloatingValue, epoch: int) -> ir.TimestampValue:
     return ibis.cases((in_range, stamp), else_=ibis.null(dt.timestamp))
 
 
-def _parse_date_text(
-    col: ir.StringValue, settings: DateSettings, missing: ir.BooleanValue, excel_epoch: int | None
-) -> tuple[ir.TimestampValue, ir.StringValue]:
-    text = clean_text(col)
-    # 2025年3月5日 [14:22] → 2025-3-5 [14:22]
-    text = text.re_replace(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?", r"\1-\2-\3")
-    candidates = [_try_strptime(text, f) for f in (*_ISO_FORMATS, *settings.formats)]
-    serial_text = text.re_search(r"^\d{1,7}(\.\d+)?$")
-    serial = ibis.cases(
-        (serial_text, _from_serial(text.try_cast(dt.float64), excel_epoch or settings.excel_epoch)),
-        else_=ibis.null(dt.timestamp),
-    )
-    slashed = text.re_search(_SLASHED)
-    first = text.re_extract(_SLASHED, 1).try_cast(dt.int64)
-    second = text.re_extract(_SLASHED, 2).try_cast(dt.int64)
-    dmy = ibis.coalesce(*[_try_strptime(text, f) for f in
-                          ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")])
-    mdy = ibis.coalesce(*[_try_strptime(text, f) for f in
-                          ("%m/%d/%Y", "%m.%d.%Y", "%m-%d-%Y", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M")])
-    if settings.dayfirst is True:
-        day_month = dmy
-        ambiguous = ibis.literal(False)
-    elif settings.dayfirst is False:
-        day_month = mdy
-        ambiguous = ibis.literal(False)
-    else:
-        # Not configured: accept only when one reading is impossible (a part > 12).
-        day_month = ibis.cases((first > 12, dmy), (second > 12, mdy), else_=ibis.null(dt.timestamp))
-        ambiguous = slashed & (first <= 12) & (second <= 12) & (first != second)
-        same = slashed & (first == second)
-        day_month = ibis.cases((same, dmy), else_=day_month)
-    value = ibis.coalesce(*candidates, serial, ibis.cases((slashed, day_month),
-                                                          else_=ibis.null(dt.timestamp)))
-    error = ibis.cases(
-        (missing, _NO_ERROR),
-        (value.notnull(), _NO_ERROR),
-        (ambiguous, ibis.literal("ambiguous_date")),
-        else_=ibis.literal("bad_date"),
-    )
-    return value, error
+def _shape_parse(text: ir.StringValue, formats: tuple[tuple[str, str], ...]) -> ir.TimestampValue:
+    return ibis.cases(*[(text.re_search(shape), _try_strptime(text, fmt))
+                        for shape, fmt in formats], else_=ibis.null(dt.timestamp))
+
+
+def timestamp_parser(settings: DateSettings, *, plausible: tuple[_dt.date, _dt.date],
+                     excel_epoch: int | None = None) -> Parser:
+    """Dates and timestamps from ISO text, 2025/3/5, 2025年3月5日, Excel serials (1900 or
+    1904 system), day-first/month-first text per the source's ``dates.dayfirst``,
+    extra formats from the config, or typed columns. Never guesses day/month:
+    05/03/2025 is quarantined as ambiguous unless ``dayfirst`` is set."""
+    epoch = excel_epoch or settings.excel_epoch
+
+    def pre(col: ir.Value) -> dict[str, ir.Value]:
+        if col.type().is_timestamp() or col.type().is_date():
+            return {"v": col.cast(dt.timestamp), "amb": ibis.literal(False)}
+        if col.type().is_numeric():
+            return {"v": _from_serial(col.cast(dt.float64), epoch), "amb": ibis.literal(False)}
+        text = _date_text(col)
+        first = text.re_extract(_SLASHED, 1).try_cast(dt.int64)
+        second = text.re_extract(_SLASHED, 2).try_cast(dt.int64)
+        dmy, mdy = _shape_parse(text, _DAY_FIRST), _shape_parse(text, _MONTH_FIRST)
+        if settings.dayfirst is True:
+            day_month, ambiguous = dmy, ibis.literal(False)
+        elif settings.dayfirst is False:
+            day_month, ambiguous = mdy, ibis.literal(False)
+        else:
+            # Accept only when one reading is impossible (a part > 12) or both agree.
+            day_month = ibis.cases((first > 12, dmy), (second > 12, mdy), (first == second, dmy),
+                                   else_=ibis.null(dt.timestamp))
+            ambiguous = ((first <= 12) & (second <= 12) & (first != second)).fill_null(False)
+        custom = (ibis.coalesce(*[_try_strptime(text, f) for f in settings.formats])
+                  if settings.formats else ibis.null(dt.timestamp))
+        # One branch per shape: only the parser that can match runs (COALESCE would
+        # evaluate every format on every value).
+        value = ibis.cases(
+            *[(text.re_search(shape), _try_strptime(text, fmt)) for shape, fmt in _YEAR_FIRST],
+            (text.re_search(r"^\d{1,7}(\.\d+)?$"),
+             _from_serial(text.try_cast(dt.float64), epoch)),
+            (text.re_search(_SLASHED), day_month),
+            else_=custom,
+        )
+        return {"v": value, "amb": ambiguous}
+
+    lo = ibis.timestamp(_dt.datetime.combine(plausible[0], _dt.time()))
+    hi = ibis.timestamp(_dt.datetime.combine(plausible[1], _dt.time(23, 59, 59)))
+
+    def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
+        value = r["v"]
+        unparsed = ibis.cases(
+            (missing | value.notnull(), _NO_ERROR),
+            (r["amb"], ibis.literal("ambiguous_date")),
+            else_=ibis.literal("bad_date"),
+        )
+        implausible = value.notnull() & ((value < lo) | (value > hi))
+        return Parsed(ibis.cases((implausible, ibis.null(dt.timestamp)), else_=value),
+                      ibis.coalesce(unparsed, _error_if(implausible, "implausible_date")))
+
+    return Parser(pre, finish)

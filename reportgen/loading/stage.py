@@ -133,36 +133,29 @@ def _plausible(config: ReportConfig) -> tuple[_dt.date, _dt.date]:
     return _dt.date.fromisoformat(p.plausible_from), _dt.date.fromisoformat(p.plausible_to)
 
 
-def _parse(col: Column, expr: ir.Value, name: str, source: Source, config: ReportConfig,
-           raw: RawTable) -> nz.Parsed:
-    na = source.na_values
+def _parser(col: Column, name: str, source: Source, config: ReportConfig,
+            raw: RawTable) -> nz.Parser:
     match col.kind:
-        case "id":
-            return nz.id_value(expr, na)
-        case "category":
-            return nz.category_value(expr, na)
+        case "id" | "category":
+            return nz.id_parser()
         case "text":
-            return nz.text_value(expr)
+            return nz.text_parser()
         case "unit":
             spellings = config.unit_spellings()
             if name == "targets":
                 spellings = {**spellings, **{s: ALL_UNITS for s in _ALL_SPELLINGS}}
-            return nz.unit_value(expr, spellings, na)
+            return nz.unit_parser(spellings)
         case "number":
-            return nz.number_value(expr, na)
+            return nz.number_parser()
         case "integer":
-            return nz.integer_value(expr, na)
+            return nz.integer_parser()
         case "bool":
-            return nz.bool_value(expr, source.true_values, source.false_values, na)
+            return nz.bool_parser(source.true_values, source.false_values)
         case "score":
-            return nz.score_value(expr, config.scale_for(name, col.name), na)
+            return nz.score_parser(config.scale_for(name, col.name))
         case "date" | "datetime":
-            parsed = nz.timestamp_value(
-                expr, source.dates, na, plausible=_plausible(config), excel_epoch=raw.excel_epoch
-            )
-            if col.kind == "date":
-                return nz.Parsed(parsed.value.cast(dt.date), parsed.error)
-            return parsed
+            return nz.timestamp_parser(source.dates, plausible=_plausible(config),
+                                       excel_epoch=raw.excel_epoch)
     raise AssertionError(col.kind)
 
 
@@ -175,38 +168,35 @@ def stage_source(con: ibis.BaseBackend, name: str, source: Source, config: Repor
     mapping = resolve_mapping(name, raw, source, columns)
     t = _raw_table(con, name, raw)
 
-    # Three projections, so that no parse expression is repeated in the SQL:
-    # 1. source columns by position (plus their cleaned text), 2. parsed values and
-    # one error column per source column, 3. the first error, its column and value.
+    # Layered projections, so that no expression is repeated in the SQL:
+    # 1. each mapped source column by position and its "missing" flag; 2. the parsers'
+    # expensive pre-step; 3. parsed values and one error column per source column;
+    # 4. (below) the first error, its column and value.
     used = [(col, mapping[col.name]) for col in columns if col.name in mapping]
-    layer1: dict[str, ir.Value] = {"_row": t._row}
-    for i, (_, header) in enumerate(used):
-        src = t[header]
-        layer1[f"_s{i}"] = src
-        if src.type().is_string():
-            layer1[f"_c{i}"] = nz.clean_text(src)
-    l1 = t.select(**layer1)
+    parsers = [_parser(col, name, source, config, raw) for col, _ in used]
+    l1 = t.select(_row=t._row, **{f"_s{i}": t[h] for i, (_, h) in enumerate(used)},
+                  **{f"_m{i}": nz.is_missing(t[h], source.na_values)
+                     for i, (_, h) in enumerate(used)})
+    pre: dict[str, ir.Value] = {}
+    for i, parser in enumerate(parsers):
+        pre.update({f"_p{i}_{k}": v for k, v in parser.pre(l1[f"_s{i}"]).items()})
+    l1 = l1.mutate(**pre)
 
     layer2: dict[str, ir.Value] = {"_row": l1._row}
-    errors: list[tuple[str, str, str]] = []  # (error column, header, raw column)
     for col in columns:
         if col.name not in mapping:
             layer2[col.name] = ibis.null(_dtype(col.kind))
-    for i, (col, header) in enumerate(used):
-        src = l1[f"_s{i}"]
-        text_kind = col.kind in ("text", "id", "category", "unit")
-        expr = l1[f"_c{i}"] if f"_c{i}" in l1.columns and not text_kind else src
-        parsed = _parse(col, expr, name, source, config, raw)
+    errors: list[tuple[str, str, str]] = []  # (error column, header, raw column)
+    for i, ((col, header), parser) in enumerate(zip(used, parsers, strict=True)):
+        prefix = f"_p{i}_"
+        refs = {c[len(prefix):]: l1[c] for c in l1.columns if c.startswith(prefix)}
+        parsed = parser.finish(refs, l1[f"_m{i}"])
         error = parsed.error
         if col.required:
-            error = ibis.coalesce(
-                ibis.cases((nz.is_missing(src, source.na_values), ibis.literal("missing_required")),
-                           else_=ibis.null(dt.string)),
-                error,
-            )
+            error = ibis.coalesce(_missing_required(l1[f"_m{i}"]), error)
         layer2[col.name] = parsed.value
         layer2[f"_e{i}"] = error
-        layer2[f"_s{i}"] = src.cast(dt.string)
+        layer2[f"_s{i}"] = l1[f"_s{i}"].cast(dt.string)
         errors.append((f"_e{i}", header, f"_s{i}"))
     l2 = l1.select(**layer2)
     if name == "tickets":
@@ -229,6 +219,10 @@ def stage_source(con: ibis.BaseBackend, name: str, source: Source, config: Repor
     staged = _mark_duplicates(staged, TABLES[name])
     table = con.create_table(f"staged_{name}", staged, overwrite=True)
     return StagedTable(name=name, table=table, raw=raw, mapping=mapping)
+
+
+def _missing_required(missing: ir.BooleanValue) -> ir.StringValue:
+    return ibis.cases((missing, ibis.literal("missing_required")), else_=ibis.null(dt.string))
 
 
 def _ticket_checks(l2: ir.Table, mapping: dict[str, str]) -> dict[str, tuple[str, ir.Value, ir.Value]]:
