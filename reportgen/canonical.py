@@ -47,7 +47,7 @@ class DefaultScale:
 
 @dataclass(frozen=True)
 class Table:
-    """One canonical table: its columns and the columns that identify a row (duplicates are filtered)."""
+    """One canonical table: its columns and the key columns (repeated keys are filtered)."""
 
     name: str
     columns: tuple[Column, ...]

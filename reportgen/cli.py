@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.exceptions import TyperException
 
 from reportgen import __version__
 from reportgen.errors import EXIT_UNEXPECTED, ReportgenError
@@ -31,9 +32,12 @@ ConfigOpt = Annotated[
 ]
 PeriodOpt = Annotated[
     str | None,
-    typer.Option("--period", "-p",
-                 help="2025Q3, 2025H1, 2025, 2025-07, 2025-01-01..2025-03-31, previous-quarter, "
-                      "latest (default from config)."),
+    typer.Option(
+        "--period",
+        "-p",
+        help="2025Q3, 2025H1, 2025, 2025-07, 2025-01-01..2025-03-31, previous-quarter, "
+        "latest (default from config).",
+    ),
 ]
 UnitOpt = Annotated[
     list[str] | None,
@@ -46,7 +50,7 @@ TodayOpt = Annotated[
 ]
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -61,8 +65,12 @@ def _setup_logging(debug: bool, quiet: bool, log_file: Path | None) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file is not None:
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
-    logging.basicConfig(level=level, handlers=handlers, force=True,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level,
+        handlers=handlers,
+        force=True,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     for noisy in ("matplotlib", "PIL", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -71,7 +79,9 @@ def _setup_logging(debug: bool, quiet: bool, log_file: Path | None) -> None:
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
-    log_file: Annotated[Path | None, typer.Option("--log-file", help="Also log to this file.")] = None,
+    log_file: Annotated[
+        Path | None, typer.Option("--log-file", help="Also log to this file.")
+    ] = None,
 ) -> None:
     _State.debug = debug
     _setup_logging(debug, quiet, log_file)
@@ -103,14 +113,19 @@ def sample_data(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the data set to.")],
     seed: Annotated[int, typer.Option(help="Random seed (same seed → same files).")] = 7,
     scale: Annotated[float, typer.Option(help="Size multiplier; 1 ≈ 30k responses.")] = 1.0,
-    layout: Annotated[str, typer.Option(help="'messy' (real-world formats) or 'parquet'.")] = "messy",
+    layout: Annotated[
+        str, typer.Option(help="'messy' (real-world formats) or 'parquet'.")
+    ] = "messy",
 ) -> None:
     """Generate a realistic synthetic data set with its config."""
     from reportgen.sample_data import generate
 
     if layout not in ("messy", "parquet"):
         raise typer.BadParameter(f"--layout {layout!r}: expected 'messy' or 'parquet'")
-    result = generate(out, seed=seed, scale=scale, layout=layout)  # type: ignore[arg-type]
+    try:
+        result = generate(out, seed=seed, scale=scale, layout=layout)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     for table, path in result.files.items():
         typer.echo(f"{table:<11} {path}  ({result.rows.get(table, 0):,} rows)")
     typer.echo(f"config      {result.config_path}")
@@ -137,17 +152,21 @@ def validate(
     recs = ds.reconcile(scope)
     _print_reconciliation(recs)
     quarantined = sum(r.quarantined for r in recs)
-    typer.echo(f"config OK · period {current.label} · {quarantined:,} row(s) quarantined"
-               + (" (see 'reportgen build' → quarantine.csv)" if quarantined else ""))
+    typer.echo(
+        f"config OK · period {current.label} · {quarantined:,} row(s) quarantined"
+        + (" (see 'reportgen build' → quarantine.csv)" if quarantined else "")
+    )
 
 
 def _print_reconciliation(recs: list) -> None:  # type: ignore[type-arg]
     for r in recs:
         reasons = ", ".join(f"{k} {v}" for k, v in r.quarantine_reasons.items()) or "-"
         filtered = ", ".join(f"{k} {v}" for k, v in r.filtered.items() if v) or "-"
-        typer.echo(f"{r.table:<11} {r.source}: read {r.read:,} = loaded {r.loaded:,} + "
-                   f"quarantined {r.quarantined:,} + filtered {r.filtered_total:,}  "
-                   f"[quarantine: {reasons}; filtered: {filtered}]")
+        typer.echo(
+            f"{r.table:<11} {r.source}: read {r.read:,} = loaded {r.loaded:,} + "
+            f"quarantined {r.quarantined:,} + filtered {r.filtered_total:,}  "
+            f"[quarantine: {reasons}; filtered: {filtered}]"
+        )
         for w in r.warnings:
             typer.echo(f"            warning: {w}")
 
@@ -169,8 +188,9 @@ def kpis(
     from reportgen.pipeline import compute_kpis
 
     cfg = load_config(config)
-    report = compute_kpis(cfg, period=period, units=_units(unit, all_units), today=_today(today),
-                          by=tuple(by or ()))
+    report = compute_kpis(
+        cfg, period=period, units=_units(unit, all_units), today=_today(today), by=tuple(by or ())
+    )
     if fmt is OutputFormat.json:
         sys.stdout.write(to_json(report))
     elif fmt is OutputFormat.csv:
@@ -186,17 +206,27 @@ def _print_table(report, lang: str, cfg) -> None:  # type: ignore[no-untyped-def
 
     from reportgen.formatting import format_change, format_n, format_value, significance_mark
 
-    console = Console(soft_wrap=True)
+    # Piped output: rich would wrap at 80 columns and split labels across lines.
+    console = Console(width=None if sys.stdout.isatty() else 200)
     units = [*report.units, "all"]
     for unit in units:
-        name = cfg.unit(unit).names.get(lang) if unit != "all" else (
-            "全部事业部" if lang == "zh-CN" else "All units")
+        name = (
+            cfg.unit(unit).names.get(lang)
+            if unit != "all"
+            else ("全部事业部" if lang == "zh-CN" else "All units")
+        )
         table = Table(title=f"{name} · {report.period.display(lang)}", title_justify="left")
-        for col in ("KPI", "value", "n", f"vs {report.previous.label}",
-                    f"vs {report.last_year.label}", "target", "benchmark"):
+        for col in (
+            "KPI",
+            "value",
+            "n",
+            f"vs {report.previous.label}",
+            f"vs {report.last_year.label}",
+            "target",
+            "benchmark",
+        ):
             table.add_column(col, justify="left" if col == "KPI" else "right")
-        rows = report.scorecard[(report.scorecard.unit == unit)
-                                & report.scorecard.dimension.isna()]
+        rows = report.scorecard[(report.scorecard.unit == unit) & report.scorecard.dimension.isna()]
         for r in rows.itertuples(index=False):
             k = report.kpis[r.kpi]
             low = " (low n)" if r.low_n else ""
@@ -212,9 +242,11 @@ def _print_table(report, lang: str, cfg) -> None:  # type: ignore[no-untyped-def
                 format_value(r.benchmark, r.value_unit, lang),
             )
         console.print(table)
-    console.print("▲/▼ significant improvement/deterioration (p < "
-                  f"{cfg.statistics.alpha}); · not significant; blank: no test (n < "
-                  f"{cfg.statistics.min_n} or median).")
+    console.print(
+        "▲/▼ significant improvement/deterioration (p < "
+        f"{cfg.statistics.alpha}); · not significant; blank: no test (n < "
+        f"{cfg.statistics.min_n} or median)."
+    )
 
 
 @app.command("build")
@@ -232,8 +264,13 @@ def build(
     from reportgen.pipeline import compute_kpis
 
     cfg = load_config(config)
-    report = compute_kpis(cfg, period=period, units=_units(unit, all_units), today=_today(today),
-                          by=tuple(cfg.dimensions))
+    report = compute_kpis(
+        cfg,
+        period=period,
+        units=_units(unit, all_units),
+        today=_today(today),
+        by=tuple(cfg.dimensions),
+    )
     out_dir = out if out is not None else cfg.path(cfg.report.output_dir)
     written = write_outputs(report, out_dir)
     _print_reconciliation(list(report.reconciliation))
@@ -255,16 +292,20 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except TyperException as exc:  # usage errors: typer prints them, exit code 2
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            typer.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
         if _State.debug:
             raise
-        typer.echo(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for the "
-                   "traceback)", err=True)
+        typer.echo(
+            f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+            err=True,
+        )
         sys.exit(EXIT_UNEXPECTED)
 
 

@@ -227,7 +227,9 @@ class BenchmarkRow(_Model):
 
 
 class ReportSettings(_Model):
-    title: Names = Names(en="Customer Satisfaction & Loyalty Report", **{"zh-CN": "客户满意度与忠诚度报告"})
+    title: Names = Names(
+        en="Customer Satisfaction & Loyalty Report", **{"zh-CN": "客户满意度与忠诚度报告"}
+    )
     presenter: str | None = None
     language: Language = "zh-CN"
     output_dir: Path = Path("out")
@@ -346,26 +348,19 @@ def _format_location(loc: tuple[Any, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
-def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
-    cur = data
-    for item in loc:
-        try:
-            cur = cur[item]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return cur
-
-
 def _explain(err: dict[str, Any], raw: Any, source: str) -> str:
     loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
     # pydantic puts union branches / literal tags into loc; keep the user's key path only
     user_loc: list[Any] = []
     cur = raw
     for item in loc:
-        if isinstance(cur, dict) and item in cur:
-            user_loc.append(item)
-            cur = cur[item]
-        elif isinstance(cur, (list, tuple)) and isinstance(item, int) and item < len(cur):
+        if (
+            isinstance(cur, dict)
+            and item in cur
+            or isinstance(cur, (list, tuple))
+            and isinstance(item, int)
+            and item < len(cur)
+        ):
             user_loc.append(item)
             cur = cur[item]
         elif err["type"] == "extra_forbidden" and item == loc[-1]:
@@ -373,11 +368,9 @@ def _explain(err: dict[str, Any], raw: Any, source: str) -> str:
     path = _format_location(tuple(user_loc))
     kind = err["type"]
     if kind == "extra_forbidden":
-        parent = _value_at(raw, tuple(user_loc[:-1]))
         allowed = _allowed_keys(tuple(user_loc[:-1]))
         close = difflib.get_close_matches(str(user_loc[-1]), allowed, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        del parent
         return f"{source}: {path}: unknown key; expected one of {allowed}.{hint}"
     if kind == "missing":
         return f"{source}: {path}: required key is missing"
@@ -428,7 +421,9 @@ def load_config(path: str | Path, *, check_files: bool = True) -> ReportConfig:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: config must be UTF-8 text ({exc.reason} at byte {exc.start})")
+        raise ConfigError(
+            f"{path}: config must be UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
@@ -463,9 +458,10 @@ def _check_mappings(config: ReportConfig, source: str) -> None:
         for col in src.scales:
             kind = table.column(col).kind if col in table.column_names else "score"
             if col not in allowed or kind != "score":
+                scored = sorted(c for c in allowed if _is_score(table_name, c, config))
                 raise ConfigError(
                     f"{source}: sources.{table_name}.scales.{col}: not a score column of "
-                    f"{table_name}; scales apply to {sorted(c for c in allowed if _is_score(table_name, c, config))}"
+                    f"{table_name}; scales apply to {scored}"
                 )
 
 

@@ -48,8 +48,13 @@ def report_dict(report: KpiReport) -> dict[str, Any]:
         "trend_periods": [p.label for p in report.trend_periods],
         "units": list(report.units),
         "kpis": {
-            k.id: {"kind": k.kind, "unit": k.unit, "direction": k.direction,
-                   "label": dict(k.labels), "definition": dict(k.definitions)}
+            k.id: {
+                "kind": k.kind,
+                "unit": k.unit,
+                "direction": k.direction,
+                "label": dict(k.labels),
+                "definition": dict(k.definitions),
+            }
             for k in report.kpis.values()
         },
         "scorecard": records(report.scorecard),
@@ -80,12 +85,19 @@ def to_csv(frame: pd.DataFrame) -> str:
 def reconciliation_frame(report: KpiReport) -> pd.DataFrame:
     rows = []
     for r in report.reconciliation:
-        rows.append({
-            "table": r.table, "source": r.source, "format": r.real_format,
-            "encoding": r.encoding, "read": r.read, "loaded": r.loaded,
-            "quarantined": r.quarantined, **{f"filtered_{k}": v for k, v in r.filtered.items()},
-            "balanced": r.balanced,
-        })
+        rows.append(
+            {
+                "table": r.table,
+                "source": r.source,
+                "format": r.real_format,
+                "encoding": r.encoding,
+                "read": r.read,
+                "loaded": r.loaded,
+                "quarantined": r.quarantined,
+                **{f"filtered_{k}": v for k, v in r.filtered.items()},
+                "balanced": r.balanced,
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -70,11 +70,17 @@ def resolve_period(config: ReportConfig, spec: str | None, ds: Dataset, today: _
             f"cannot resolve period {spec!r}: no valid dated rows were loaded "
             "(check the quarantine listing with 'reportgen validate')"
         )
-    return parse_period(spec, fiscal_year_start_month=config.periods.fiscal_year_start_month,
-                        today=today, data_max_date=max_date)
+    return parse_period(
+        spec,
+        fiscal_year_start_month=config.periods.fiscal_year_start_month,
+        today=today,
+        data_max_date=max_date,
+    )
 
 
-def analysis_periods(config: ReportConfig, period: Period) -> tuple[tuple[Period, ...], Period, Period]:
+def analysis_periods(
+    config: ReportConfig, period: Period
+) -> tuple[tuple[Period, ...], Period, Period]:
     """Trend periods (oldest first, ending with ``period``), previous, same period last year."""
     n = config.periods.trend_periods
     if period.kind == "year":
@@ -83,8 +89,9 @@ def analysis_periods(config: ReportConfig, period: Period) -> tuple[tuple[Period
     return trend, period.previous(), period.same_period_last_year()
 
 
-def _reference_frame(ds: Dataset, name: str, scope: Scope, inline: Sequence[object],
-                     columns: Sequence[str]) -> pd.DataFrame:
+def _reference_frame(
+    ds: Dataset, name: str, scope: Scope, inline: Sequence[object], columns: Sequence[str]
+) -> pd.DataFrame:
     frames = []
     if ds.has(name):
         frames.append(ds.table(name, scope).select(*columns).to_pyarrow().to_pandas())
@@ -99,11 +106,14 @@ def _inline_targets(config: ReportConfig) -> list[object]:
     out = []
     for row in config.targets:
         try:
-            label = parse_period(row.period,
-                                 fiscal_year_start_month=config.periods.fiscal_year_start_month).label
+            label = parse_period(
+                row.period, fiscal_year_start_month=config.periods.fiscal_year_start_month
+            ).label
         except PeriodError as exc:
             raise ConfigError(f"targets: period {row.period!r}: {exc}") from None
-        unit = "all" if row.unit.strip().lower() in ("all", "全部") else config.resolve_unit(row.unit)
+        unit = (
+            "all" if row.unit.strip().lower() in ("all", "全部") else config.resolve_unit(row.unit)
+        )
         out.append(row.model_copy(update={"period": label, "unit": unit}))
     return out
 
@@ -130,8 +140,9 @@ def compute_kpis(
     current = resolve_period(config, period, ds, today)
     trend, previous, last_year = analysis_periods(config, current)
     all_periods = tuple(sorted({*trend, previous, last_year}))
-    scope = Scope(start=min(p.start for p in all_periods), end=max(p.end for p in all_periods),
-                  units=unit_ids)
+    scope = Scope(
+        start=min(p.start for p in all_periods), end=max(p.end for p in all_periods), units=unit_ids
+    )
     reconciliation = tuple(ds.reconcile(scope))
     quarantine = ds.quarantine()
     timings["reconcile"] = time.perf_counter() - t1
@@ -149,14 +160,31 @@ def compute_kpis(
     kpis = {k: v for k, v in kpis.items() if k in present}
     components = components[components.kpi.isin(list(kpis))]
 
-    targets = _reference_frame(ds, "targets", scope, _inline_targets(config),
-                               ["unit", "period", "kpi", "target"])
-    benchmarks = _reference_frame(ds, "benchmarks", scope, config.benchmarks,
-                                  ["kpi", "scope", "value", "source"])
-    scorecard = build_results(components, kpis, params, settings, current, previous, last_year,
-                              by_label, targets, benchmarks)
-    trends = trend_frame(components[components.period.isin([p.label for p in trend])], kpis,
-                         params, settings, by_label)
+    targets = _reference_frame(
+        ds, "targets", scope, _inline_targets(config), ["unit", "period", "kpi", "target"]
+    )
+    benchmarks = _reference_frame(
+        ds, "benchmarks", scope, config.benchmarks, ["kpi", "scope", "value", "source"]
+    )
+    scorecard = build_results(
+        components,
+        kpis,
+        params,
+        settings,
+        current,
+        previous,
+        last_year,
+        by_label,
+        targets,
+        benchmarks,
+    )
+    trends = trend_frame(
+        components[components.period.isin([p.label for p in trend])],
+        kpis,
+        params,
+        settings,
+        by_label,
+    )
     timings["kpis"] = time.perf_counter() - t2
 
     t3 = time.perf_counter()
@@ -164,14 +192,25 @@ def compute_kpis(
     if by:
         comps = aggregate(ds, kpis, (current, previous, last_year), scope, params, by=tuple(by))
         if len(comps):
-            breakdowns = build_results(comps, kpis, params, settings, current, previous,
-                                       last_year, by_label)
+            breakdowns = build_results(
+                comps, kpis, params, settings, current, previous, last_year, by_label
+            )
     timings["breakdowns"] = time.perf_counter() - t3
     return KpiReport(
-        period=current, previous=previous, last_year=last_year, trend_periods=trend,
-        units=unit_ids, kpis=kpis, scorecard=scorecard, breakdowns=breakdowns, trends=trends,
-        benchmarks=benchmarks, targets=targets, reconciliation=reconciliation,
-        quarantine=quarantine, timings=timings,
+        period=current,
+        previous=previous,
+        last_year=last_year,
+        trend_periods=trend,
+        units=unit_ids,
+        kpis=kpis,
+        scorecard=scorecard,
+        breakdowns=breakdowns,
+        trends=trends,
+        benchmarks=benchmarks,
+        targets=targets,
+        reconciliation=reconciliation,
+        quarantine=quarantine,
+        timings=timings,
     )
 
 

@@ -98,7 +98,6 @@ class TestResult:
 
     __test__ = False  # not a pytest test class despite the name
 
-
     test: str
     statistic: float
     p_value: float

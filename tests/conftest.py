@@ -16,8 +16,9 @@ UNITS = [
 ]
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]],
-              encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]], encoding: str = "utf-8"
+) -> Path:
     with path.open("w", encoding=encoding, newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
@@ -34,8 +35,9 @@ class Project:
         self.sources: dict[str, dict[str, Any]] = {}
         self.extra: dict[str, Any] = {"statistics": {"min_n": 5}}
 
-    def table(self, name: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
-              **source: Any) -> Path:
+    def table(
+        self, name: str, header: Sequence[str], rows: Sequence[Sequence[Any]], **source: Any
+    ) -> Path:
         path = write_csv(self.root / f"{name}.csv", header, rows)
         self.sources[name] = {"path": path.name, **source}
         return path

@@ -1,4 +1,4 @@
-"""Config validation: every error names the file, the key path, the bad value and what was expected."""
+"""Config validation: errors name the file, the key path, the bad value and what was expected."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from reportgen.config import load_config
 from reportgen.errors import ConfigError
 
 BASE = {
-    "units": [{"id": "retail", "names": {"en": "Retail", "zh-CN": "零售"}, "aliases": ["零售事业部"]}],
+    "units": [
+        {"id": "retail", "names": {"en": "Retail", "zh-CN": "零售"}, "aliases": ["零售事业部"]}
+    ],
     "sources": {"responses": {"path": "r.csv", "columns": {"csat": "总体满意度"}}},
 }
 
@@ -63,9 +65,15 @@ def test_unknown_canonical_column(tmp_path):
 
 
 def test_scale_with_na_code_inside_range(tmp_path):
-    cfg = {**BASE, "sources": {"responses": {"path": "r.csv",
-                                             "scales": {"csat": {"min": 1, "max": 5,
-                                                                 "na_codes": [3]}}}}}
+    cfg = {
+        **BASE,
+        "sources": {
+            "responses": {
+                "path": "r.csv",
+                "scales": {"csat": {"min": 1, "max": 5, "na_codes": [3]}},
+            }
+        },
+    }
     msg = _error(tmp_path, cfg)
     assert "sources.responses.scales.csat" in msg and "na_code 3" in msg
 

@@ -12,9 +12,22 @@ from reportgen.pipeline import compute_kpis
 
 TODAY = dt.date(2026, 11, 23)
 
-RESP_HEADER = ["response_id", "customer_id", "date", "unit", "channel", "csat", "ltr", "effort",
-               "product_fit", "responsiveness", "brand_trust", "price_fairness",
-               "trust", "repurchase_intent"]
+RESP_HEADER = [
+    "response_id",
+    "customer_id",
+    "date",
+    "unit",
+    "channel",
+    "csat",
+    "ltr",
+    "effort",
+    "product_fit",
+    "responsiveness",
+    "brand_trust",
+    "price_fairness",
+    "trust",
+    "repurchase_intent",
+]
 
 
 def _responses() -> list[list[object]]:
@@ -24,21 +37,64 @@ def _responses() -> list[list[object]]:
     effort = [1, 2, 7, None, None, None, None, None, None, None]  # reversed 1-7 → 7, 6, 1
     rows: list[list[object]] = []
     for i in range(10):
-        rows.append([f"a{i}", f"c{i}", f"2025-07-{i + 1:02d}", "alpha", "app" if i < 4 else "phone",
-                     csat[i], ltr[i], effort[i],
-                     5 if i == 0 else (5 if i == 1 else None),
-                     3 if i == 0 else (5 if i == 1 else None),
-                     4 if i == 0 else (5 if i == 1 else None),
-                     1 if i == 0 else None,
-                     5 if i < 3 else 2, 4 if i < 6 else 3])
+        rows.append(
+            [
+                f"a{i}",
+                f"c{i}",
+                f"2025-07-{i + 1:02d}",
+                "alpha",
+                "app" if i < 4 else "phone",
+                csat[i],
+                ltr[i],
+                effort[i],
+                5 if i == 0 else (5 if i == 1 else None),
+                3 if i == 0 else (5 if i == 1 else None),
+                4 if i == 0 else (5 if i == 1 else None),
+                1 if i == 0 else None,
+                5 if i < 3 else 2,
+                4 if i < 6 else 3,
+            ]
+        )
     # 2025Q2, alpha: 10 responses, all csat 5, all ltr 10.
     for i in range(10):
-        rows.append([f"q2a{i}", f"c{i}", f"2025-04-{i + 1:02d}", "alpha", "phone", 5, 10,
-                     None, None, None, None, None, None, None])
+        rows.append(
+            [
+                f"q2a{i}",
+                f"c{i}",
+                f"2025-04-{i + 1:02d}",
+                "alpha",
+                "phone",
+                5,
+                10,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ]
+        )
     # 2025Q3, beta (written with its Chinese name): 5 responses csat 1, ltr 0.
     for i in range(5):
-        rows.append([f"b{i}", f"d{i}", f"2025-08-{i + 1:02d}", "贝塔", "phone", 1, 0,
-                     None, None, None, None, None, None, None])
+        rows.append(
+            [
+                f"b{i}",
+                f"d{i}",
+                f"2025-08-{i + 1:02d}",
+                "贝塔",
+                "phone",
+                1,
+                0,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ]
+        )
     return rows
 
 
@@ -47,20 +103,26 @@ def report(tmp_path_factory):
     from conftest import Project
 
     project = Project(tmp_path_factory.mktemp("kpis"))
-    project.table("responses", RESP_HEADER, _responses(),
-                  scales={"effort": {"min": 1, "max": 7, "reversed": True}})
     project.table(
-        "customers", ["customer_id", "unit", "segment", "join_date", "churn_date"],
+        "responses",
+        RESP_HEADER,
+        _responses(),
+        scales={"effort": {"min": 1, "max": 7, "reversed": True}},
+    )
+    project.table(
+        "customers",
+        ["customer_id", "unit", "segment", "join_date", "churn_date"],
         [
-            ["k1", "alpha", "SMB", "2024-01-01", None],          # active at start, stays
+            ["k1", "alpha", "SMB", "2024-01-01", None],  # active at start, stays
             ["k2", "alpha", "SMB", "2024-01-01", "2025-08-15"],  # active at start, lost in Q3
             ["k3", "alpha", "Key", "2024-01-01", "2025-06-30"],  # churned before Q3
-            ["k4", "alpha", "Key", "2025-07-10", None],          # joined during Q3
+            ["k4", "alpha", "Key", "2025-07-10", None],  # joined during Q3
             ["k5", "alpha", "Key", "2024-05-01", "2025-10-01"],  # lost after Q3
         ],
     )
     project.table(
-        "orders", ["order_id", "customer_id", "date", "unit", "amount"],
+        "orders",
+        ["order_id", "customer_id", "date", "unit", "amount"],
         [
             ["o1", "k1", "2025-07-02", "alpha", 100],
             ["o2", "k1", "2025-08-02", "alpha", 300],
@@ -70,22 +132,67 @@ def report(tmp_path_factory):
     )
     project.table(
         "tickets",
-        ["ticket_id", "customer_id", "unit", "channel", "opened_at", "first_response_at",
-         "resolved_at", "contacts", "complaint"],
         [
-            ["t1", "k1", "alpha", "phone", "2025-07-01 10:00:00", "2025-07-01 12:00:00",
-             "2025-07-01 14:00:00", 1, "否"],
-            ["t2", "k2", "alpha", "chat", "2025-07-02 08:00:00", "2025-07-02 09:00:00",
-             "2025-07-02 18:00:00", 2, "是"],
-            ["t3", "k1", "alpha", "app", "2025-07-03 08:00:00", "2025-07-03 11:00:00",
-             None, 1, "是"],
+            "ticket_id",
+            "customer_id",
+            "unit",
+            "channel",
+            "opened_at",
+            "first_response_at",
+            "resolved_at",
+            "contacts",
+            "complaint",
+        ],
+        [
+            [
+                "t1",
+                "k1",
+                "alpha",
+                "phone",
+                "2025-07-01 10:00:00",
+                "2025-07-01 12:00:00",
+                "2025-07-01 14:00:00",
+                1,
+                "否",
+            ],
+            [
+                "t2",
+                "k2",
+                "alpha",
+                "chat",
+                "2025-07-02 08:00:00",
+                "2025-07-02 09:00:00",
+                "2025-07-02 18:00:00",
+                2,
+                "是",
+            ],
+            [
+                "t3",
+                "k1",
+                "alpha",
+                "app",
+                "2025-07-03 08:00:00",
+                "2025-07-03 11:00:00",
+                None,
+                1,
+                "是",
+            ],
         ],
     )
-    project.table("targets", ["unit", "period", "kpi", "target"],
-                  [["alpha", "2025Q3", "csat", 0.65], ["全部", "2025Q3", "nps", 10],
-                   ["alpha", "2025年第3季度", "fcr", 0.5]])
-    project.table("benchmarks", ["kpi", "scope", "value", "source"],
-                  [["csat", "global", 0.8, "study"], ["csat", "China", 0.85, "study"]])
+    project.table(
+        "targets",
+        ["unit", "period", "kpi", "target"],
+        [
+            ["alpha", "2025Q3", "csat", 0.65],
+            ["全部", "2025Q3", "nps", 10],
+            ["alpha", "2025年第3季度", "fcr", 0.5],
+        ],
+    )
+    project.table(
+        "benchmarks",
+        ["kpi", "scope", "value", "source"],
+        [["csat", "global", 0.8, "study"], ["csat", "China", 0.85, "study"]],
+    )
     from reportgen.config import load_config
 
     cfg = load_config(project.config())

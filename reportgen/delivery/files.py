@@ -14,8 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def atomic_write_bytes(target: Path, data: bytes,
-                       check: Callable[[Path], None] | None = None) -> Path:
+def atomic_write_bytes(
+    target: Path, data: bytes, check: Callable[[Path], None] | None = None
+) -> Path:
     """Write ``data`` to ``target`` atomically; ``check`` may raise to abort."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -36,6 +37,7 @@ def atomic_write_bytes(target: Path, data: bytes,
     return target
 
 
-def atomic_write_text(target: Path, text: str, encoding: str = "utf-8",
-                      check: Callable[[Path], None] | None = None) -> Path:
+def atomic_write_text(
+    target: Path, text: str, encoding: str = "utf-8", check: Callable[[Path], None] | None = None
+) -> Path:
     return atomic_write_bytes(target, text.encode(encoding), check)

@@ -24,7 +24,14 @@ log = logging.getLogger(__name__)
 ALL = "all"
 
 COMPONENT_COLUMNS: tuple[str, ...] = (
-    "x", "n", "promoters", "passives", "detractors", "sum", "sumsq", "median",
+    "x",
+    "n",
+    "promoters",
+    "passives",
+    "detractors",
+    "sum",
+    "sumsq",
+    "median",
 )
 
 
@@ -69,27 +76,34 @@ def aggregate(
                     result["unit"] = ALL
                 frames.append(_to_long(result, defs, dim))
     if not frames:
-        return pd.DataFrame(columns=["kpi", "period", "unit", "dimension", "dim_value",
-                                     *COMPONENT_COLUMNS])
+        return pd.DataFrame(
+            columns=["kpi", "period", "unit", "dimension", "dim_value", *COMPONENT_COLUMNS]
+        )
     out = pd.concat(frames, ignore_index=True)
-    return out.sort_values(["kpi", "period", "unit", "dimension", "dim_value"], kind="stable",
-                           na_position="first").reset_index(drop=True)
+    return out.sort_values(
+        ["kpi", "period", "unit", "dimension", "dim_value"], kind="stable", na_position="first"
+    ).reset_index(drop=True)
 
 
 def _to_long(wide: pd.DataFrame, defs: Sequence[KpiDef], by: str | None) -> pd.DataFrame:
     parts = []
     for k in defs:
-        part = pd.DataFrame({
-            "kpi": k.id,
-            "period": wide["period_id"].astype(str),
-            "unit": wide["unit"].astype(str),
-            "dimension": by,
-            "dim_value": wide[by].astype(object) if by else None,
-        })
+        part = pd.DataFrame(
+            {
+                "kpi": k.id,
+                "period": wide["period_id"].astype(str),
+                "unit": wide["unit"].astype(str),
+                "dimension": by,
+                "dim_value": wide[by].astype(object) if by else None,
+            }
+        )
         for comp in COMPONENT_COLUMNS:
             col = f"{k.id}__{comp}"
-            part[comp] = pd.to_numeric(wide[col], errors="raise").astype("float64") \
-                if col in wide else np.nan
+            part[comp] = (
+                pd.to_numeric(wide[col], errors="raise").astype("float64")
+                if col in wide
+                else np.nan
+            )
         if k.kind == "nps":
             part["n"] = part[["promoters", "passives", "detractors"]].sum(axis=1)
         missing = [c for c in COMPONENTS[k.kind] if f"{k.id}__{c}" not in wide and c != "n"]

@@ -111,9 +111,15 @@ def _proportion(success: ir.BooleanValue, eligible: ir.BooleanValue) -> dict[str
     }
 
 
+#: Sums are exact fixed-point: a parallel engine adds floats in varying order, so
+#: float sums differ in the last bits between runs; per-value rounding to 1e-9
+#: then exact addition makes identical inputs give identical numbers.
+_EXACT = "decimal(38, 9)"
+
+
 def _mean(value: ir.NumericValue) -> dict[str, ir.Scalar]:
     v = value.cast("float64")
-    return {"n": v.count(), "sum": v.sum(), "sumsq": (v * v).sum()}
+    return {"n": v.count(), "sum": v.cast(_EXACT).sum(), "sumsq": (v * v).cast(_EXACT).sum()}
 
 
 def _median(value: ir.NumericValue) -> dict[str, ir.Scalar]:
@@ -163,36 +169,55 @@ def _names(en: str, zh: str) -> dict[str, str]:
 def _static_kpis() -> list[KpiDef]:
     return [
         KpiDef(
-            "csat", "responses", "proportion", "ratio", 1,
+            "csat",
+            "responses",
+            "proportion",
+            "ratio",
+            1,
             _names("CSAT", "满意度 (CSAT)"),
             _names(
                 "Share of answers in the top two boxes of the satisfaction scale (4–5 on 1–5).",
                 "满意度量表前两档(1–5 分中的 4–5 分)的回答占比。",
             ),
-            _top_box("csat"), level="headline",
+            _top_box("csat"),
+            level="headline",
         ),
         KpiDef(
-            "nps", "responses", "nps", "points", 1,
+            "nps",
+            "responses",
+            "nps",
+            "points",
+            1,
             _names("NPS", "净推荐值 (NPS)"),
             _names(
                 "% promoters (9–10) − % detractors (0–6) on likelihood to recommend (0–10), "
                 "in points from −100 to 100.",
                 "推荐者(9–10 分)占比减去贬损者(0–6 分)占比,取值 −100 到 100。",
             ),
-            _nps, level="headline",
+            _nps,
+            level="headline",
         ),
         KpiDef(
-            "ces", "responses", "mean", "score", 1,
+            "ces",
+            "responses",
+            "mean",
+            "score",
+            1,
             _names("Ease (CES)", "费力度 (CES)"),
             _names(
                 "Mean customer-effort score on 1–7, oriented so that higher means less effort "
                 "(reversed source scales are flipped on load).",
                 "客户费力度 1–7 分的平均值,分值越高表示越省力(反向量表在加载时已翻转)。",
             ),
-            lambda t, p: _mean(t.effort), level="process",
+            lambda t, p: _mean(t.effort),
+            level="process",
         ),
         KpiDef(
-            "csi", "responses", "mean", "index", 1,
+            "csi",
+            "responses",
+            "mean",
+            "index",
+            1,
             _names("Satisfaction index (CSI)", "综合满意度指数 (CSI)"),
             _names(
                 "Weighted mean of attribute scores rescaled to 0–100 per response, "
@@ -201,22 +226,35 @@ def _static_kpis() -> list[KpiDef]:
                 "各维度得分换算为 0–100 后按权重加权平均(默认:产品契合 35%、响应速度 25%、"
                 "品牌认同 20%、价格合理 15%),缺答维度按其余权重重新归一。",
             ),
-            lambda t, p: _mean(_csi_per_response(t, p)), level="headline",
+            lambda t, p: _mean(_csi_per_response(t, p)),
+            level="headline",
         ),
         KpiDef(
-            "trust_rate", "responses", "proportion", "ratio", 1,
+            "trust_rate",
+            "responses",
+            "proportion",
+            "ratio",
+            1,
             _names("Trust rate", "信任率"),
             _names("Share of top-two-box answers to the trust question.", "信任题前两档回答占比。"),
             _top_box("trust"),
         ),
         KpiDef(
-            "recommend_rate", "responses", "proportion", "ratio", 1,
+            "recommend_rate",
+            "responses",
+            "proportion",
+            "ratio",
+            1,
             _names("Recommend rate", "推荐率"),
             _names("Share of promoters: likelihood to recommend 9–10.", "推荐意愿 9–10 分的占比。"),
             lambda t, p: _proportion(t.ltr >= 9, t.ltr.notnull()),
         ),
         KpiDef(
-            "repurchase_intent_rate", "responses", "proportion", "ratio", 1,
+            "repurchase_intent_rate",
+            "responses",
+            "proportion",
+            "ratio",
+            1,
             _names("Repurchase intent", "复购意愿率"),
             _names(
                 "Share of top-two-box answers to the repurchase-intent question.",
@@ -225,24 +263,39 @@ def _static_kpis() -> list[KpiDef]:
             _top_box("repurchase_intent"),
         ),
         KpiDef(
-            "churn_rate", "customers", "proportion", "ratio", -1,
+            "churn_rate",
+            "customers",
+            "proportion",
+            "ratio",
+            -1,
             _names("Churn rate", "流失率"),
             _names(
                 "Customers whose churn date falls in the period / customers active at its start "
                 "(joined before the start, not churned before it).",
                 "期内流失客户数 / 期初活跃客户数(期初前加入且期初前未流失)。",
             ),
-            lambda t, p: _proportion(_lost(t), _active_at_start(t)), level="headline",
+            lambda t, p: _proportion(_lost(t), _active_at_start(t)),
+            level="headline",
         ),
         KpiDef(
-            "retention_rate", "customers", "proportion", "ratio", 1,
+            "retention_rate",
+            "customers",
+            "proportion",
+            "ratio",
+            1,
             _names("Retention rate", "留存率"),
-            _names("1 − churn rate: customers active at the start still active at the end.",
-                   "1 − 流失率:期初活跃客户到期末仍活跃的比例。"),
+            _names(
+                "1 − churn rate: customers active at the start still active at the end.",
+                "1 − 流失率:期初活跃客户到期末仍活跃的比例。",
+            ),
             lambda t, p: _proportion(~_lost(t), _active_at_start(t)),
         ),
         KpiDef(
-            "repurchase_rate", "buyers", "proportion", "ratio", 1,
+            "repurchase_rate",
+            "buyers",
+            "proportion",
+            "ratio",
+            1,
             _names("Repurchase rate", "复购率"),
             _names(
                 "Share of the period's buying customers who ordered more than once in the period "
@@ -250,29 +303,48 @@ def _static_kpis() -> list[KpiDef]:
                 "期内下单客户中多次下单的比例(若设置 kpis.repurchase_window_days,"
                 "则为首单后该天数内再次下单的比例)。",
             ),
-            lambda t, p: _proportion(t.repeat_buyer, t.orders_n > 0), level="headline",
+            lambda t, p: _proportion(t.repeat_buyer, t.orders_n > 0),
+            level="headline",
         ),
         KpiDef(
-            "arpu", "buyers", "mean", "currency", 1,
+            "arpu",
+            "buyers",
+            "mean",
+            "currency",
+            1,
             _names("Revenue per customer (ARPU)", "客均收入 (ARPU)"),
-            _names("Revenue in the period / customers who bought in the period.",
-                   "期内收入 / 期内下单客户数。"),
+            _names(
+                "Revenue in the period / customers who bought in the period.",
+                "期内收入 / 期内下单客户数。",
+            ),
             lambda t, p: _mean(t.revenue),
         ),
         KpiDef(
-            "purchase_frequency", "buyers", "mean", "count", 1,
+            "purchase_frequency",
+            "buyers",
+            "mean",
+            "count",
+            1,
             _names("Purchase frequency", "购买频次"),
             _names("Orders per buying customer in the period.", "期内每位下单客户的平均订单数。"),
             lambda t, p: _mean(t.orders_n),
         ),
         KpiDef(
-            "aov", "orders", "mean", "currency", 1,
+            "aov",
+            "orders",
+            "mean",
+            "currency",
+            1,
             _names("Average order value", "客单价"),
             _names("Revenue / orders in the period.", "期内收入 / 订单数。"),
             lambda t, p: _mean(t.amount),
         ),
         KpiDef(
-            "clv_simple", "buyers", "mean", "currency", 1,
+            "clv_simple",
+            "buyers",
+            "mean",
+            "currency",
+            1,
             _names("Customer lifetime value (simple)", "客户终身价值(简易)"),
             _names(
                 "Annualised revenue per buying customer × expected relationship years "
@@ -283,56 +355,97 @@ def _static_kpis() -> list[KpiDef]:
             scale=lambda years, p: p.clv_relationship_years / years,
         ),
         KpiDef(
-            "fcr", "tickets", "proportion", "ratio", 1,
+            "fcr",
+            "tickets",
+            "proportion",
+            "ratio",
+            1,
             _names("First-contact resolution", "首次解决率 (FCR)"),
             _names(
                 "Tickets resolved with a single contact / all tickets opened in the period.",
                 "一次接触即解决的工单数 / 期内新建工单总数。",
             ),
-            lambda t, p: _proportion(t.resolved_at.notnull() & (t.contacts == 1),
-                                     t.ticket_id.notnull()),
+            lambda t, p: _proportion(
+                t.resolved_at.notnull() & (t.contacts == 1), t.ticket_id.notnull()
+            ),
             level="process",
         ),
         KpiDef(
-            "first_response_hours_median", "tickets", "median", "hours", -1,
+            "first_response_hours_median",
+            "tickets",
+            "median",
+            "hours",
+            -1,
             _names("First response (median, h)", "首次响应时长中位数(小时)"),
-            _names("Median hours from ticket opened to first response.",
-                   "工单创建到首次响应的小时数中位数。"),
+            _names(
+                "Median hours from ticket opened to first response.",
+                "工单创建到首次响应的小时数中位数。",
+            ),
             lambda t, p: _median(_hours(t.first_response_at, t.opened_at)),
         ),
         KpiDef(
-            "first_response_hours_mean", "tickets", "mean", "hours", -1,
+            "first_response_hours_mean",
+            "tickets",
+            "mean",
+            "hours",
+            -1,
             _names("First response (mean, h)", "首次响应时长均值(小时)"),
-            _names("Mean hours from ticket opened to first response.",
-                   "工单创建到首次响应的平均小时数。"),
+            _names(
+                "Mean hours from ticket opened to first response.",
+                "工单创建到首次响应的平均小时数。",
+            ),
             lambda t, p: _mean(_hours(t.first_response_at, t.opened_at)),
         ),
         KpiDef(
-            "resolution_hours_median", "tickets", "median", "hours", -1,
+            "resolution_hours_median",
+            "tickets",
+            "median",
+            "hours",
+            -1,
             _names("Resolution time (median, h)", "解决时长中位数(小时)"),
-            _names("Median hours from ticket opened to resolved (resolved tickets).",
-                   "已解决工单从创建到解决的小时数中位数。"),
+            _names(
+                "Median hours from ticket opened to resolved (resolved tickets).",
+                "已解决工单从创建到解决的小时数中位数。",
+            ),
             lambda t, p: _median(_hours(t.resolved_at, t.opened_at)),
         ),
         KpiDef(
-            "resolution_hours_mean", "tickets", "mean", "hours", -1,
+            "resolution_hours_mean",
+            "tickets",
+            "mean",
+            "hours",
+            -1,
             _names("Resolution time (mean, h)", "解决时长均值(小时)"),
-            _names("Mean hours from ticket opened to resolved (resolved tickets).",
-                   "已解决工单从创建到解决的平均小时数。"),
+            _names(
+                "Mean hours from ticket opened to resolved (resolved tickets).",
+                "已解决工单从创建到解决的平均小时数。",
+            ),
             lambda t, p: _mean(_hours(t.resolved_at, t.opened_at)),
         ),
         KpiDef(
-            "complaint_rate", "tickets", "proportion", "ratio", -1,
+            "complaint_rate",
+            "tickets",
+            "proportion",
+            "ratio",
+            -1,
             _names("Complaint rate", "投诉率"),
-            _names("Tickets flagged as complaints / tickets with the flag filled in.",
-                   "标记为投诉的工单 / 填写了投诉标记的工单。"),
+            _names(
+                "Tickets flagged as complaints / tickets with the flag filled in.",
+                "标记为投诉的工单 / 填写了投诉标记的工单。",
+            ),
             lambda t, p: _proportion(t.complaint, t.complaint.notnull()),
         ),
         KpiDef(
-            "complaint_resolution_rate", "tickets", "proportion", "ratio", 1,
+            "complaint_resolution_rate",
+            "tickets",
+            "proportion",
+            "ratio",
+            1,
             _names("Complaint resolution rate", "投诉解决率"),
-            _names("Complaint tickets resolved / complaint tickets opened in the period.",
-                   "期内投诉工单中已解决的比例。"),
+            _names(
+                "Complaint tickets resolved / complaint tickets opened in the period.",
+                "期内投诉工单中已解决的比例。",
+            ),
             lambda t, p: _proportion(t.resolved_at.notnull(), t.complaint.fill_null(False)),
         ),
     ]
@@ -348,10 +461,17 @@ def _lost(t: ir.Table) -> ir.BooleanValue:
 
 def _attribute_kpi(attr: str, names: Mapping[str, str]) -> KpiDef:
     return KpiDef(
-        f"attr_{attr}", "responses", "mean", "score", 1,
+        f"attr_{attr}",
+        "responses",
+        "mean",
+        "score",
+        1,
         dict(names),
-        _names(f"Mean rating of '{names['en']}' on its scale.", f"“{names['zh-CN']}”评分的平均值。"),
-        lambda t, p: _mean(t[attr]), level="touchpoint",
+        _names(
+            f"Mean rating of '{names['en']}' on its scale.", f"“{names['zh-CN']}”评分的平均值。"
+        ),
+        lambda t, p: _mean(t[attr]),
+        level="touchpoint",
     )
 
 
@@ -385,5 +505,7 @@ def selected_kpis(config: ReportConfig) -> dict[str, KpiDef]:
         return registry
     unknown = [k for k in select if k not in registry]
     if unknown:
-        raise ConfigError(f"kpis.select: unknown KPI id(s) {unknown}; expected some of {list(registry)}")
+        raise ConfigError(
+            f"kpis.select: unknown KPI id(s) {unknown}; expected some of {list(registry)}"
+        )
     return {k: registry[k] for k in select}

@@ -26,12 +26,41 @@ from reportgen.engine.registry import KpiDef, KpiParams
 from reportgen.periods import Period
 
 RESULT_COLUMNS: tuple[str, ...] = (
-    "kpi", "unit", "period", "dimension", "dim_value", "kind", "value_unit", "direction",
-    "n", "value", "ci_low", "ci_high", "moe", "low_n",
-    "prev_period", "prev_n", "prev_value", "change_prev", "test_prev", "p_prev", "sig_prev",
-    "yoy_period", "yoy_n", "yoy_value", "change_yoy", "test_yoy", "p_yoy", "sig_yoy",
-    "target", "target_gap", "attainment", "target_met",
-    "benchmark", "benchmark_scope", "benchmark_gap",
+    "kpi",
+    "unit",
+    "period",
+    "dimension",
+    "dim_value",
+    "kind",
+    "value_unit",
+    "direction",
+    "n",
+    "value",
+    "ci_low",
+    "ci_high",
+    "moe",
+    "low_n",
+    "prev_period",
+    "prev_n",
+    "prev_value",
+    "change_prev",
+    "test_prev",
+    "p_prev",
+    "sig_prev",
+    "yoy_period",
+    "yoy_n",
+    "yoy_value",
+    "change_yoy",
+    "test_yoy",
+    "p_yoy",
+    "sig_yoy",
+    "target",
+    "target_gap",
+    "attainment",
+    "target_met",
+    "benchmark",
+    "benchmark_scope",
+    "benchmark_gap",
 )
 
 
@@ -55,8 +84,9 @@ class Estimate:
     scale: float
 
 
-def estimate(k: KpiDef, row: Mapping[str, float], period: Period, params: KpiParams,
-             conf: float) -> Estimate:
+def estimate(
+    k: KpiDef, row: Mapping[str, float], period: Period, params: KpiParams, conf: float
+) -> Estimate:
     """Value and interval of one aggregated row."""
     factor = k.scale(period.years_fraction, params) if k.scale else 1.0
     nan = math.nan
@@ -66,10 +96,18 @@ def estimate(k: KpiDef, row: Mapping[str, float], period: Period, params: KpiPar
         value = x / n if n else nan
         return Estimate(n, value, ci.low, ci.high, nan, row, factor)
     if k.kind == "nps":
-        e = stats.nps_estimate(int(row["promoters"]), int(row["passives"]),
-                               int(row["detractors"]), conf)
-        return Estimate(e.n, e.score, e.score - e.margin_of_error, e.score + e.margin_of_error,
-                        e.margin_of_error, row, factor)
+        e = stats.nps_estimate(
+            int(row["promoters"]), int(row["passives"]), int(row["detractors"]), conf
+        )
+        return Estimate(
+            e.n,
+            e.score,
+            e.score - e.margin_of_error,
+            e.score + e.margin_of_error,
+            e.margin_of_error,
+            row,
+            factor,
+        )
     if k.kind == "mean":
         n = int(row["n"])
         if n == 0:
@@ -88,16 +126,21 @@ def compare(k: KpiDef, a: Estimate, b: Estimate) -> stats.TestResult | None:
         return stats.two_proportion_test(int(a.row["x"]), a.n, int(b.row["x"]), b.n)
     if k.kind == "nps":
         return stats.nps_difference_test(
-            int(a.row["promoters"]), int(a.row["passives"]), int(a.row["detractors"]),
-            int(b.row["promoters"]), int(b.row["passives"]), int(b.row["detractors"]),
+            int(a.row["promoters"]),
+            int(a.row["passives"]),
+            int(a.row["detractors"]),
+            int(b.row["promoters"]),
+            int(b.row["passives"]),
+            int(b.row["detractors"]),
         )
     if k.kind == "mean":
         if a.n < 2 or b.n < 2:
             return None
         ma, va = stats.moments_from_sums(a.n, float(a.row["sum"]), float(a.row["sumsq"]))
         mb, vb = stats.moments_from_sums(b.n, float(b.row["sum"]), float(b.row["sumsq"]))
-        return stats.welch_t_test(ma * a.scale, va * a.scale**2, a.n,
-                                  mb * b.scale, vb * b.scale**2, b.n)
+        return stats.welch_t_test(
+            ma * a.scale, va * a.scale**2, a.n, mb * b.scale, vb * b.scale**2, b.n
+        )
     return None  # medians: no sufficient statistic in the aggregates; see stats.TEST_FOR_KIND
 
 
@@ -115,42 +158,81 @@ def build_results(
 ) -> pd.DataFrame:
     """One row per KPI × unit × dimension value for the ``current`` period."""
     comps = components.copy()
-    comps["_key"] = list(zip(comps.kpi, comps.unit, comps.dimension.fillna(""),
-                             comps.dim_value.fillna(""), strict=True))
-    lookup = {(key, p): row for key, p, row in
-              zip(comps._key, comps.period, comps.to_dict("records"), strict=True)}
+    comps["_key"] = list(
+        zip(
+            comps.kpi,
+            comps.unit,
+            comps.dimension.fillna(""),
+            comps.dim_value.fillna(""),
+            strict=True,
+        )
+    )
+    lookup = {
+        (key, p): row
+        for key, p, row in zip(comps._key, comps.period, comps.to_dict("records"), strict=True)
+    }
     rows = []
     for key, row in ((k, r) for (k, p), r in lookup.items() if p == current.label):
         k = kpis[row["kpi"]]
         cur = estimate(k, row, current, params, settings.confidence)
         out: dict[str, object] = {
-            "kpi": k.id, "unit": row["unit"], "period": current.label,
-            "dimension": row["dimension"], "dim_value": row["dim_value"],
-            "kind": k.kind, "value_unit": k.unit, "direction": k.direction,
-            "n": cur.n, "value": cur.value, "ci_low": cur.ci_low, "ci_high": cur.ci_high,
-            "moe": cur.moe, "low_n": cur.n < settings.min_n,
+            "kpi": k.id,
+            "unit": row["unit"],
+            "period": current.label,
+            "dimension": row["dimension"],
+            "dim_value": row["dim_value"],
+            "kind": k.kind,
+            "value_unit": k.unit,
+            "direction": k.direction,
+            "n": cur.n,
+            "value": cur.value,
+            "ci_low": cur.ci_low,
+            "ci_high": cur.ci_high,
+            "moe": cur.moe,
+            "low_n": cur.n < settings.min_n,
         }
         for prefix, other in (("prev", previous), ("yoy", last_year)):
-            out.update(_comparison(prefix, k, cur, lookup.get((key, other.label)), other,
-                                   params, settings))
+            out.update(
+                _comparison(prefix, k, cur, lookup.get((key, other.label)), other, params, settings)
+            )
         rows.append(out)
-    frame = pd.DataFrame(rows, columns=[c for c in RESULT_COLUMNS
-                                        if c not in ("target", "target_gap", "attainment",
-                                                     "target_met", "benchmark",
-                                                     "benchmark_scope", "benchmark_gap")])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            c
+            for c in RESULT_COLUMNS
+            if c
+            not in (
+                "target",
+                "target_gap",
+                "attainment",
+                "target_met",
+                "benchmark",
+                "benchmark_scope",
+                "benchmark_gap",
+            )
+        ],
+    )
     frame = _attach_targets(frame, kpis, targets, current)
     frame = _attach_benchmarks(frame, benchmarks)
     frame = _none_for_missing(frame)
     order = {kid: i for i, kid in enumerate(kpis)}
     frame["_order"] = frame.kpi.map(order)
-    frame = frame.sort_values(["_order", "unit", "dimension", "dim_value"], kind="stable",
-                              na_position="first").drop(columns="_order")
+    frame = frame.sort_values(
+        ["_order", "unit", "dimension", "dim_value"], kind="stable", na_position="first"
+    ).drop(columns="_order")
     return frame.reset_index(drop=True)[list(RESULT_COLUMNS)]
 
 
 #: Text and flag columns: missing is None (never NaN), so no "nan" reaches an output.
 OBJECT_COLUMNS: tuple[str, ...] = (
-    "dimension", "dim_value", "test_prev", "sig_prev", "test_yoy", "sig_yoy", "target_met",
+    "dimension",
+    "dim_value",
+    "test_prev",
+    "sig_prev",
+    "test_yoy",
+    "sig_yoy",
+    "target_met",
     "benchmark_scope",
 )
 
@@ -159,8 +241,9 @@ def _none_for_missing(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for col in OBJECT_COLUMNS:
         if col in frame:
-            frame[col] = pd.Series([None if _is_missing(v) else v for v in frame[col]],
-                                   index=frame.index, dtype=object)
+            frame[col] = pd.Series(
+                [None if _is_missing(v) else v for v in frame[col]], index=frame.index, dtype=object
+            )
     frame["low_n"] = frame["low_n"].astype(bool)
     return frame
 
@@ -169,12 +252,24 @@ def _is_missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def _comparison(prefix: str, k: KpiDef, cur: Estimate, row: Mapping[str, float] | None,
-                other: Period, params: KpiParams, s: StatSettings) -> dict[str, object]:
-    out: dict[str, object] = {f"{prefix}_period": other.label, f"{prefix}_n": 0,
-                              f"{prefix}_value": math.nan, f"change_{prefix}": math.nan,
-                              f"test_{prefix}": None, f"p_{prefix}": math.nan,
-                              f"sig_{prefix}": None}
+def _comparison(
+    prefix: str,
+    k: KpiDef,
+    cur: Estimate,
+    row: Mapping[str, float] | None,
+    other: Period,
+    params: KpiParams,
+    s: StatSettings,
+) -> dict[str, object]:
+    out: dict[str, object] = {
+        f"{prefix}_period": other.label,
+        f"{prefix}_n": 0,
+        f"{prefix}_value": math.nan,
+        f"change_{prefix}": math.nan,
+        f"test_{prefix}": None,
+        f"p_{prefix}": math.nan,
+        f"sig_{prefix}": None,
+    }
     if row is None:
         return out
     old = estimate(k, row, other, params, s.confidence)
@@ -195,8 +290,9 @@ def _comparison(prefix: str, k: KpiDef, cur: Estimate, row: Mapping[str, float] 
     return out
 
 
-def _attach_targets(frame: pd.DataFrame, kpis: Mapping[str, KpiDef],
-                    targets: pd.DataFrame | None, current: Period) -> pd.DataFrame:
+def _attach_targets(
+    frame: pd.DataFrame, kpis: Mapping[str, KpiDef], targets: pd.DataFrame | None, current: Period
+) -> pd.DataFrame:
     frame = frame.copy()
     frame["target"] = np.nan
     if targets is not None and len(targets):
@@ -209,8 +305,8 @@ def _attach_targets(frame: pd.DataFrame, kpis: Mapping[str, KpiDef],
         ]
     frame["target_gap"] = frame.value - frame.target
     frame["attainment"] = [
-        _attainment(v, t, d) for v, t, d in zip(frame.value, frame.target, frame.direction,
-                                                strict=True)
+        _attainment(v, t, d)
+        for v, t, d in zip(frame.value, frame.target, frame.direction, strict=True)
     ]
     frame["target_met"] = [
         None if math.isnan(g) else bool(g * d >= 0)
@@ -242,8 +338,13 @@ def _attach_benchmarks(frame: pd.DataFrame, benchmarks: pd.DataFrame | None) -> 
     return frame
 
 
-def trend_frame(components: pd.DataFrame, kpis: Mapping[str, KpiDef], params: KpiParams,
-                settings: StatSettings, periods_by_label: Mapping[str, Period]) -> pd.DataFrame:
+def trend_frame(
+    components: pd.DataFrame,
+    kpis: Mapping[str, KpiDef],
+    params: KpiParams,
+    settings: StatSettings,
+    periods_by_label: Mapping[str, Period],
+) -> pd.DataFrame:
     """Value, n and interval per KPI × unit × period (dimension-free rows only)."""
     rows = []
     base = components[components.dimension.isna()]
@@ -251,9 +352,20 @@ def trend_frame(components: pd.DataFrame, kpis: Mapping[str, KpiDef], params: Kp
         k = kpis[row["kpi"]]
         p = periods_by_label[row["period"]]
         e = estimate(k, row, p, params, settings.confidence)
-        rows.append({"kpi": k.id, "unit": row["unit"], "period": p.label, "start": p.start,
-                     "n": e.n, "value": e.value, "ci_low": e.ci_low, "ci_high": e.ci_high,
-                     "low_n": e.n < settings.min_n})
-    out = pd.DataFrame(rows, columns=["kpi", "unit", "period", "start", "n", "value",
-                                      "ci_low", "ci_high", "low_n"])
+        rows.append(
+            {
+                "kpi": k.id,
+                "unit": row["unit"],
+                "period": p.label,
+                "start": p.start,
+                "n": e.n,
+                "value": e.value,
+                "ci_low": e.ci_low,
+                "ci_high": e.ci_high,
+                "low_n": e.n < settings.min_n,
+            }
+        )
+    out = pd.DataFrame(
+        rows, columns=["kpi", "unit", "period", "start", "n", "value", "ci_low", "ci_high", "low_n"]
+    )
     return out.sort_values(["kpi", "unit", "start"], kind="stable").reset_index(drop=True)

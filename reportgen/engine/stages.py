@@ -64,9 +64,7 @@ def _with_customer_dims(ds: Dataset, t: ir.Table, scope: Scope) -> ir.Table:
     if not ds.has("customers") or "customer_id" not in t.columns:
         return t.mutate(**{d: ibis.null(dt.string) for d in CUSTOMER_DIMS if d not in t.columns})
     c = ds.table("customers", crm_scope)
-    c = c.select(
-        _cid=c.customer_id, _cunit=c.unit, **{f"_c_{d}": c[d] for d in CUSTOMER_DIMS}
-    )
+    c = c.select(_cid=c.customer_id, _cunit=c.unit, **{f"_c_{d}": c[d] for d in CUSTOMER_DIMS})
     j = t.left_join(c, [t.customer_id == c._cid, t.unit == c._cunit])
     merged = {
         d: (ibis.coalesce(j[d], j[f"_c_{d}"]) if d in t.columns else j[f"_c_{d}"])
@@ -109,7 +107,8 @@ def _buyers(ds: Dataset, orders: ir.Table, scope: Scope, params: KpiParams) -> i
     keys = ["period_id", "p_start", "p_end", "unit", "customer_id"]
     per_customer = orders.group_by(keys).aggregate(
         orders_n=orders.count(),
-        revenue=orders.amount.sum(),
+        # exact fixed-point sum: a float sum's last bits depend on the engine's order
+        revenue=orders.amount.cast("decimal(38, 9)").sum().cast("float64"),
         first_date=orders.date.min(),
         **{d: orders[d].max() for d in CUSTOMER_DIMS},
     )

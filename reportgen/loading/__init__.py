@@ -216,14 +216,18 @@ class Dataset:
             q = t.filter(t._error.notnull()).order_by(t._row)
             if limit is not None:
                 q = q.limit(limit)
-            df = q.select(row=t._row, column=t._error_column, value=t._error_value,
-                          reason=t._error).execute()
+            df = q.select(
+                row=t._row, column=t._error_column, value=t._error_value, reason=t._error
+            ).execute()
             rejected = pd.DataFrame(
                 [(i.row, i.column, i.value, i.reason) for i in staged.raw.rejected],
                 columns=["row", "column", "value", "reason"],
             )
-            df = pd.concat([d for d in (df, rejected) if len(d)], ignore_index=True) if (
-                len(df) or len(rejected)) else df
+            df = (
+                pd.concat([d for d in (df, rejected) if len(d)], ignore_index=True)
+                if (len(df) or len(rejected))
+                else df
+            )
             df.insert(0, "file", staged.raw.source)
             df.insert(0, "table", name)
             frames.append(df)
@@ -236,9 +240,12 @@ class Dataset:
         return out.sort_values(["table", "row"], kind="stable").reset_index(drop=True)
 
 
-def load_dataset(config: ReportConfig, con: ibis.BaseBackend | None = None,
-                 tables: Sequence[str] | None = None,
-                 known_kpis: Sequence[str] | None = None) -> Dataset:
+def load_dataset(
+    config: ReportConfig,
+    con: ibis.BaseBackend | None = None,
+    tables: Sequence[str] | None = None,
+    known_kpis: Sequence[str] | None = None,
+) -> Dataset:
     """Stage every configured source (or only ``tables``) in an engine connection.
 
     ``known_kpis`` lets targets and benchmarks naming an unknown KPI be quarantined."""
@@ -260,8 +267,12 @@ def load_dataset(config: ReportConfig, con: ibis.BaseBackend | None = None,
     return ds
 
 
-def _check_reference(con: ibis.BaseBackend, staged: StagedTable, config: ReportConfig,
-                     known_kpis: Sequence[str] | None) -> StagedTable:
+def _check_reference(
+    con: ibis.BaseBackend,
+    staged: StagedTable,
+    config: ReportConfig,
+    known_kpis: Sequence[str] | None,
+) -> StagedTable:
     """Targets/benchmarks: canonical period labels, known KPI ids; others quarantined."""
     from reportgen.errors import PeriodError
     from reportgen.periods import parse_period
@@ -279,15 +290,25 @@ def _check_reference(con: ibis.BaseBackend, staged: StagedTable, config: ReportC
                 ).label
             except PeriodError:
                 bad.append(raw)
-        mutations["period"] = ibis.cases(
-            *[(t.period == k, ibis.literal(v)) for k, v in sorted(labels.items())],
-            else_=t.period,
-        ) if labels else t.period
+        mutations["period"] = (
+            ibis.cases(
+                *[(t.period == k, ibis.literal(v)) for k, v in sorted(labels.items())],
+                else_=t.period,
+            )
+            if labels
+            else t.period
+        )
         if bad:
             checks.append((t.period.isin(bad), "bad_period", staged.mapping["period"], "period"))
     if known_kpis is not None and "kpi" in staged.mapping:
-        checks.append((t.kpi.notnull() & ~t.kpi.isin(list(known_kpis)), "unknown_kpi",
-                       staged.mapping["kpi"], "kpi"))
+        checks.append(
+            (
+                t.kpi.notnull() & ~t.kpi.isin(list(known_kpis)),
+                "unknown_kpi",
+                staged.mapping["kpi"],
+                "kpi",
+            )
+        )
     if not checks and not mutations:
         return staged
     error = t._error

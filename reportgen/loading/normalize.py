@@ -156,8 +156,12 @@ def unit_parser(spellings: Mapping[str, str]) -> Parser:
 
     def pre(col: ir.Value) -> dict[str, ir.Value]:
         key = _as_text(col).lower()
-        return {"v": ibis.cases(*[(key == k, ibis.literal(v)) for k, v in sorted(spellings.items())],
-                                else_=ibis.null(dt.string))}
+        return {
+            "v": ibis.cases(
+                *[(key == k, ibis.literal(v)) for k, v in sorted(spellings.items())],
+                else_=ibis.null(dt.string),
+            )
+        }
 
     def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
         return Parsed(r["v"], _error_if(~missing & r["v"].isnull(), "unknown_unit"))
@@ -178,8 +182,10 @@ def number_parser() -> Parser:
     def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
         v = r["v"]
         bad = ~missing & (v.isnull() | v.isnan() | v.isinf())
-        return Parsed(ibis.cases((missing | bad, ibis.null(dt.float64)), else_=v),
-                      _error_if(bad, "bad_number"))
+        return Parsed(
+            ibis.cases((missing | bad, ibis.null(dt.float64)), else_=v),
+            _error_if(bad, "bad_number"),
+        )
 
     return Parser(_number_pre, finish)
 
@@ -192,9 +198,12 @@ def integer_parser() -> Parser:
         bad_number = ~missing & (v.isnull() | v.isnan() | v.isinf())
         bad_integer = ~missing & ~bad_number & ((v != v.floor()) | (v < 0))
         ok = ~missing & ~bad_number & ~bad_integer
-        return Parsed(ibis.cases((ok, v.cast(dt.int64)), else_=ibis.null(dt.int64)),
-                      ibis.coalesce(_error_if(bad_number, "bad_number"),
-                                    _error_if(bad_integer, "bad_integer")))
+        return Parsed(
+            ibis.cases((ok, v.cast(dt.int64)), else_=ibis.null(dt.int64)),
+            ibis.coalesce(
+                _error_if(bad_number, "bad_number"), _error_if(bad_integer, "bad_integer")
+            ),
+        )
 
     return Parser(_number_pre, finish)
 
@@ -206,11 +215,13 @@ def bool_parser(true_values: tuple[str, ...], false_values: tuple[str, ...]) -> 
         if col.type().is_boolean():
             return {"v": col}
         key = (clean_text(col) if _is_text(col) else col.cast(dt.string)).lower()
-        return {"v": ibis.cases(
-            (_one_of(key, [v.lower() for v in true_values]), ibis.literal(True)),
-            (_one_of(key, [v.lower() for v in false_values]), ibis.literal(False)),
-            else_=ibis.null(dt.boolean),
-        )}
+        return {
+            "v": ibis.cases(
+                (_one_of(key, [v.lower() for v in true_values]), ibis.literal(True)),
+                (_one_of(key, [v.lower() for v in false_values]), ibis.literal(False)),
+                else_=ibis.null(dt.boolean),
+            )
+        }
 
     def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
         return Parsed(r["v"], _error_if(~missing & r["v"].isnull(), "bad_bool"))
@@ -231,8 +242,10 @@ def score_parser(scale: Scale) -> Parser:
             return {"v": numeric}
         lowered = cleaned.lower()
         labelled = ibis.cases(
-            *[(lowered == k.strip().lower(), ibis.literal(float(v)))
-              for k, v in sorted(scale.labels.items())],
+            *[
+                (lowered == k.strip().lower(), ibis.literal(float(v)))
+                for k, v in sorted(scale.labels.items())
+            ],
             else_=ibis.null(dt.float64),
         )
         return {"v": ibis.coalesce(labelled, numeric)}
@@ -246,8 +259,9 @@ def score_parser(scale: Scale) -> Parser:
             not_applicable = raw.isin([float(c) for c in scale.na_codes])
             out_of_range = out_of_range & ~not_applicable
             valid = valid & ~not_applicable
-        error = ibis.coalesce(_error_if(unparsed, "bad_score"),
-                              _error_if(out_of_range, "out_of_range"))
+        error = ibis.coalesce(
+            _error_if(unparsed, "bad_score"), _error_if(out_of_range, "out_of_range")
+        )
         flipped = (scale.min + scale.max) - raw if scale.reversed else raw
         return Parsed(ibis.cases((valid, flipped), else_=ibis.null(dt.float64)), error)
 
@@ -280,9 +294,11 @@ _MONTH_FIRST: tuple[tuple[str, str], ...] = tuple(
 def _date_text(col: ir.StringValue) -> ir.StringValue:
     """Cleaned date text in few shapes: 2025年3月5日 / 2025/3/5 / 2025.3.5 → 2025-3-5;
     a 'T' between date and time → space; 05.03.2025 / 05-03-2025 → 05/03/2025."""
-    text = clean_text(col).re_replace(
-        r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*", r"\1-\2-\3 "
-    ).strip()
+    text = (
+        clean_text(col)
+        .re_replace(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*", r"\1-\2-\3 ")
+        .strip()
+    )
     text = text.re_replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3")
     text = text.re_replace(r"^(\d{4}-\d{1,2}-\d{1,2})T", r"\1 ")
     return text.re_replace(r"^(\d{1,2})[.-](\d{1,2})[.-](\d{4})", r"\1/\2/\3")
@@ -297,12 +313,15 @@ def _from_serial(num: ir.FloatingValue, epoch: int) -> ir.TimestampValue:
 
 
 def _shape_parse(text: ir.StringValue, formats: tuple[tuple[str, str], ...]) -> ir.TimestampValue:
-    return ibis.cases(*[(text.re_search(shape), _try_strptime(text, fmt))
-                        for shape, fmt in formats], else_=ibis.null(dt.timestamp))
+    return ibis.cases(
+        *[(text.re_search(shape), _try_strptime(text, fmt)) for shape, fmt in formats],
+        else_=ibis.null(dt.timestamp),
+    )
 
 
-def timestamp_parser(settings: DateSettings, *, plausible: tuple[_dt.date, _dt.date],
-                     excel_epoch: int | None = None) -> Parser:
+def timestamp_parser(
+    settings: DateSettings, *, plausible: tuple[_dt.date, _dt.date], excel_epoch: int | None = None
+) -> Parser:
     """Dates and timestamps from ISO text, 2025/3/5, 2025年3月5日, Excel serials (1900 or
     1904 system), day-first/month-first text per the source's ``dates.dayfirst``,
     extra formats from the config, or typed columns. Never guesses day/month:
@@ -324,17 +343,23 @@ def timestamp_parser(settings: DateSettings, *, plausible: tuple[_dt.date, _dt.d
             day_month, ambiguous = mdy, ibis.literal(False)
         else:
             # Accept only when one reading is impossible (a part > 12) or both agree.
-            day_month = ibis.cases((first > 12, dmy), (second > 12, mdy), (first == second, dmy),
-                                   else_=ibis.null(dt.timestamp))
+            day_month = ibis.cases(
+                (first > 12, dmy),
+                (second > 12, mdy),
+                (first == second, dmy),
+                else_=ibis.null(dt.timestamp),
+            )
             ambiguous = ((first <= 12) & (second <= 12) & (first != second)).fill_null(False)
-        custom = (ibis.coalesce(*[_try_strptime(text, f) for f in settings.formats])
-                  if settings.formats else ibis.null(dt.timestamp))
+        custom = (
+            ibis.coalesce(*[_try_strptime(text, f) for f in settings.formats])
+            if settings.formats
+            else ibis.null(dt.timestamp)
+        )
         # One branch per shape: only the parser that can match runs (COALESCE would
         # evaluate every format on every value).
         value = ibis.cases(
             *[(text.re_search(shape), _try_strptime(text, fmt)) for shape, fmt in _YEAR_FIRST],
-            (text.re_search(r"^\d{1,7}(\.\d+)?$"),
-             _from_serial(text.try_cast(dt.float64), epoch)),
+            (text.re_search(r"^\d{1,7}(\.\d+)?$"), _from_serial(text.try_cast(dt.float64), epoch)),
             (text.re_search(_SLASHED), day_month),
             else_=custom,
         )
@@ -351,7 +376,9 @@ def timestamp_parser(settings: DateSettings, *, plausible: tuple[_dt.date, _dt.d
             else_=ibis.literal("bad_date"),
         )
         implausible = value.notnull() & ((value < lo) | (value > hi))
-        return Parsed(ibis.cases((implausible, ibis.null(dt.timestamp)), else_=value),
-                      ibis.coalesce(unparsed, _error_if(implausible, "implausible_date")))
+        return Parsed(
+            ibis.cases((implausible, ibis.null(dt.timestamp)), else_=value),
+            ibis.coalesce(unparsed, _error_if(implausible, "implausible_date")),
+        )
 
     return Parser(pre, finish)

@@ -72,7 +72,9 @@ def _path(text: str):  # noqa: ANN202 - tiny helper
     return Path(text)
 
 
-def resolve_mapping(name: str, raw: RawTable, source: Source, columns: tuple[Column, ...]) -> dict[str, str]:
+def resolve_mapping(
+    name: str, raw: RawTable, source: Source, columns: tuple[Column, ...]
+) -> dict[str, str]:
     """canonical column → source header, from the config or by identical name.
 
     Raises MappingError naming the file, the config key and the headers found.
@@ -133,8 +135,9 @@ def _plausible(config: ReportConfig) -> tuple[_dt.date, _dt.date]:
     return _dt.date.fromisoformat(p.plausible_from), _dt.date.fromisoformat(p.plausible_to)
 
 
-def _parser(col: Column, name: str, source: Source, config: ReportConfig,
-            raw: RawTable) -> nz.Parser:
+def _parser(
+    col: Column, name: str, source: Source, config: ReportConfig, raw: RawTable
+) -> nz.Parser:
     match col.kind:
         case "id" | "category":
             return nz.id_parser()
@@ -154,12 +157,15 @@ def _parser(col: Column, name: str, source: Source, config: ReportConfig,
         case "score":
             return nz.score_parser(config.scale_for(name, col.name))
         case "date" | "datetime":
-            return nz.timestamp_parser(source.dates, plausible=_plausible(config),
-                                       excel_epoch=raw.excel_epoch)
+            return nz.timestamp_parser(
+                source.dates, plausible=_plausible(config), excel_epoch=raw.excel_epoch
+            )
     raise AssertionError(col.kind)
 
 
-def stage_source(con: ibis.BaseBackend, name: str, source: Source, config: ReportConfig) -> StagedTable:
+def stage_source(
+    con: ibis.BaseBackend, name: str, source: Source, config: ReportConfig
+) -> StagedTable:
     """Read, map and normalise one source; materialise the staged table in the engine."""
     raw = read_raw(name, source, config)
     for warning in raw.warnings:
@@ -174,9 +180,11 @@ def stage_source(con: ibis.BaseBackend, name: str, source: Source, config: Repor
     # 4. (below) the first error, its column and value.
     used = [(col, mapping[col.name]) for col in columns if col.name in mapping]
     parsers = [_parser(col, name, source, config, raw) for col, _ in used]
-    l1 = t.select(_row=t._row, **{f"_s{i}": t[h] for i, (_, h) in enumerate(used)},
-                  **{f"_m{i}": nz.is_missing(t[h], source.na_values)
-                     for i, (_, h) in enumerate(used)})
+    l1 = t.select(
+        _row=t._row,
+        **{f"_s{i}": t[h] for i, (_, h) in enumerate(used)},
+        **{f"_m{i}": nz.is_missing(t[h], source.na_values) for i, (_, h) in enumerate(used)},
+    )
     pre: dict[str, ir.Value] = {}
     for i, parser in enumerate(parsers):
         pre.update({f"_p{i}_{k}": v for k, v in parser.pre(l1[f"_s{i}"]).items()})
@@ -189,7 +197,7 @@ def stage_source(con: ibis.BaseBackend, name: str, source: Source, config: Repor
     errors: list[tuple[str, str, str]] = []  # (error column, header, raw column)
     for i, ((col, header), parser) in enumerate(zip(used, parsers, strict=True)):
         prefix = f"_p{i}_"
-        refs = {c[len(prefix):]: l1[c] for c in l1.columns if c.startswith(prefix)}
+        refs = {c[len(prefix) :]: l1[c] for c in l1.columns if c.startswith(prefix)}
         parsed = parser.finish(refs, l1[f"_m{i}"])
         error = parsed.error
         if col.required:
@@ -201,21 +209,28 @@ def stage_source(con: ibis.BaseBackend, name: str, source: Source, config: Repor
     l2 = l1.select(**layer2)
     if name == "tickets":
         extra = _ticket_checks(l2, mapping)
-        l2 = l2.mutate(**{e: err for e, (_, err, _) in extra.items()},
-                       **{f"{e}v": val for e, (_, _, val) in extra.items()})
+        l2 = l2.mutate(
+            **{e: err for e, (_, err, _) in extra.items()},
+            **{f"{e}v": val for e, (_, _, val) in extra.items()},
+        )
         errors += [(e, header, f"{e}v") for e, (header, _, _) in extra.items()]
 
     no_error = ibis.null(dt.string)
     if errors:
         error = ibis.coalesce(*[l2[e] for e, _, _ in errors])
-        error_column = ibis.cases(*[(l2[e].notnull(), ibis.literal(h)) for e, h, _ in errors],
-                                  else_=no_error)
-        error_value = ibis.cases(*[(l2[e].notnull(), l2[r]) for e, _, r in errors],
-                                 else_=no_error)
+        error_column = ibis.cases(
+            *[(l2[e].notnull(), ibis.literal(h)) for e, h, _ in errors], else_=no_error
+        )
+        error_value = ibis.cases(*[(l2[e].notnull(), l2[r]) for e, _, r in errors], else_=no_error)
     else:
         error = error_column = error_value = no_error
-    staged = l2.select(_row=l2._row, **{c.name: l2[c.name] for c in columns},
-                       _error=error, _error_column=error_column, _error_value=error_value)
+    staged = l2.select(
+        _row=l2._row,
+        **{c.name: l2[c.name] for c in columns},
+        _error=error,
+        _error_column=error_column,
+        _error_value=error_value,
+    )
     staged = _mark_duplicates(staged, TABLES[name])
     table = con.create_table(f"staged_{name}", staged, overwrite=True)
     return StagedTable(name=name, table=table, raw=raw, mapping=mapping)
@@ -225,7 +240,9 @@ def _missing_required(missing: ir.BooleanValue) -> ir.StringValue:
     return ibis.cases((missing, ibis.literal("missing_required")), else_=ibis.null(dt.string))
 
 
-def _ticket_checks(l2: ir.Table, mapping: dict[str, str]) -> dict[str, tuple[str, ir.Value, ir.Value]]:
+def _ticket_checks(
+    l2: ir.Table, mapping: dict[str, str]
+) -> dict[str, tuple[str, ir.Value, ir.Value]]:
     """A response or resolution before the ticket was opened is not a real duration.
 
     Returns error column name → (source header, error expression, value expression)."""
@@ -233,10 +250,11 @@ def _ticket_checks(l2: ir.Table, mapping: dict[str, str]) -> dict[str, tuple[str
     for i, later in enumerate(("first_response_at", "resolved_at")):
         if later in mapping:
             bad = l2[later].notnull() & l2.opened_at.notnull() & (l2[later] < l2.opened_at)
-            out[f"_t{i}"] = (mapping[later],
-                             ibis.cases((bad, ibis.literal("negative_duration")),
-                                        else_=ibis.null(dt.string)),
-                             l2[later].cast(dt.string))
+            out[f"_t{i}"] = (
+                mapping[later],
+                ibis.cases((bad, ibis.literal("negative_duration")), else_=ibis.null(dt.string)),
+                l2[later].cast(dt.string),
+            )
     return out
 
 
@@ -245,14 +263,22 @@ def _mark_duplicates(staged: ir.Table, table: Table) -> ir.Table:
     if not table.key:
         return staged.mutate(_dup=ibis.literal(False))
     valid = staged._error.isnull()
-    rank = ibis.row_number().over(group_by=[valid, *[staged[k] for k in table.key]],
-                                  order_by=staged._row)
+    rank = ibis.row_number().over(
+        group_by=[valid, *[staged[k] for k in table.key]], order_by=staged._row
+    )
     return staged.mutate(_dup=valid & (rank > 0) & staged[table.key[0]].notnull())
 
 
 def _dtype(kind: str) -> dt.DataType:
     return {
-        "id": dt.string, "unit": dt.string, "category": dt.string, "text": dt.string,
-        "date": dt.date, "datetime": dt.timestamp, "score": dt.float64, "number": dt.float64,
-        "integer": dt.int64, "bool": dt.boolean,
+        "id": dt.string,
+        "unit": dt.string,
+        "category": dt.string,
+        "text": dt.string,
+        "date": dt.date,
+        "datetime": dt.timestamp,
+        "score": dt.float64,
+        "number": dt.float64,
+        "integer": dt.int64,
+        "bool": dt.boolean,
     }[kind]

@@ -1,0 +1,202 @@
+"""The command line as a user runs it: real processes, real files, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = "2026-11-23"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sample")
+    r = run("sample-data", "--out", str(out), "--scale", "0.3", "--seed", "3")
+    assert r.returncode == 0, r.stderr
+    assert "survey_responses.csv" in r.stdout and "reportgen.yaml" in r.stdout
+    return out
+
+
+def test_validate_prints_balanced_reconciliation(sample):
+    r = run("validate", "--config", str(sample / "reportgen.yaml"), "--today", TODAY)
+    assert r.returncode == 0, r.stderr
+    lines = [ln for ln in r.stdout.splitlines() if " read " in ln]
+    assert {ln.split()[0] for ln in lines} >= {"responses", "customers", "orders", "tickets"}
+    for ln in lines:  # "read A = loaded B + quarantined C + filtered D"
+        nums = [
+            int(tok.replace(",", ""))
+            for tok in ln.split("[")[0].split()
+            if tok.replace(",", "").isdigit()
+        ]
+        read, loaded, quarantined, filtered = nums[:4]
+        assert read == loaded + quarantined + filtered, ln
+    assert "config OK · period 2026Q3" in r.stdout
+
+
+def test_kpis_json_matches_library(sample):
+    from reportgen.config import load_config
+    from reportgen.pipeline import compute_kpis
+
+    r = run(
+        "kpis", "--config", str(sample / "reportgen.yaml"), "--format", "json", "--today", TODAY
+    )
+    assert r.returncode == 0, r.stderr
+
+    def no_constants(name: str) -> None:
+        raise AssertionError(f"{name} in JSON output")  # NaN/Infinity must be null
+
+    data = json.loads(r.stdout, parse_constant=no_constants)
+    assert data["period"] == "2026Q3" and data["previous_period"] == "2026Q2"
+    assert data["same_period_last_year"] == "2025Q3"
+    lib = compute_kpis(load_config(sample / "reportgen.yaml"), today=pd.Timestamp(TODAY).date())
+    for unit in ("hotel", "all"):
+        cli = next(x for x in data["scorecard"] if x["kpi"] == "nps" and x["unit"] == unit)
+        assert cli["value"] == pytest.approx(lib.value("nps", unit))
+        assert cli["n"] > 0 and cli["moe"] > 0
+
+
+def test_kpis_csv_for_one_unit_by_alias(sample):
+    r = run(
+        "kpis",
+        "--config",
+        str(sample / "reportgen.yaml"),
+        "--unit",
+        "酒店",
+        "--format",
+        "csv",
+        "--today",
+        TODAY,
+    )
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("kpi,unit,period")
+    units = {ln.split(",")[1] for ln in lines[1:]}
+    assert units == {"hotel", "all"}
+
+
+def test_kpis_table_in_chinese(sample):
+    r = run(
+        "kpis",
+        "--config",
+        str(sample / "reportgen.yaml"),
+        "--unit",
+        "hotel",
+        "--lang",
+        "zh-CN",
+        "--today",
+        TODAY,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "酒店集团 · 2026年第三季度" in r.stdout
+    assert "净推荐值 (NPS)" in r.stdout and "首次解决率 (FCR)" in r.stdout
+
+
+def test_build_writes_outputs_deterministically(sample, tmp_path):
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"out{i}"
+        r = run(
+            "build", "--config", str(sample / "reportgen.yaml"), "--out", str(out), "--today", TODAY
+        )
+        assert r.returncode == 0, r.stderr
+        outs.append(out / "2026Q3")
+    names = sorted(p.name for p in outs[0].iterdir())
+    assert names == [
+        "breakdowns.csv",
+        "kpis.json",
+        "quarantine.csv",
+        "reconciliation.csv",
+        "scorecard.csv",
+        "trends.csv",
+    ]
+    for name in names:
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    score = pd.read_csv(outs[0] / "scorecard.csv", encoding="utf-8-sig")
+    assert set(score.unit) == {
+        "retail",
+        "finance",
+        "hotel",
+        "after_sales",
+        "ecommerce",
+        "telecom",
+        "all",
+    }
+    quarantine = pd.read_csv(outs[0] / "quarantine.csv", encoding="utf-8-sig", dtype=str)
+    assert len(quarantine) > 0 and {"file", "row", "column", "value", "reason"} <= set(
+        quarantine.columns
+    )
+    # values written to CSV can't start a formula (a planted '-1' becomes text)
+    assert not quarantine.value.dropna().str.match(r"^[=+\-@]").any()
+
+
+def test_bad_config_key_is_one_line_and_exit_2(tmp_path, sample):
+    cfg = (sample / "reportgen.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(cfg.replace("  min_n: 30", "  min_nn: 30"), encoding="utf-8")
+    r = run("kpis", "--config", str(bad))
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0, r.stderr
+    assert "statistics.min_nn: unknown key" in r.stderr and "Did you mean 'min_n'" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["kpis", "--config", "missing.yaml"], "config file 'missing.yaml' not found"),
+        (["kpis", "--unit", "nowhere"], "unknown business unit 'nowhere'"),
+        (["kpis", "--period", "2025Q5"], "quarter 5"),
+    ],
+)
+def test_user_errors_exit_2(sample, args, message):
+    if "--config" not in args:
+        args = [*args, "--config", str(sample / "reportgen.yaml")]
+    r = run(*args, cwd=sample)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert message in r.stderr
+
+
+def test_usage_error_exit_2():
+    r = run("kpis", "--no-such-option")
+    assert r.returncode == 2 and "No such option" in r.stderr
+
+
+def test_debug_shows_traceback(sample):
+    r = run("--debug", "kpis", "--config", str(sample / "reportgen.yaml"), "--unit", "x")
+    assert r.returncode == 2 and "Traceback" in r.stderr
+
+
+def test_unexpected_error_exit_1(monkeypatch, capsys):
+    """A bug (not a user error) exits 1 with one line pointing at --debug."""
+    import reportgen.config
+    from reportgen import cli
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(sys, "argv", ["reportgen", "kpis", "--config", "x.yaml"])
+    monkeypatch.setattr(reportgen.config, "load_config", boom)
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert "unexpected error: RuntimeError: kaboom" in err and "--debug" in err
