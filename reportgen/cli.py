@@ -200,6 +200,32 @@ def kpis(
         _print_table(report, lang or cfg.report.language, cfg)
 
 
+_TABLE_HEADERS: dict[str, dict[str, str]] = {
+    "en": {
+        "kpi": "KPI",
+        "value": "value",
+        "n": "n",
+        "prev": "vs {}",
+        "yoy": "vs {}",
+        "target": "target",
+        "benchmark": "benchmark",
+        "legend": "▲/▼ significant improvement/deterioration (p < {alpha}); · not significant; "
+        "blank: no test (n < {min_n} or median).",
+    },
+    "zh-CN": {
+        "kpi": "指标",
+        "value": "数值",
+        "n": "样本量",
+        "prev": "较 {} (环比)",
+        "yoy": "较 {} (同比)",
+        "target": "目标",
+        "benchmark": "基准",
+        "legend": "▲/▼ 显著改善/恶化(p < {alpha});· 变化不显著;空白:未检验(样本量 < {min_n} "
+        "或中位数指标)。",
+    },
+}
+
+
 def _print_table(report, lang: str, cfg) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
     from rich.table import Table
@@ -210,26 +236,27 @@ def _print_table(report, lang: str, cfg) -> None:  # type: ignore[no-untyped-def
     console = Console(width=None if sys.stdout.isatty() else 200)
     units = [*report.units, "all"]
     for unit in units:
-        name = (
-            cfg.unit(unit).names.get(lang)
-            if unit != "all"
-            else ("全部事业部" if lang == "zh-CN" else "All units")
-        )
+        if unit != "all":
+            name = cfg.unit(unit).names.get(lang)
+        else:
+            name = "全部事业部" if lang == "zh-CN" else "All units"
         table = Table(title=f"{name} · {report.period.display(lang)}", title_justify="left")
-        for col in (
-            "KPI",
-            "value",
-            "n",
-            f"vs {report.previous.label}",
-            f"vs {report.last_year.label}",
-            "target",
-            "benchmark",
-        ):
-            table.add_column(col, justify="left" if col == "KPI" else "right")
+        head = _TABLE_HEADERS.get(lang, _TABLE_HEADERS["en"])
+        columns = (
+            head["kpi"],
+            head["value"],
+            head["n"],
+            head["prev"].format(report.previous.label),
+            head["yoy"].format(report.last_year.label),
+            head["target"],
+            head["benchmark"],
+        )
+        for i, col in enumerate(columns):
+            table.add_column(col, justify="left" if i == 0 else "right")
         rows = report.scorecard[(report.scorecard.unit == unit) & report.scorecard.dimension.isna()]
         for r in rows.itertuples(index=False):
             k = report.kpis[r.kpi]
-            low = " (low n)" if r.low_n else ""
+            low = (" (样本不足)" if lang == "zh-CN" else " (low n)") if r.low_n else ""
             table.add_row(
                 k.label(lang),
                 format_value(r.value, r.value_unit, lang) + low,
@@ -242,11 +269,8 @@ def _print_table(report, lang: str, cfg) -> None:  # type: ignore[no-untyped-def
                 format_value(r.benchmark, r.value_unit, lang),
             )
         console.print(table)
-    console.print(
-        "▲/▼ significant improvement/deterioration (p < "
-        f"{cfg.statistics.alpha}); · not significant; blank: no test (n < "
-        f"{cfg.statistics.min_n} or median)."
-    )
+    legend = _TABLE_HEADERS.get(lang, _TABLE_HEADERS["en"])["legend"]
+    console.print(legend.format(alpha=cfg.statistics.alpha, min_n=cfg.statistics.min_n))
 
 
 @app.command("build")

@@ -303,11 +303,16 @@ class ReportConfig(_Model):
         return tuple(u.id for u in self.units)
 
     def unit_spellings(self) -> dict[str, str]:
-        """Every accepted spelling (casefolded) → unit id."""
+        """Every accepted spelling, casefolded and lower-cased → unit id.
+
+        The engine can only lower-case data ("Groß" → "groß", while casefold gives
+        "gross"), so both forms are keys; they never clash across units because
+        ``_cross_checks`` rejects spellings that are equal when casefolded."""
         out: dict[str, str] = {}
         for u in self.units:
             for spelling in (u.id, u.names.en, u.names.zh_CN, *u.aliases):
                 out[spelling.strip().casefold()] = u.id
+                out[spelling.strip().lower()] = u.id
         return out
 
     def resolve_unit(self, text: str) -> str:

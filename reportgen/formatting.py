@@ -31,12 +31,17 @@ def format_value(value: float | None, unit: str, lang: str = "en") -> str:
             return f"{value:.2f}"
         case "hours":
             sep = " " if lang == "en" else ""
-            return f"{value:.1f}{sep}{_HOURS.get(lang, 'h')}"
+            return f"{value:.{_hour_digits(value)}f}{sep}{_HOURS.get(lang, 'h')}"
         case "currency":
             return f"{value:,.0f}"
         case "count":
             return f"{value:.2f}"
     return f"{value:g}"
+
+
+def _hour_digits(hours: float) -> int:
+    """Two decimals below 10 h (0.13 h is 8 minutes; 0.1 h would hide a doubling)."""
+    return 2 if abs(hours) < 10 else 1
 
 
 def format_change(change: float | None, unit: str, lang: str = "en") -> str:
@@ -57,7 +62,7 @@ def format_change(change: float | None, unit: str, lang: str = "en") -> str:
             return f"{sign}{mag:.2f}"
         case "hours":
             sep = " " if lang == "en" else ""
-            return f"{sign}{mag:.1f}{sep}{_HOURS.get(lang, 'h')}"
+            return f"{sign}{mag:.{_hour_digits(mag)}f}{sep}{_HOURS.get(lang, 'h')}"
         case "currency":
             return f"{sign}{mag:,.0f}"
     return f"{sign}{mag:g}"

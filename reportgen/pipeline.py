@@ -37,7 +37,7 @@ class KpiReport:
     trend_periods: tuple[Period, ...]
     units: tuple[str, ...]
     kpis: dict[str, KpiDef]
-    scorecard: pd.DataFrame  # current period, per unit and ALL, no dimension
+    scorecard: pd.DataFrame  # current period, per selected unit and ALL (every unit), no dimension
     breakdowns: pd.DataFrame  # current period, per unit and ALL, by dimension value
     trends: pd.DataFrame  # per KPI × unit × trend period
     benchmarks: pd.DataFrame  # kpi, scope, value, source
@@ -140,9 +140,9 @@ def compute_kpis(
     current = resolve_period(config, period, ds, today)
     trend, previous, last_year = analysis_periods(config, current)
     all_periods = tuple(sorted({*trend, previous, last_year}))
-    scope = Scope(
-        start=min(p.start for p in all_periods), end=max(p.end for p in all_periods), units=unit_ids
-    )
+    # Every unit is loaded and computed: "all" is the whole group, the reference a
+    # unit is compared with; --unit only selects which unit rows are reported.
+    scope = Scope(start=min(p.start for p in all_periods), end=max(p.end for p in all_periods))
     reconciliation = tuple(ds.reconcile(scope))
     quarantine = ds.quarantine()
     timings["reconcile"] = time.perf_counter() - t1
@@ -196,6 +196,10 @@ def compute_kpis(
                 comps, kpis, params, settings, current, previous, last_year, by_label
             )
     timings["breakdowns"] = time.perf_counter() - t3
+    keep = [*unit_ids, ALL]
+    scorecard, breakdowns, trends = (
+        f[f.unit.isin(keep)].reset_index(drop=True) for f in (scorecard, breakdowns, trends)
+    )
     return KpiReport(
         period=current,
         previous=previous,

@@ -301,9 +301,21 @@ def _check_reference(
         if bad:
             checks.append((t.period.isin(bad), "bad_period", staged.mapping["period"], "period"))
     if known_kpis is not None and "kpi" in staged.mapping:
+        # KPI ids are matched ignoring case, as unit names are: "CSAT" → csat.
+        known = {k.casefold(): k for k in known_kpis}
+        spelled = {
+            raw: known[raw.casefold()]
+            for raw in t.kpi.execute().dropna().unique().tolist()
+            if raw not in known_kpis and raw.casefold() in known
+        }
+        if spelled:
+            mutations["kpi"] = ibis.cases(
+                *[(t.kpi == k, ibis.literal(v)) for k, v in sorted(spelled.items())],
+                else_=t.kpi,
+            )
         checks.append(
             (
-                t.kpi.notnull() & ~t.kpi.isin(list(known_kpis)),
+                t.kpi.notnull() & ~t.kpi.isin([*known_kpis, *spelled]),
                 "unknown_kpi",
                 staged.mapping["kpi"],
                 "kpi",

@@ -108,7 +108,10 @@ def _one_of(col: ir.StringValue, values: list[str]) -> ir.BooleanValue:
 
 
 def is_missing(col: ir.Value, na_values: tuple[str, ...]) -> ir.BooleanValue:
-    """NULL, or text equal to one of the declared missing-value spellings (trimmed)."""
+    """NULL, NaN in a typed float column (Parquet/SQL), or text equal to one of the
+    declared missing-value spellings (trimmed)."""
+    if col.type().is_floating():
+        return col.isnull() | col.isnan()
     if not _is_text(col):
         return col.isnull()
     return col.isnull() | _one_of(col.strip(), [v.strip() for v in na_values] + [""])
@@ -235,7 +238,10 @@ def score_parser(scale: Scale) -> Parser:
 
     def pre(col: ir.Value) -> dict[str, ir.Value]:
         if not _is_text(col):
-            return {"v": col.cast(dt.float64)}
+            # NaN is no answer (see is_missing); left in, DuckDB would order it above
+            # every number and count it in the top box.
+            v = col.cast(dt.float64)
+            return {"v": ibis.cases((v.isnan(), ibis.null(dt.float64)), else_=v)}
         cleaned = clean_text(col)
         numeric = cleaned.re_replace(r"(?i)\s*(分|points?|pts?)$", "").try_cast(dt.float64)
         if not scale.labels:

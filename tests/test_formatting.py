@@ -1,0 +1,37 @@
+"""Number formatting per language: one place, checked with exact strings."""
+
+from __future__ import annotations
+
+import math
+
+from reportgen.formatting import format_change, format_n, format_value, significance_mark
+
+
+def test_values_per_unit_and_language():
+    assert format_value(0.8734, "ratio") == "87.3%"
+    assert format_value(32.14, "points") == "32.1"
+    assert format_value(4.2149, "score") == "4.21"
+    assert format_value(1234.6, "currency") == "1,235"
+    assert format_value(0.13, "hours", "en") == "0.13 h"
+    assert format_value(15.26, "hours", "zh-CN") == "15.3小时"
+    assert format_value(math.nan, "ratio") == "–" and format_value(None, "score") == "–"
+
+
+def test_changes_are_signed_in_the_kpis_terms():
+    assert format_change(0.012, "ratio", "en") == "+1.2 pp"
+    assert format_change(-0.012, "ratio", "zh-CN") == "−1.2个百分点"
+    assert format_change(-3.44, "points", "en") == "−3.4 pts"
+    assert format_change(0.0, "score") == "±0.00"
+    assert format_change(-0.004, "hours") == "−0.00 h"
+    assert format_change(math.nan, "ratio") == "–"
+
+
+def test_significance_marks_follow_direction():
+    assert significance_mark(True, 0.02, 1) == "▲"
+    assert significance_mark(True, 0.02, -1) == "▼"  # churn up is bad
+    assert significance_mark(False, 0.02, 1) == "·"
+    assert significance_mark(None, 0.02, 1) == ""  # no claim below min n
+
+
+def test_counts():
+    assert format_n(12345) == "12,345" and format_n(None) == "–"
