@@ -196,6 +196,7 @@ def compute_kpis(
                 comps, kpis, params, settings, current, previous, last_year, by_label
             )
     timings["breakdowns"] = time.perf_counter() - t3
+    scorecard = _complete_grid(scorecard, kpis, (*unit_ids, ALL), current, previous, last_year)
     keep = [*unit_ids, ALL]
     scorecard, breakdowns, trends = (
         f[f.unit.isin(keep)].reset_index(drop=True) for f in (scorecard, breakdowns, trends)
@@ -223,3 +224,60 @@ def _kpis_with_data(components: pd.DataFrame) -> set[str]:
         return set()
     n = components.groupby("kpi")["n"].sum()
     return set(n[n > 0].index)
+
+
+def _complete_grid(
+    scorecard: pd.DataFrame,
+    kpis: dict[str, KpiDef],
+    units: Sequence[str],
+    current: Period,
+    previous: Period,
+    last_year: Period,
+) -> pd.DataFrame:
+    """One row per KPI × unit even without data: n = 0 and no value, so a unit with no
+    responses shows as such instead of silently missing from the report."""
+    have = set(zip(scorecard.kpi, scorecard.unit, strict=True))
+    missing = [
+        {
+            "kpi": k.id,
+            "unit": u,
+            "period": current.label,
+            "dimension": None,
+            "dim_value": None,
+            "kind": k.kind,
+            "value_unit": k.unit,
+            "direction": k.direction,
+            "n": 0,
+            "low_n": True,
+            "prev_period": previous.label,
+            "prev_n": 0,
+            "yoy_period": last_year.label,
+            "yoy_n": 0,
+        }
+        for k in kpis.values()
+        for u in units
+        if (k.id, u) not in have
+    ]
+    if not missing:
+        return scorecard
+    extra = pd.DataFrame(missing).reindex(columns=scorecard.columns)
+    for col in (
+        "dimension",
+        "dim_value",
+        "test_prev",
+        "sig_prev",
+        "test_yoy",
+        "sig_yoy",
+        "target_met",
+        "benchmark_scope",
+    ):
+        extra[col] = pd.Series([None] * len(extra), dtype=object)
+    out = pd.concat([scorecard, extra], ignore_index=True)
+    order = {kid: i for i, kid in enumerate(kpis)}
+    unit_order = {u: i for i, u in enumerate(units)}
+    out = out.sort_values(
+        by=["kpi", "unit"],
+        key=lambda c: c.map(order if c.name == "kpi" else unit_order),
+        kind="stable",
+    )
+    return out.reset_index(drop=True)

@@ -329,3 +329,46 @@ def test_reconciliation_balances(report):
         assert r.balanced, r
     resp = next(r for r in report.reconciliation if r.table == "responses")
     assert resp.read == 25 and resp.loaded == 25 and resp.quarantined == 0
+
+
+def test_unit_without_data_is_listed_with_n_zero(tmp_path):
+    from conftest import UNITS, Project
+
+    from reportgen.config import load_config
+
+    project = Project(tmp_path)
+    project.table(
+        "responses",
+        ["response_id", "date", "unit", "csat", "ltr"],
+        [[f"r{i}", "2025-07-01", "alpha", 5, 10] for i in range(40)],
+    )
+    gamma = {"id": "gamma", "names": {"en": "Gamma", "zh-CN": "伽马"}}
+    report = compute_kpis(
+        load_config(project.config(units=[*UNITS, gamma])), period="2025Q3", today=TODAY
+    )
+    g = row(report, "csat", "gamma")
+    assert g.n == 0 and math.isnan(g.value) and g.low_n and g.sig_prev is None
+    beta = row(report, "nps", "beta")  # configured, no rows at all
+    assert beta.n == 0 and math.isnan(beta.moe)
+    # all promoters: NPS 100 with no uncertainty; CSAT 100% with Wilson upper bound 1
+    nps = row(report, "nps")
+    assert nps.value == 100.0 and nps.moe == 0.0 and nps.n == 40
+    csat = row(report, "csat")
+    assert (
+        csat.value == 1.0 and csat.ci_high == 1.0 and csat.ci_low == pytest.approx(0.9124, abs=1e-4)
+    )
+
+
+def test_below_min_n_on_the_comparison_side_makes_no_claim(tmp_path):
+    from conftest import Project
+
+    from reportgen.config import load_config
+
+    project = Project(tmp_path)
+    rows = [[f"q3_{i}", "2025-07-01", "alpha", 5] for i in range(40)]
+    rows += [[f"q2_{i}", "2025-04-01", "alpha", 1] for i in range(4)]  # n = 4 < min_n 5
+    project.table("responses", ["response_id", "date", "unit", "csat"], rows)
+    report = compute_kpis(load_config(project.config()), period="2025Q3", today=TODAY)
+    r = row(report, "csat")
+    assert r.prev_n == 4 and r.change_prev == pytest.approx(1.0)
+    assert r.test_prev == "below_min_n" and r.sig_prev is None and math.isnan(r.p_prev)
