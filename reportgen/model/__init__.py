@@ -1,0 +1,1 @@
+"""The report model: pure descriptions of what to show (no Office or plotting imports)."""

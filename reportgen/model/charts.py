@@ -1,0 +1,103 @@
+"""One chart specification, rendered natively (Excel, PowerPoint) or by matplotlib.
+
+A :class:`ChartSpec` is pure data: kind, title, categories, series, the KPI value
+unit (which fixes number formats) and optional reference lines for targets and
+benchmarks. Values are finite floats or ``None`` (a gap): NaN and infinities are
+refused here, because they break native charts and must never reach a document.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+ChartKind = Literal["column", "bar", "line", "stacked_100", "scatter"]
+
+#: Number formats per KPI value unit (Excel/PowerPoint format codes).
+NUMBER_FORMATS: dict[str, str] = {
+    "ratio": "0.0%",
+    "points": "0.0",
+    "index": "0.0",
+    "score": "0.00",
+    "hours": "0.00",
+    "currency": "#,##0",
+    "count": "0.00",
+}
+
+
+def clean_values(values: Iterable[float | int | None]) -> tuple[float | None, ...]:
+    """Floats with NaN/inf/None → None (a gap in the chart)."""
+    out: list[float | None] = []
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        f = float(v)
+        out.append(f if math.isfinite(f) else None)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[float | None, ...]
+
+    def __post_init__(self) -> None:
+        for v in self.values:
+            if v is not None and not math.isfinite(v):
+                raise ValueError(f"series {self.name!r}: non-finite value {v!r}; use None")
+
+
+@dataclass(frozen=True)
+class ReferenceLine:
+    """A horizontal (or, for bar charts, vertical) line such as a target or benchmark."""
+
+    label: str
+    value: float
+    role: Literal["target", "benchmark", "average"] = "target"
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    kind: ChartKind
+    title: str
+    categories: tuple[str, ...]
+    series: tuple[Series, ...]
+    value_unit: str = "ratio"
+    references: tuple[ReferenceLine, ...] = ()
+    x_title: str | None = None
+    y_title: str | None = None
+
+    def __post_init__(self) -> None:
+        for s in self.series:
+            if len(s.values) != len(self.categories):
+                raise ValueError(
+                    f"chart {self.title!r}: series {s.name!r} has {len(s.values)} values for "
+                    f"{len(self.categories)} categories"
+                )
+        if self.value_unit not in NUMBER_FORMATS:
+            raise ValueError(f"chart {self.title!r}: unknown value unit {self.value_unit!r}")
+
+    @property
+    def number_format(self) -> str:
+        return NUMBER_FORMATS[self.value_unit]
+
+    @classmethod
+    def build(
+        cls,
+        kind: ChartKind,
+        title: str,
+        categories: Sequence[str],
+        series: Sequence[tuple[str, Iterable[float | int | None]]],
+        **kwargs: object,
+    ) -> ChartSpec:
+        """Convenience constructor that cleans values (NaN → None)."""
+        return cls(
+            kind=kind,
+            title=title,
+            categories=tuple(str(c) for c in categories),
+            series=tuple(Series(name, clean_values(vals)) for name, vals in series),
+            **kwargs,  # type: ignore[arg-type]
+        )
