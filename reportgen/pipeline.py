@@ -44,6 +44,7 @@ class KpiReport:
     targets: pd.DataFrame  # unit, period, kpi, target
     reconciliation: tuple[FileReconciliation, ...]
     quarantine: pd.DataFrame
+    comments: pd.DataFrame = field(default_factory=pd.DataFrame)  # see period_comments()
     timings: dict[str, float] = field(default_factory=dict)
 
     def value(self, kpi: str, unit: str = ALL) -> float:
@@ -197,6 +198,7 @@ def compute_kpis(
             )
     timings["breakdowns"] = time.perf_counter() - t3
     scorecard = _complete_grid(scorecard, kpis, (*unit_ids, ALL), current, previous, last_year)
+    comments = period_comments(ds, scope, current, unit_ids)
     keep = [*unit_ids, ALL]
     scorecard, breakdowns, trends = (
         f[f.unit.isin(keep)].reset_index(drop=True) for f in (scorecard, breakdowns, trends)
@@ -215,6 +217,7 @@ def compute_kpis(
         targets=targets,
         reconciliation=reconciliation,
         quarantine=quarantine,
+        comments=comments,
         timings=timings,
     )
 
@@ -281,3 +284,53 @@ def _complete_grid(
         kind="stable",
     )
     return out.reset_index(drop=True)
+
+
+#: Comments kept per unit (the most recent first); the count of all is reported.
+MAX_COMMENTS_PER_UNIT = 2000
+
+COMMENT_COLUMNS = ("unit", "response_id", "date", "channel", "csat", "ltr", "comment")
+
+
+def period_comments(
+    ds: Dataset, scope: Scope, period: Period, units: Sequence[str]
+) -> pd.DataFrame:
+    """The period's open comments per unit, newest first, at most MAX_COMMENTS_PER_UNIT
+    each; PII-redacted and stripped of control characters (customer text is untrusted).
+
+    ``attrs["total"]`` holds the number of comments before the cap, per unit, and
+    ``attrs["control_chars_removed"]`` how many control characters were stripped."""
+    from reportgen.sanitize import redact_pii, strip_control
+
+    empty = pd.DataFrame(columns=list(COMMENT_COLUMNS))
+    if not ds.has("responses"):
+        return empty
+    t = ds.table("responses", scope)
+    t = t.filter(
+        t.comment.notnull()
+        & (t.comment.strip() != "")
+        & t.unit.isin(list(units))
+        & (t.date >= period.start)
+        & (t.date < period.end)
+    )
+    totals = t.group_by("unit").aggregate(n=t.count()).execute()
+    ranked = t.mutate(
+        _rank=ibis.row_number().over(group_by="unit", order_by=[t.date.desc(), t._row])
+    )
+    rows = (
+        ranked.filter(ranked._rank < MAX_COMMENTS_PER_UNIT)
+        .order_by(["unit", ranked.date.desc(), "_row"])
+        .select(*COMMENT_COLUMNS)
+        .to_pyarrow()
+        .to_pandas()
+    )
+    removed = 0
+    cleaned = []
+    for text in rows["comment"]:
+        text, n = strip_control(str(text))
+        removed += n
+        cleaned.append(redact_pii(text))
+    rows["comment"] = pd.Series(cleaned, index=rows.index, dtype=object)
+    rows.attrs["total"] = dict(zip(totals.unit, totals.n.astype(int), strict=True))
+    rows.attrs["control_chars_removed"] = removed
+    return rows.reset_index(drop=True)
