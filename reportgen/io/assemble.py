@@ -27,7 +27,7 @@ from reportgen.io.header import (
     make_column_names,
     match_count,
 )
-from reportgen.io.model import ReadLimits, RowIssue
+from reportgen.io.model import RawTable, ReadLimits, RowIssue
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,34 @@ class Assembled:
     blank_rows: int
     rejected: tuple[RowIssue, ...]
     warnings: tuple[str, ...]
+
+    def raw_table(
+        self,
+        *,
+        source: str,
+        real_format: str,
+        notes: Sequence[str] = (),
+        encoding: str | None = None,
+        sheet: str | None = None,
+        excel_epoch: int | None = None,
+    ) -> RawTable:
+        """The :class:`RawTable` of a reader: this table plus what the reader knows."""
+        return RawTable(
+            source=source,
+            real_format=real_format,
+            encoding=encoding,
+            sheet=sheet,
+            header_row=self.header_row,
+            columns=self.columns.names,
+            duplicate_columns=self.columns.duplicates,
+            data=self.data,
+            parquet_path=self.parquet_path,
+            rows_read=self.rows_read,
+            blank_rows=self.blank_rows,
+            rejected=self.rejected,
+            warnings=tuple(notes) + self.warnings,
+            excel_epoch=excel_epoch,
+        )
 
 
 def texts(record: Record) -> list[str]:

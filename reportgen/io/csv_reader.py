@@ -63,21 +63,11 @@ def read_csv(path: Path, source: str, options: CsvOptions) -> RawTable:
         if excel_sep is not None:
             next(records)  # Excel's "sep=;" line is a directive, not a row
         assembled = assemble(records, layout)
-    return RawTable(
+    return assembled.raw_table(
         source=source,
         real_format="csv",
+        notes=notes,
         encoding=encoding.name,
-        sheet=None,
-        header_row=assembled.header_row,
-        columns=assembled.columns.names,
-        duplicate_columns=assembled.columns.duplicates,
-        data=assembled.data,
-        parquet_path=assembled.parquet_path,
-        rows_read=assembled.rows_read,
-        blank_rows=assembled.blank_rows,
-        rejected=assembled.rejected,
-        warnings=tuple(notes) + assembled.warnings,
-        excel_epoch=None,
     )
 
 

@@ -72,21 +72,11 @@ def read_html(
         spill_stem=path.stem,
     )
     assembled = assemble(_records(tables[index], limits, where), layout)
-    return RawTable(
+    return assembled.raw_table(
         source=source,
         real_format="html",
+        notes=notes,
         encoding=text_encoding.name,
-        sheet=None,
-        header_row=assembled.header_row,
-        columns=assembled.columns.names,
-        duplicate_columns=assembled.columns.duplicates,
-        data=assembled.data,
-        parquet_path=assembled.parquet_path,
-        rows_read=assembled.rows_read,
-        blank_rows=assembled.blank_rows,
-        rejected=assembled.rejected,
-        warnings=tuple(notes) + assembled.warnings,
-        excel_epoch=None,
     )
 
 

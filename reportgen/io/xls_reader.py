@@ -51,20 +51,11 @@ def read_xls(path: Path, source: str, options: SheetOptions) -> RawTable:
             spill_stem=path.stem,
         )
         assembled = assemble(_records(book, sheet, options.limits), layout)
-        return RawTable(
+        return assembled.raw_table(
             source=source,
             real_format="xls",
-            encoding=None,
+            notes=notes,
             sheet=sheet.name,
-            header_row=assembled.header_row,
-            columns=assembled.columns.names,
-            duplicate_columns=assembled.columns.duplicates,
-            data=assembled.data,
-            parquet_path=assembled.parquet_path,
-            rows_read=assembled.rows_read,
-            blank_rows=assembled.blank_rows,
-            rejected=assembled.rejected,
-            warnings=tuple(notes) + assembled.warnings,
             excel_epoch=1904 if book.datemode == 1 else 1900,
         )
     except xlrd.XLRDError as exc:

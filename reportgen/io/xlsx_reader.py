@@ -118,20 +118,11 @@ def _read_sheet(workbook: Any, path: Path, source: str, options: SheetOptions) -
         spill_stem=path.stem,
     )
     assembled = assemble(_records(workbook, sheet, limits, where), layout)
-    return RawTable(
+    return assembled.raw_table(
         source=source,
         real_format="xlsx",
-        encoding=None,
+        notes=notes,
         sheet=sheet.title,
-        header_row=assembled.header_row,
-        columns=assembled.columns.names,
-        duplicate_columns=assembled.columns.duplicates,
-        data=assembled.data,
-        parquet_path=assembled.parquet_path,
-        rows_read=assembled.rows_read,
-        blank_rows=assembled.blank_rows,
-        rejected=assembled.rejected,
-        warnings=tuple(notes) + assembled.warnings,
         excel_epoch=1904 if workbook.epoch == CALENDAR_MAC_1904 else 1900,
     )
 
