@@ -13,6 +13,7 @@ import datetime as _dt
 import difflib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -40,10 +41,6 @@ class StagedTable:
     raw: RawTable
     mapping: dict[str, str]  # canonical column -> source header
 
-    @property
-    def label(self) -> str:
-        return self.raw.source
-
 
 def read_raw(name: str, source: Source, config: ReportConfig) -> RawTable:
     """Read a source with the safe readers of :mod:`reportgen.io`."""
@@ -52,7 +49,7 @@ def read_raw(name: str, source: Source, config: ReportConfig) -> RawTable:
         url = source.sql.url
         if url.startswith("duckdb:///") or url.startswith("sqlite:///"):
             scheme, _, rest = url.partition(":///")
-            url = f"{scheme}:///{config.path(_path(rest))}"
+            url = f"{scheme}:///{config.path(Path(rest))}"
         return read_sql(url, table=source.sql.table, query=source.sql.query)
     assert source.path is not None
     return read_file(
@@ -64,12 +61,6 @@ def read_raw(name: str, source: Source, config: ReportConfig) -> RawTable:
         expected_columns=expected,
         delimiter=source.delimiter,
     )
-
-
-def _path(text: str):  # noqa: ANN202 - tiny helper
-    from pathlib import Path
-
-    return Path(text)
 
 
 def resolve_mapping(
