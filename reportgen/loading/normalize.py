@@ -107,11 +107,28 @@ def _one_of(col: ir.StringValue, values: list[str]) -> ir.BooleanValue:
     return (matched | (col == "")) if "" in values else matched
 
 
+def is_nan(col: ir.FloatingValue) -> ir.BooleanValue:
+    """NaN, tested on the value's text form.
+
+    Not ``isnan``: a Parquet footer's min/max statistics leave NaN out, and DuckDB
+    (2.0) folds ``isnan(x)`` and ``x > max`` to false from them for values read from
+    that file. The text form carries no statistics, so it cannot be folded."""
+    text = col.cast(dt.string)
+    return ((text == "nan") | (text == "-nan")).fill_null(False)
+
+
+def without_nan(col: ir.Value) -> ir.Value:
+    """A typed float column with NaN as NULL (other columns unchanged)."""
+    if not col.type().is_floating():
+        return col
+    return ibis.cases((is_nan(col), ibis.null(col.type())), else_=col)
+
+
 def is_missing(col: ir.Value, na_values: tuple[str, ...]) -> ir.BooleanValue:
     """NULL, NaN in a typed float column (Parquet/SQL), or text equal to one of the
     declared missing-value spellings (trimmed)."""
     if col.type().is_floating():
-        return col.isnull() | col.isnan()
+        return col.isnull() | is_nan(col)
     if not _is_text(col):
         return col.isnull()
     return col.isnull() | _one_of(col.strip(), [v.strip() for v in na_values] + [""])
@@ -122,13 +139,16 @@ def _error_if(cond: ir.BooleanValue, reason: str) -> ir.StringValue:
 
 
 def _as_text(col: ir.Value) -> ir.StringValue:
-    """Text form of any column; integral floats lose their trailing .0 (IDs from Excel)."""
+    """Text form of any column; integral floats lose their trailing .0 (IDs from Excel).
+
+    Only whole floats that fit in int64 go through the integer cast; the test is not
+    ``col == col.floor()``, which ibis compiles with a BIGINT cast that fails the whole
+    load on NaN, inf or 1e20."""
     if _is_text(col):
         return col.strip()
     if col.type().is_floating():
-        return ibis.cases(
-            (col == col.floor(), col.cast(dt.int64).cast(dt.string)), else_=col.cast(dt.string)
-        )
+        integral = (col.abs() < 2.0**63) & (col % 1.0 == 0.0)
+        return ibis.cases((integral, col.cast(dt.int64).cast(dt.string)), else_=col.cast(dt.string))
     return col.cast(dt.string)
 
 
@@ -174,13 +194,18 @@ def unit_parser(spellings: Mapping[str, str]) -> Parser:
 
 def _number_pre(col: ir.Value) -> dict[str, ir.Value]:
     if not _is_text(col):
-        return {"v": col.cast(dt.float64)}
-    cleaned = clean_text(col).re_replace(r"(?i)^(?:¥|￥|\$|cny|rmb)|(?:元|cny|rmb)$|[,\s]", "")
-    return {"v": cleaned.try_cast(dt.float64)}
+        return {"v": col.cast(dt.float64)}  # NaN is missing (is_missing): no value, no error
+    cleaned = clean_text(col).re_replace(r"(?i)^(?:¥|￥|\$|cny|rmb)|(?:元|cny|rmb)$|\s", "")
+    # Commas are removed only where they group thousands (1,234.50): "12,5" or
+    # "1.234,50" (decimal commas) stay unparseable instead of becoming 125 or 1.2345.
+    grouped = cleaned.re_search(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+    plain = ibis.cases((grouped, cleaned.replace(",", "")), else_=cleaned)
+    return {"v": plain.try_cast(dt.float64)}
 
 
 def number_parser() -> Parser:
-    """Decimal amounts: currency symbols, thousands separators and spaces removed."""
+    """Decimal amounts: currency symbols, thousands separators and spaces removed; a
+    decimal comma is not guessed (bad_number)."""
 
     def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
         v = r["v"]
@@ -194,12 +219,15 @@ def number_parser() -> Parser:
 
 
 def integer_parser() -> Parser:
-    """Whole counts >= 0."""
+    """Whole counts >= 0 (and below 2**63: larger numbers are not counts).
+
+    Not ``v != v.floor()``: ibis compiles ``floor`` with a cast to BIGINT, which
+    fails the whole load on 1e20."""
 
     def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
         v = r["v"]
         bad_number = ~missing & (v.isnull() | v.isnan() | v.isinf())
-        bad_integer = ~missing & ~bad_number & ((v != v.floor()) | (v < 0))
+        bad_integer = ~missing & ~bad_number & ((v % 1.0 != 0.0) | (v < 0) | (v >= 2.0**63))
         ok = ~missing & ~bad_number & ~bad_integer
         return Parsed(
             ibis.cases((ok, v.cast(dt.int64)), else_=ibis.null(dt.int64)),
@@ -240,8 +268,7 @@ def score_parser(scale: Scale) -> Parser:
         if not _is_text(col):
             # NaN is no answer (see is_missing); left in, DuckDB would order it above
             # every number and count it in the top box.
-            v = col.cast(dt.float64)
-            return {"v": ibis.cases((v.isnan(), ibis.null(dt.float64)), else_=v)}
+            return {"v": without_nan(col).cast(dt.float64)}
         cleaned = clean_text(col)
         numeric = cleaned.re_replace(r"(?i)\s*(分|points?|pts?)$", "").try_cast(dt.float64)
         if not scale.labels:
@@ -338,7 +365,8 @@ def timestamp_parser(
         if col.type().is_timestamp() or col.type().is_date():
             return {"v": col.cast(dt.timestamp), "amb": ibis.literal(False)}
         if col.type().is_numeric():
-            return {"v": _from_serial(col.cast(dt.float64), epoch), "amb": ibis.literal(False)}
+            serial = without_nan(col).cast(dt.float64)
+            return {"v": _from_serial(serial, epoch), "amb": ibis.literal(False)}
         text = _date_text(col)
         first = text.re_extract(_SLASHED, 1).try_cast(dt.int64)
         second = text.re_extract(_SLASHED, 2).try_cast(dt.int64)

@@ -1,0 +1,478 @@
+"""Every input case of RELIABILITY.md through the loading pipeline, with real files.
+
+Most score and date cases live in one survey CSV (one row per case, so the
+quarantine listing can be asserted exactly); file-level cases (workbooks, wrong
+formats, mapping errors, targets) get their own small project.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import Project, write_csv
+from openpyxl import Workbook
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from reportgen.config import load_config
+from reportgen.errors import InputFileError, MappingError
+from reportgen.loading import Dataset, Scope, load_dataset
+from reportgen.pipeline import KpiReport, compute_kpis
+
+TODAY = dt.date(2025, 6, 1)
+
+HEADER = ["response_id", "customer_id", "date", "unit", "csat", "ltr", "effort", "product_fit",
+          "comment"]  # fmt: skip
+#: One row per case: (case name, row). The CSV line of a row is its index + 2.
+CASES: list[tuple[str, list[Any]]] = [
+    ("plain", ["r01", "000123", "2025-01-10", "alpha", "5", "10分", "1", "5", "很好"]),
+    ("label & full-width", ["r02", "000456", "2025-01-11", "alpha", "非常满意", "８", "7", "0",
+                            "NA"]),
+    ("chinese date", ["r03", "0789", "2025年3月5日", "alpha", "3", "6", "2", "99", "None"]),
+    ("day > 12", ["r04", "c4", "25/03/2025", "alpha", "NA", "9", None, "3", "null"]),
+    ("month first, day > 12", ["r05", "c5", "03/25/2025", "alpha", "None", "0", None, "4",
+                               None]),
+    ("excel serial in text", ["r06", "c6", "45721", "alpha", "不满意", "7", None, None, None]),
+    ("alias, suffix", ["r07", "c7", "2025-02-01", "A部", "4分", "１０", None, "1", None]),
+    ("csat 11", ["r08", "c8", "2025-02-02", "alpha", "11", "5", None, None, None]),
+    ("ltr -1", ["r09", "c9", "2025-02-03", "alpha", "4", "-1", None, None, None]),
+    ("ambiguous", ["r10", "c10", "05/03/2025", "alpha", "4", "5", None, None, None]),
+    ("implausible", ["r11", "c11", "1899-12-31", "alpha", "4", "5", None, None, None]),
+    ("unknown unit", ["r12", "c12", "2025-02-04", "测试部", "4", "5", None, None, None]),
+    ("bad label", ["r13", "c13", "2025-02-05", "alpha", "还行", "5", None, None, None]),
+    ("email as unit", ["r14", "c14", "2025-02-06", "zhang.san@example.com", "4", "5", None, None,
+                       None]),
+    ("phone as score", ["r15", "c15", "2025-02-07", "alpha", "13912345678", "5", None, None,
+                        None]),
+    ("duplicate of r01", ["r01", "c99", "2025-02-08", "alpha", "1", "0", "7", "1", "dup"]),
+    ("impossible day", ["r16", "c16", "2025-02-30", "alpha", "4", "5", None, None, None]),
+    ("future", ["r17", "c17", "2150-01-01", "alpha", "4", "5", None, None, None]),
+    ("effort 0", ["r18", "c18", "2025-02-09", "alpha", "4", "5", "0", None, None]),
+    ("missing id", [None, "c19", "2025-02-10", "alpha", "4", "5", None, None, None]),
+]  # fmt: skip
+ROW = {name: i + 2 for i, (name, _) in enumerate(CASES)}
+
+SURVEY_SOURCE: dict[str, Any] = {
+    "scales": {
+        "csat": {"min": 1, "max": 5,
+                 "labels": {"非常满意": 5, "满意": 4, "一般": 3, "不满意": 2, "非常不满意": 1}},
+        "effort": {"min": 1, "max": 7, "reversed": True},
+        "product_fit": {"min": 1, "max": 5, "na_codes": [0, 99]},
+    },
+}  # fmt: skip
+
+
+def _quarantine_rows(q: pd.DataFrame) -> list[tuple[int, str | None, str | None, str]]:
+    return [
+        (int(r.row), r.column, None if pd.isna(r.value) else r.value, r.reason)
+        for r in q.itertuples()
+    ]
+
+
+@pytest.fixture(scope="module")
+def survey_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = Project(tmp_path_factory.mktemp("survey"))
+    project.table("responses", HEADER, [row for _, row in CASES], **SURVEY_SOURCE)
+    return project.config()
+
+
+@pytest.fixture(scope="module")
+def survey(survey_project: Path) -> Dataset:
+    return load_dataset(load_config(survey_project))
+
+
+@pytest.fixture(scope="module")
+def loaded(survey: Dataset) -> pd.DataFrame:
+    t = survey.table("responses", Scope()).execute()
+    return t.sort_values("_row").set_index("response_id")
+
+
+@pytest.fixture(scope="module")
+def survey_report(survey_project: Path) -> KpiReport:
+    return compute_kpis(load_config(survey_project), period="2025Q1", today=TODAY)
+
+
+# -- the quarantine listing --------------------------------------------------------------------
+
+
+def test_survey_quarantine_listing_is_exact(survey: Dataset) -> None:
+    q = survey.quarantine()
+    assert set(q.table) == {"responses"}
+    assert set(q.file) == {str(survey.staged["responses"].raw.source)}
+    assert _quarantine_rows(q) == [
+        (ROW["csat 11"], "csat", "11", "out_of_range"),
+        (ROW["ltr -1"], "ltr", "-1", "out_of_range"),
+        (ROW["ambiguous"], "date", "05/03/2025", "ambiguous_date"),
+        (ROW["implausible"], "date", "1899-12-31", "implausible_date"),
+        (ROW["unknown unit"], "unit", "测试部", "unknown_unit"),
+        (ROW["bad label"], "csat", "还行", "bad_score"),
+        (ROW["email as unit"], "unit", "[email]", "unknown_unit"),
+        (ROW["phone as score"], "csat", "[phone]", "out_of_range"),
+        (ROW["impossible day"], "date", "2025-02-30", "bad_date"),
+        (ROW["future"], "date", "2150-01-01", "implausible_date"),
+        (ROW["effort 0"], "effort", "0", "out_of_range"),
+        (ROW["missing id"], "response_id", None, "missing_required"),
+    ]
+
+
+def test_personal_data_never_reaches_the_listing(survey: Dataset) -> None:
+    text = survey.quarantine().to_csv()
+    assert "zhang.san" not in text and "13912345678" not in text
+
+
+def test_survey_reconciliation(survey: Dataset, survey_report: KpiReport) -> None:
+    for r in (*survey.reconcile(Scope()), *survey_report.reconciliation):
+        assert r.balanced
+        assert r.read == len(CASES) and r.quarantined == 12
+        assert r.filtered["duplicate"] == 1
+        assert r.loaded == len(CASES) - 12 - 1 - r.filtered["period"] - r.filtered["unit"]
+        assert r.quarantine_reasons == {
+            "ambiguous_date": 1, "bad_date": 1, "bad_score": 1, "implausible_date": 2,
+            "missing_required": 1, "out_of_range": 4, "unknown_unit": 2,
+        }  # fmt: skip
+
+
+# -- scores ------------------------------------------------------------------------------------
+
+
+def test_text_scores_are_normalised(loaded: pd.DataFrame) -> None:
+    assert loaded.ltr["r01"] == 10  # "10分"
+    assert loaded.ltr["r02"] == 8  # full-width "８"
+    assert loaded.ltr["r07"] == 10  # full-width "１０"
+    assert loaded.csat["r02"] == 5  # 非常满意
+    assert loaded.csat["r06"] == 2  # 不满意
+    assert loaded.csat["r07"] == 4  # "4分"
+
+
+def test_reversed_scale_is_flipped(loaded: pd.DataFrame) -> None:
+    assert loaded.effort["r01"] == 7 and loaded.effort["r02"] == 1 and loaded.effort["r03"] == 6
+
+
+def test_not_applicable_codes_become_missing(loaded: pd.DataFrame) -> None:
+    assert pd.isna(loaded.product_fit["r02"])  # 0
+    assert pd.isna(loaded.product_fit["r03"])  # 99
+    assert loaded.product_fit["r04"] == 3
+
+
+def test_na_text_is_missing_in_scores_but_text_in_comments(loaded: pd.DataFrame) -> None:
+    assert pd.isna(loaded.csat["r04"]) and pd.isna(loaded.csat["r05"])  # "NA", "None"
+    assert loaded.comment["r02"] == "NA"
+    assert loaded.comment["r03"] == "None"
+    assert loaded.comment["r04"] == "null"
+    assert pd.isna(loaded.comment["r05"])  # an empty cell is missing
+
+
+def test_means_and_shares_count_only_real_answers(survey_report: KpiReport) -> None:
+    sc = survey_report.scorecard.set_index(["kpi", "unit"])
+    # csat: r01 5, r02 5, r03 3, r04 NA, r05 None, r06 2, r07 4 ⇒ n 5, top two 3
+    assert sc.loc[("csat", "alpha"), "n"] == 5
+    assert sc.loc[("csat", "alpha"), "value"] == pytest.approx(3 / 5)
+    # product fit 1-5, n/a 0 and 99: 5, 3, 4, 1 ⇒ n 4
+    assert sc.loc[("attr_product_fit", "alpha"), "n"] == 4
+    assert sc.loc[("attr_product_fit", "alpha"), "value"] == pytest.approx(13 / 4)
+    # effort reversed: 1→7, 7→1, 2→6
+    assert sc.loc[("ces", "alpha"), "value"] == pytest.approx(14 / 3)
+    # ltr: 10, 8, 6, 9, 0, 7, 10 ⇒ P 3, D 2 of 7
+    assert sc.loc[("nps", "alpha"), "n"] == 7
+    assert sc.loc[("nps", "alpha"), "value"] == pytest.approx(100 / 7)
+
+
+def test_nan_in_a_typed_score_column_is_missing_not_an_answer(project: Project) -> None:
+    # Parquet float columns can hold NaN. DuckDB orders NaN above every number (so a NaN
+    # that slipped through would count in the top box), and it folds isnan() and range
+    # checks from the file's min/max statistics, which leave NaN out. No nulls and no
+    # inf in the column, so the statistics are exactly what triggers that folding.
+    pq.write_table(pa.table({
+        "response_id": ["r1", "r2", "r3", "r4", "r5"],
+        "date": pa.array([dt.date(2025, 1, 10)] * 5, pa.date32()),
+        "unit": ["alpha"] * 5,
+        "csat": pa.array([5.0, float("nan"), 2.0, 4.0, 3.0]),
+        "product_fit": pa.array([4.0, 2.0, float("nan"), 9.0, float("nan")]),
+        "ltr": pa.array([10, 9, None, 3, 8], pa.int64()),
+    }), project.root / "responses.parquet")  # fmt: skip
+    project.sources["responses"] = {"path": "responses.parquet"}
+    report = compute_kpis(load_config(project.config()), period="2025Q1", today=TODAY)
+    assert _quarantine_rows(report.quarantine) == [(4, "product_fit", "9.0", "out_of_range")]
+    sc = report.scorecard.set_index(["kpi", "unit"])
+    assert sc.loc[("csat", "alpha"), "n"] == 3  # 5, 2, 3 (r4 is quarantined; r2 NaN)
+    assert sc.loc[("csat", "alpha"), "value"] == pytest.approx(1 / 3)
+    assert sc.loc[("attr_product_fit", "alpha"), "n"] == 2  # 4 and 2
+    assert sc.loc[("attr_product_fit", "alpha"), "value"] == pytest.approx(3.0)
+    assert sc.loc[("nps", "alpha"), "n"] == 3  # 10, 9, 8
+
+
+def test_odd_numbers_are_quarantined_not_a_crash(project: Project) -> None:
+    # counts beyond int64, NaN/inf in typed columns, float ids: each row is accounted
+    # for; none of them may abort the load with an engine error
+    project.table("tickets", ["ticket_id", "unit", "opened_at", "contacts"], [
+        ["t1", "alpha", "2025-01-10 09:00", "1e20"],
+        ["t2", "alpha", "2025-01-10 09:00", "99999999999999999999"],
+        ["t3", "alpha", "2025-01-10 09:00", "2.5"],
+        ["t4", "alpha", "2025-01-10 09:00", "-1"],
+        ["t5", "alpha", "2025-01-10 09:00", "3"],
+    ])  # fmt: skip
+    pq.write_table(pa.table({
+        "order_id": pa.array([1.0, 2.0, float("nan"), 4.0, 5.0]),
+        "customer_id": pa.array([123.0, 1e20, 7.0, float("inf"), 8.0]),
+        "date": pa.array([dt.date(2025, 1, 10)] * 5, pa.date32()),
+        "unit": ["alpha"] * 5,
+        "amount": pa.array([10.0, 20.0, 30.0, float("nan"), float("inf")]),
+    }), project.root / "orders.parquet")  # fmt: skip
+    project.sources["orders"] = {"path": "orders.parquet"}
+    ds = load_dataset(load_config(project.config()))
+    q = ds.quarantine()
+    assert _quarantine_rows(q[q.table == "tickets"]) == [
+        (2, "contacts", "1e20", "bad_integer"),
+        (3, "contacts", "99999999999999999999", "bad_integer"),
+        (4, "contacts", "2.5", "bad_integer"),
+        (5, "contacts", "-1", "bad_integer"),
+    ]
+    assert _quarantine_rows(q[q.table == "orders"]) == [
+        (3, "order_id", "nan", "missing_required"),
+        (4, "amount", "nan", "missing_required"),
+        (5, "amount", "inf", "bad_number"),
+    ]
+    orders = ds.table("orders", Scope()).execute().sort_values("_row")
+    assert orders.order_id.tolist() == ["1", "2"]
+    assert orders.customer_id.tolist() == ["123", "1e+20"]
+    assert ds.table("tickets", Scope()).execute().contacts.tolist() == [3]
+    for rec in ds.reconcile(Scope()):
+        assert rec.balanced and rec.read == 5
+
+
+def test_amounts_thousands_separators_but_no_guessed_decimal_comma(project: Project) -> None:
+    amounts = ["1,234.50", "¥1,234", "RMB 2,000", "１，２３４", "-1,234", "12,5", "1.234,50"]
+    project.table(
+        "orders",
+        ["order_id", "customer_id", "date", "unit", "amount"],
+        [[f"o{i}", "c1", "2025-01-10", "alpha", a] for i, a in enumerate(amounts)],
+    )
+    ds = load_dataset(load_config(project.config()))
+    assert _quarantine_rows(ds.quarantine()) == [
+        (7, "amount", "12,5", "bad_number"),  # 12.5 or 125? never guessed
+        (8, "amount", "1.234,50", "bad_number"),
+    ]
+    t = ds.table("orders", Scope()).execute().sort_values("_row")
+    assert t.amount.tolist() == [1234.5, 1234.0, 2000.0, 1234.0, -1234.0]
+
+
+# -- dates -------------------------------------------------------------------------------------
+
+
+def test_dates_in_every_accepted_shape(loaded: pd.DataFrame) -> None:
+    dates = {k: pd.Timestamp(v).date() for k, v in loaded.date.items()}
+    assert dates["r03"] == dt.date(2025, 3, 5)  # 2025年3月5日
+    assert dates["r04"] == dt.date(2025, 3, 25)  # 25/03/2025: only day-first is possible
+    assert dates["r05"] == dt.date(2025, 3, 25)  # 03/25/2025: only month-first is possible
+    assert dates["r06"] == dt.date(2025, 3, 5)  # Excel serial 45721 (1900 system)
+
+
+@pytest.mark.parametrize(
+    ("dayfirst", "expected"), [(True, dt.date(2025, 3, 5)), (False, dt.date(2025, 5, 3))]
+)
+def test_dayfirst_setting_decides_ambiguous_dates(
+    project: Project, dayfirst: bool, expected: dt.date
+) -> None:
+    project.table(
+        "responses",
+        ["response_id", "date", "unit"],
+        [["r1", "05/03/2025", "alpha"], ["r2", "25/03/2025", "alpha"]],
+        dates={"dayfirst": dayfirst},
+    )
+    ds = load_dataset(load_config(project.config()))
+    t = ds.staged["responses"].table.order_by("_row").execute()
+    if dayfirst:
+        assert list(t._error.isna()) == [True, True]
+        assert pd.Timestamp(t.date[1]).date() == dt.date(2025, 3, 25)
+    else:  # month-first: 25/03/2025 has no 25th month
+        assert list(t._error.fillna("")) == ["", "bad_date"]
+    assert pd.Timestamp(t.date[0]).date() == expected
+
+
+@pytest.mark.parametrize(("epoch", "serial"), [(1900, 45721), (1904, 44259)])
+def test_excel_serials_use_the_workbook_date_system(
+    project: Project, epoch: int, serial: int
+) -> None:
+    wb = Workbook()
+    if epoch == 1904:
+        wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws.append(["response_id", "date", "unit"])
+    ws.append(["r1", serial, "alpha"])  # a plain number, as exports often hold them
+    ws.append(["r2", dt.datetime(2025, 3, 5), "alpha"])  # a real date cell
+    ws["B3"].number_format = "yyyy-mm-dd"
+    ws.append(["r3", "2025年3月5日", "alpha"])
+    wb.save(project.root / "survey.xlsx")
+    project.sources["responses"] = {"path": "survey.xlsx"}
+    ds = load_dataset(load_config(project.config()))
+    t = ds.table("responses", Scope()).execute()
+    assert sorted(pd.Timestamp(d).date() for d in t.date) == [dt.date(2025, 3, 5)] * 3
+    assert ds.staged["responses"].raw.excel_epoch == epoch
+
+
+# -- identifiers and duplicates ----------------------------------------------------------------
+
+
+def test_leading_zero_ids_are_kept(loaded: pd.DataFrame) -> None:
+    assert loaded.customer_id["r01"] == "000123"
+    assert loaded.customer_id["r02"] == "000456"
+    assert loaded.customer_id["r03"] == "0789"
+
+
+def test_duplicate_keys_are_filtered_first_wins(survey: Dataset, loaded: pd.DataFrame) -> None:
+    assert list(loaded.index).count("r01") == 1
+    assert loaded.customer_id["r01"] == "000123"  # the first row, not the copy
+    assert loaded.comment["r01"] == "很好"
+    t = survey.staged["responses"].table
+    dups = t.filter(t._dup).select("_row").execute()
+    assert dups._row.tolist() == [ROW["duplicate of r01"]]
+
+
+def test_unit_aliases_map_to_the_unit_id(loaded: pd.DataFrame) -> None:
+    assert loaded.unit["r07"] == "alpha"  # "A部"
+
+
+def test_unit_spellings_match_ignoring_case_beyond_ascii(project: Project) -> None:
+    units = [{"id": "key", "names": {"en": "Key accounts", "zh-CN": "大客户"},
+              "aliases": ["Großkunden"]},
+             {"id": "smb", "names": {"en": "Small business", "zh-CN": "小微"},
+              "aliases": ["ÖFFENTLICH"]}]  # fmt: skip
+    project.table("responses", ["response_id", "date", "unit"], [
+        ["r1", "2025-01-10", "Großkunden"], ["r2", "2025-01-10", "GROSSKUNDEN"],
+        ["r3", "2025-01-10", "großkunden"], ["r4", "2025-01-10", "öffentlich"],
+        ["r5", "2025-01-10", "KEY ACCOUNTS"], ["r6", "2025-01-10", "大客户"],
+    ])  # fmt: skip
+    ds = load_dataset(load_config(project.config(units=units)))
+    assert ds.quarantine().empty
+    t = ds.table("responses", Scope()).execute().sort_values("_row")
+    assert t.unit.tolist() == ["key", "key", "key", "smb", "key", "key"]
+
+
+# -- mapping errors ----------------------------------------------------------------------------
+
+
+def test_unmapped_required_column_names_file_key_and_headers(project: Project) -> None:
+    path = project.table(
+        "responses",
+        ["编号", "提交时间", "事业部"],
+        [["r1", "2025-01-01", "alpha"]],
+        columns={"response_id": "编号", "date": "提交日期", "unit": "事业部"},
+    )
+    with pytest.raises(MappingError) as err:
+        load_dataset(load_config(project.config()))
+    msg = str(err.value)
+    assert str(path) in msg
+    assert "sources.responses.columns.date" in msg and "'提交日期'" in msg
+    assert "['编号', '提交时间', '事业部']" in msg
+
+
+def test_missing_required_column_without_mapping(project: Project) -> None:
+    path = project.table(
+        "responses", ["response_id", "when", "unit"], [["r1", "2025-01-01", "alpha"]]
+    )
+    with pytest.raises(MappingError) as err:
+        load_dataset(load_config(project.config()))
+    msg = str(err.value)
+    assert str(path) in msg and "sources.responses.columns.date" in msg
+    assert "['response_id', 'when', 'unit']" in msg
+
+
+def test_mapped_column_duplicated_in_header(project: Project) -> None:
+    path = project.table(
+        "responses",
+        ["response_id", "date", "unit", "满意度", "满意度"],
+        [["r1", "2025-01-01", "alpha", "5", "1"]],
+        columns={"csat": "满意度"},
+    )
+    with pytest.raises(MappingError) as err:
+        load_dataset(load_config(project.config()))
+    assert str(path) in str(err.value) and "满意度" in str(err.value)
+
+
+# -- files that are not what they claim --------------------------------------------------------
+
+
+def test_csv_named_xlsx_is_read_with_a_warning(project: Project) -> None:
+    fake = project.root / "export.xlsx"
+    write_csv(
+        fake,
+        ["response_id", "date", "unit", "csat"],
+        [["r1", "2025-01-10", "alpha", "5"], ["r2", "2025-01-11", "beta", "3"]],
+    )
+    project.sources["responses"] = {"path": "export.xlsx"}
+    report = compute_kpis(load_config(project.config()), period="2025Q1", today=TODAY)
+    rec = next(r for r in report.reconciliation if r.table == "responses")
+    assert rec.real_format == "csv" and rec.read == 2 and rec.loaded == 2
+    assert any("is not an Excel workbook but CSV text" in w for w in rec.warnings), rec.warnings
+    assert any("is not an Excel workbook" in w for w in rec.as_dict()["warnings"])
+    assert report.value("csat") == pytest.approx(0.5)
+
+
+def test_empty_file_is_an_error_naming_it(project: Project) -> None:
+    empty = project.root / "responses.csv"
+    empty.write_bytes(b"")
+    project.sources["responses"] = {"path": "responses.csv"}
+    with pytest.raises(InputFileError) as err:
+        load_dataset(load_config(project.config()))
+    assert str(empty) in str(err.value) and "empty" in str(err.value)
+
+
+def test_header_only_file_loads_nothing_and_balances(project: Project) -> None:
+    project.table("responses", ["response_id", "date", "unit", "csat"], [])
+    ds = load_dataset(load_config(project.config()))
+    (rec,) = ds.reconcile(Scope())
+    assert (rec.read, rec.loaded, rec.quarantined, rec.filtered_total) == (0, 0, 0, 0)
+    assert rec.balanced and ds.quarantine().empty
+
+
+# -- targets and benchmarks --------------------------------------------------------------------
+
+
+def test_targets_with_unknown_kpi_or_bad_period_are_quarantined(project: Project) -> None:
+    project.table(
+        "responses",
+        ["response_id", "date", "unit", "csat"],
+        [["r1", "2025-01-10", "alpha", "5"], ["r2", "2025-01-11", "alpha", "3"]],
+    )
+    project.table("targets", ["unit", "period", "kpi", "target"], [
+        ["alpha", "2025Q1", "csat", "0.4"],
+        ["alpha", "2025Q5", "csat", "0.9"],  # no fifth quarter
+        ["alpha", "2025Q1", "happiness", "1"],  # not a KPI id
+        ["全部", "2025年第1季度", "csat", "0.6"],  # "all units", Chinese period label
+        ["gamma", "2025Q1", "csat", "0.7"],  # unknown unit
+        ["beta", "2025Q1", "CSAT", "0.3"],  # KPI ids are matched ignoring case
+    ])  # fmt: skip
+    project.table(
+        "benchmarks",
+        ["kpi", "scope", "value"],
+        [["csat", "global", "0.45"], ["csta", "global", "0.8"]],
+    )
+    report = compute_kpis(load_config(project.config()), period="2025Q1", today=TODAY)
+    q = report.quarantine
+    assert _quarantine_rows(q[q.table == "targets"]) == [
+        (3, "period", "2025Q5", "bad_period"),
+        (4, "kpi", "happiness", "unknown_kpi"),
+        (6, "unit", "gamma", "unknown_unit"),
+    ]
+    assert _quarantine_rows(q[q.table == "benchmarks"]) == [(3, "kpi", "csta", "unknown_kpi")]
+    targets = report.targets.sort_values("unit").to_dict("records")
+    assert targets == [
+        {"unit": "all", "period": "2025Q1", "kpi": "csat", "target": 0.6},
+        {"unit": "alpha", "period": "2025Q1", "kpi": "csat", "target": 0.4},
+        {"unit": "beta", "period": "2025Q1", "kpi": "csat", "target": 0.3},
+    ]
+    recs = {r.table: r for r in report.reconciliation}
+    assert recs["targets"].balanced and recs["targets"].quarantined == 3
+    assert recs["targets"].loaded == 3
+    assert recs["benchmarks"].quarantined == 1 and recs["benchmarks"].loaded == 1
+    sc = report.scorecard.set_index(["kpi", "unit"])
+    assert sc.loc[("csat", "alpha"), "target"] == 0.4
+    assert sc.loc[("csat", "all"), "target"] == 0.6
+    assert sc.loc[("csat", "alpha"), "benchmark"] == 0.45
+    assert not math.isnan(sc.loc[("csat", "alpha"), "attainment"])
