@@ -104,18 +104,26 @@ def _reference_frame(
 
 
 def _inline_targets(config: ReportConfig) -> list[object]:
+    """Targets written in the config: canonical period label, unit id and KPI id."""
+    known = {k.lower(): k for k in kpi_registry(config)}
     out = []
-    for row in config.targets:
+    for i, row in enumerate(config.targets):
+        kpi = known.get(row.kpi.strip().lower())
+        if kpi is None:
+            raise ConfigError(
+                f"targets[{i}].kpi: unknown KPI id {row.kpi!r}; "
+                f"expected one of {sorted(known.values())}"
+            )
         try:
             label = parse_period(
                 row.period, fiscal_year_start_month=config.periods.fiscal_year_start_month
             ).label
         except PeriodError as exc:
-            raise ConfigError(f"targets: period {row.period!r}: {exc}") from None
+            raise ConfigError(f"targets[{i}].period: {row.period!r}: {exc}") from None
         unit = (
             "all" if row.unit.strip().lower() in ("all", "全部") else config.resolve_unit(row.unit)
         )
-        out.append(row.model_copy(update={"period": label, "unit": unit}))
+        out.append(row.model_copy(update={"period": label, "unit": unit, "kpi": kpi}))
     return out
 
 

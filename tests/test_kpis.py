@@ -372,3 +372,43 @@ def test_below_min_n_on_the_comparison_side_makes_no_claim(tmp_path):
     r = row(report, "csat")
     assert r.prev_n == 4 and r.change_prev == pytest.approx(1.0)
     assert r.test_prev == "below_min_n" and r.sig_prev is None and math.isnan(r.p_prev)
+
+
+def test_inline_target_with_unknown_kpi_is_a_config_error(tmp_path):
+    from conftest import Project
+
+    from reportgen.config import load_config
+    from reportgen.errors import ConfigError
+
+    project = Project(tmp_path)
+    project.table(
+        "responses", ["response_id", "date", "unit", "csat"], [["r1", "2025-07-01", "alpha", 5]]
+    )
+    cfg = load_config(
+        project.config(
+            targets=[
+                {"unit": "alpha", "period": "2025Q3", "kpi": "CSAT", "target": 0.9},
+                {"unit": "alpha", "period": "2025Q3", "kpi": "csatt", "target": 0.9},
+            ]
+        )
+    )
+    with pytest.raises(ConfigError, match=r"targets\[1\]\.kpi: unknown KPI id 'csatt'"):
+        compute_kpis(cfg, period="2025Q3", today=TODAY)
+
+
+def test_inline_target_matches_kpi_case_insensitively(tmp_path):
+    from conftest import Project
+
+    from reportgen.config import load_config
+
+    project = Project(tmp_path)
+    project.table(
+        "responses",
+        ["response_id", "date", "unit", "csat"],
+        [[f"r{i}", "2025-07-01", "alpha", 5] for i in range(6)],
+    )
+    cfg = load_config(
+        project.config(targets=[{"unit": "A部", "period": "2025Q3", "kpi": "CSAT", "target": 0.9}])
+    )
+    report = compute_kpis(cfg, period="2025Q3", today=TODAY)
+    assert row(report, "csat").target == 0.9 and row(report, "csat").target_met

@@ -235,7 +235,11 @@ class Dataset:
         if not frames:
             return pd.DataFrame(columns=cols)
         out = pd.concat(frames, ignore_index=True)[cols]
-        out["value"] = [None if v is None or pd.isna(v) else safe_display(v) for v in out["value"]]
+        out["value"] = pd.Series(
+            [None if v is None or pd.isna(v) else safe_display(v) for v in out["value"]],
+            index=out.index,
+            dtype=object,
+        )
         out["row"] = out["row"].astype("int64")
         return out.sort_values(["table", "row"], kind="stable").reset_index(drop=True)
 
