@@ -476,3 +476,28 @@ def test_targets_with_unknown_kpi_or_bad_period_are_quarantined(project: Project
     assert sc.loc[("csat", "all"), "target"] == 0.6
     assert sc.loc[("csat", "alpha"), "benchmark"] == 0.45
     assert not math.isnan(sc.loc[("csat", "alpha"), "attainment"])
+
+
+def test_percent_targets_are_fractions(project: Project) -> None:
+    from reportgen.config import load_config
+    from reportgen.loading import Scope, load_dataset
+
+    project.table(
+        "responses", ["response_id", "date", "unit", "csat"], [["r1", "2025-07-01", "alpha", 5]]
+    )
+    project.table(
+        "targets",
+        ["unit", "period", "kpi", "target"],
+        [
+            ["alpha", "2025Q3", "csat", "85%"],
+            ["alpha", "2025Q3", "fcr", "0.7"],
+            ["alpha", "2025Q3", "nps", "12,5"],
+        ],
+    )
+    ds = load_dataset(load_config(project.config()), known_kpis=["csat", "fcr", "nps"])
+    t = ds.table("targets", Scope()).execute().sort_values("kpi")
+    assert t.target.tolist() == pytest.approx([0.85, 0.7])
+    q = ds.quarantine()
+    assert q[["table", "row", "value", "reason"]].values.tolist() == [
+        ["targets", 4, "12,5", "bad_number"]
+    ]

@@ -198,14 +198,18 @@ def _number_pre(col: ir.Value) -> dict[str, ir.Value]:
     cleaned = clean_text(col).re_replace(r"(?i)^(?:¥|￥|\$|cny|rmb)|(?:元|cny|rmb)$|\s", "")
     # Commas are removed only where they group thousands (1,234.50): "12,5" or
     # "1.234,50" (decimal commas) stay unparseable instead of becoming 125 or 1.2345.
+    # "85%" is a fraction (0.85): planning sheets write ratio targets that way.
+    percent = cleaned.re_search(r"^[^%]+%$")
+    cleaned = cleaned.re_replace(r"%$", "")
     grouped = cleaned.re_search(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
     plain = ibis.cases((grouped, cleaned.replace(",", "")), else_=cleaned)
-    return {"v": plain.try_cast(dt.float64)}
+    number = plain.try_cast(dt.float64)
+    return {"v": ibis.cases((percent, number / 100.0), else_=number)}
 
 
 def number_parser() -> Parser:
-    """Decimal amounts: currency symbols, thousands separators and spaces removed; a
-    decimal comma is not guessed (bad_number)."""
+    """Decimal amounts: currency symbols, thousands separators and spaces removed;
+    "85%" → 0.85; a decimal comma is not guessed (bad_number)."""
 
     def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
         v = r["v"]
