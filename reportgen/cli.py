@@ -280,13 +280,19 @@ def build(
     unit: UnitOpt = None,
     all_units: AllUnitsOpt = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Workbook language: en or zh-CN.")
+    ] = None,
     today: TodayOpt = None,
 ) -> None:
-    """Compute the period's KPIs and write the outputs (JSON/CSV) under OUT/<period>/."""
-    from reportgen.config import load_config
+    """Compute the period's KPIs and write the outputs under OUT/<period>/: JSON/CSV
+    results and one Excel workbook per unit."""
+    from reportgen.config import LANGUAGES, load_config
     from reportgen.export import write_outputs
     from reportgen.pipeline import compute_kpis
 
+    if lang is not None and lang not in LANGUAGES:
+        raise typer.BadParameter(f"--lang {lang!r}: expected one of {list(LANGUAGES)}")
     cfg = load_config(config)
     report = compute_kpis(
         cfg,
@@ -296,10 +302,53 @@ def build(
         by=tuple(cfg.dimensions),
     )
     out_dir = out if out is not None else cfg.path(cfg.report.output_dir)
-    written = write_outputs(report, out_dir)
+    written = write_outputs(report, out_dir, cfg, lang)
     _print_reconciliation(list(report.reconciliation))
     for path in written:
         typer.echo(f"wrote {path}")
+
+
+@app.command("send")
+def send(
+    config: ConfigOpt = Path("reportgen.yaml"),
+    period: PeriodOpt = None,
+    unit: UnitOpt = None,
+    all_units: AllUnitsOpt = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder that 'build' wrote to.")
+    ] = None,
+    dry_run: Annotated[
+        Path | None,
+        typer.Option(
+            "--dry-run",
+            metavar="DIR",
+            help="Write the exact messages as DIR/<unit>.eml instead of sending.",
+        ),
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="en or zh-CN.")] = None,
+    today: TodayOpt = None,
+) -> None:
+    """E-mail each unit its workbook and a KPI summary (config 'email' section).
+
+    Everything is checked first (recipients, workbooks, sizes, credentials); if anything
+    is wrong, nothing is sent. Exit 2 if any unit's message was not fully delivered."""
+    from reportgen.config import load_config
+    from reportgen.delivery.email import plan_messages, preflight, send_planned, write_eml
+    from reportgen.pipeline import compute_kpis
+
+    cfg = load_config(config)
+    language = lang or cfg.report.language
+    credentials = preflight(cfg, lang=language, dry_run=dry_run is not None)
+    report = compute_kpis(cfg, period=period, units=_units(unit, all_units), today=_today(today))
+    out_dir = out if out is not None else cfg.path(cfg.report.output_dir)
+    planned = plan_messages(cfg, report, out_dir=out_dir, lang=language)
+    if dry_run is not None:
+        result = write_eml(planned, dry_run)
+    else:
+        result = send_planned(cfg, planned, credentials)
+    for line in result.lines():
+        typer.echo(line)
+    result.raise_for_failures()
 
 
 def main() -> None:

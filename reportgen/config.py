@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -226,6 +227,21 @@ class BenchmarkRow(_Model):
     source: str | None = None
 
 
+class DeckSettings(_Model):
+    """The slide deck: the user's own template (.pptx) and which of its layouts to use.
+
+    ``layouts`` maps a role (``title``, ``section``, ``content``, ``title_only``,
+    ``blank``) to a layout name of the template, e.g. ``{title: 封面, section: 章节}``;
+    roles not mapped use the default names with the fallback documented in
+    :mod:`reportgen.render.pptx_layouts`. Names are checked against the template when
+    the deck is built (ConfigError listing the template's layout names)."""
+
+    template: Path | None = None
+    layouts: dict[Literal["title", "section", "content", "title_only", "blank"], str] = Field(
+        default_factory=dict
+    )
+
+
 class ReportSettings(_Model):
     title: Names = Names(
         en="Customer Satisfaction & Loyalty Report", **{"zh-CN": "客户满意度与忠诚度报告"}
@@ -233,6 +249,126 @@ class ReportSettings(_Model):
     presenter: str | None = None
     language: Language = "zh-CN"
     output_dir: Path = Path("out")
+    deck: DeckSettings = DeckSettings()
+
+
+# -- e-mail ------------------------------------------------------------------
+
+#: The KPIs an e-mail summary shows unless ``email.kpis`` says otherwise.
+DEFAULT_EMAIL_KPIS: tuple[str, ...] = ("csat", "nps", "csi", "churn_rate", "repurchase_rate", "fcr")
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+_DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def _check_address(value: str) -> str:
+    """An e-mail address, plain (a@b.cn) or with a display name (张三 <a@b.cn>)."""
+    from email.utils import getaddresses
+
+    if any(ch in value for ch in "\r\n\x00"):
+        raise ValueError("an e-mail address cannot contain line breaks")
+    found = getaddresses([value])
+    if len(found) != 1:
+        raise ValueError("one address per entry; write a list to give several")
+    addr = found[0][1]
+    local, at, domain = addr.rpartition("@")
+    if not (at and local and "." in domain) or not addr.isascii() or " " in addr:
+        raise ValueError(
+            "not an e-mail address; expected name@example.com or 'Name <name@example.com>' "
+            "(ASCII address)"
+        )
+    return value
+
+
+EmailAddress = Annotated[str, AfterValidator(_check_address)]
+
+
+class SmtpSettings(_Model):
+    """How to reach the mail server.
+
+    ``security``: ``starttls`` (port 587: plain connect, then upgrade to TLS) or ``ssl``
+    (port 465: TLS from the first byte); the server certificate is always verified, against
+    ``ca_bundle`` (a PEM file, for servers with an internal CA) if given, else the system's
+    CAs. ``none`` sends in clear text and is allowed only for a server on this machine.
+    ``username_env`` / ``password_env`` name environment variables holding the login: the
+    credentials themselves never appear in the config, and no login is tried without them.
+    """
+
+    host: Annotated[str, Field(min_length=1)]
+    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
+    ca_bundle: Path | None = None
+    username_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    password_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> SmtpSettings:
+        if self.security == "none" and self.host.lower() not in _LOCAL_HOSTS:
+            raise ValueError(
+                f"security 'none' sends mail and passwords in clear text; it is allowed only "
+                f"for a server on this machine ({sorted(_LOCAL_HOSTS)}), not {self.host!r}: "
+                "use 'starttls' or 'ssl'"
+            )
+        if (self.username_env is None) != (self.password_env is None):
+            raise ValueError("give both 'username_env' and 'password_env', or neither")
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        """The configured port, else the usual one for the security mode (587/465/25)."""
+        return self.port if self.port is not None else _DEFAULT_PORTS[self.security]
+
+
+class UnitRecipients(_Model):
+    """Recipients of one unit's message. ``to`` replaces the unit's ``owners``; ``cc`` adds."""
+
+    to: tuple[EmailAddress, ...] | None = None
+    cc: tuple[EmailAddress, ...] = ()
+
+
+class EmailSettings(_Model):
+    """``reportgen send``: one message per business unit.
+
+    Recipients: To = ``units.<id>.to`` if given, else the unit's ``owners``; plus ``to``
+    (sent every unit's message). Cc = ``units.<id>.cc`` plus ``cc``. ``subject`` is a
+    Jinja template (variables: title, unit, unit_id, period, period_label); without it
+    the language's ``templates/email/<lang>/subject.txt.j2`` is used. ``kpis`` are the
+    headline KPIs of the summary, ``chart_kpi`` the one whose trend is drawn (null: no
+    chart). Attachments (the workbook, and the deck when ``attach_deck`` and a .pptx sits
+    next to it) may add up to ``max_attachment_mb`` MiB per message.
+    """
+
+    smtp: SmtpSettings | None = None
+    sender: EmailAddress = Field(alias="from")
+    to: tuple[EmailAddress, ...] = ()
+    cc: tuple[EmailAddress, ...] = ()
+    units: dict[str, UnitRecipients] = Field(default_factory=dict)
+    subject: Annotated[str, Field(min_length=1)] | None = None
+    kpis: Annotated[tuple[str, ...], Field(min_length=1)] = DEFAULT_EMAIL_KPIS
+    chart_kpi: str | None = "nps"
+    attach_deck: bool = False
+    max_attachment_mb: Annotated[float, Field(gt=0, le=1024)] = 10.0
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True
+    )
+
+    @field_validator("subject")
+    @classmethod
+    def _subject_parses(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        import jinja2
+
+        try:
+            jinja2.Environment().parse(v)
+        except jinja2.TemplateSyntaxError as exc:
+            raise ValueError(f"not a valid Jinja template: {exc.message}") from None
+        return v
+
+    @property
+    def max_attachment_bytes(self) -> int:
+        return int(self.max_attachment_mb * 1024 * 1024)
 
 
 class ReportConfig(_Model):
@@ -249,6 +385,7 @@ class ReportConfig(_Model):
     sources: Sources
     targets: tuple[TargetRow, ...] = ()
     benchmarks: tuple[BenchmarkRow, ...] = ()
+    email: EmailSettings | None = None
     base_dir: Path = Path(".")
 
     @field_validator("dimensions")
@@ -368,7 +505,7 @@ def _explain(err: dict[str, Any], raw: Any, source: str) -> str:
         ):
             user_loc.append(item)
             cur = cur[item]
-        elif err["type"] == "extra_forbidden" and item == loc[-1]:
+        elif err["type"] in ("extra_forbidden", "missing") and item == loc[-1]:
             user_loc.append(item)
     path = _format_location(tuple(user_loc))
     kind = err["type"]
@@ -441,6 +578,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> ReportConfig:
         lines = [_explain(e, raw, str(path)) for e in exc.errors()]
         raise ConfigError("; ".join(dict.fromkeys(lines))) from None
     _check_mappings(config, str(path))
+    _check_email(config, str(path))
     if check_files:
         check_source_files(config, str(path))
     return config
@@ -468,6 +606,28 @@ def _check_mappings(config: ReportConfig, source: str) -> None:
                     f"{source}: sources.{table_name}.scales.{col}: not a score column of "
                     f"{table_name}; scales apply to {scored}"
                 )
+
+
+def _check_email(config: ReportConfig, source: str) -> None:
+    """Per-unit e-mail keys must be unit ids; owners must be e-mail addresses."""
+    if config.email is None:
+        return
+    for unit_id in config.email.units:
+        if unit_id not in config.unit_ids:
+            close = difflib.get_close_matches(unit_id, list(config.unit_ids), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"{source}: email.units.{unit_id}: not a unit id; expected one of "
+                f"{list(config.unit_ids)}.{hint}"
+            )
+    for i, unit in enumerate(config.units):
+        for j, owner in enumerate(unit.owners):
+            try:
+                _check_address(owner)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{source}: units[{i}].owners[{j}]: bad value {owner!r}: {exc}"
+                ) from None
 
 
 def _is_score(table_name: str, column: str, config: ReportConfig) -> bool:

@@ -42,3 +42,8 @@ class PeriodError(ReportgenError):
 
 class EngineError(ReportgenError):
     """The analytical engine could not compute what was asked (e.g. unknown KPI)."""
+
+
+class DeliveryError(ReportgenError):
+    """Output could not be delivered (e-mail): a missing workbook or credential variable,
+    an oversize attachment, an unreachable or untrusted SMTP server, refused recipients."""

@@ -1,4 +1,4 @@
-"""KPI results as JSON and CSV files (the `build` output until decks/workbooks land).
+"""The `build` outputs: KPI results as JSON and CSV files, and one workbook per unit.
 
 Numbers are written as numbers (NaN → null / empty), text cells from data are
 neutralised against formula injection, files are written atomically, and the
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,13 @@ from typing import Any
 import pandas as pd
 
 from reportgen import __version__
+from reportgen.config import ReportConfig
 from reportgen.delivery.files import atomic_write_text
+from reportgen.errors import ConfigError
 from reportgen.pipeline import KpiReport
-from reportgen.sanitize import csv_safe
+from reportgen.sanitize import csv_safe, ensure_inside, slugify
+
+log = logging.getLogger(__name__)
 
 
 def _clean(value: Any) -> Any:
@@ -101,8 +106,63 @@ def reconciliation_frame(report: KpiReport) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_outputs(report: KpiReport, out_dir: Path) -> list[Path]:
-    """Write kpis.json and the CSV tables under ``out_dir/<period>/``."""
+def workbook_paths(report: KpiReport, out_dir: Path) -> dict[str, Path]:
+    """``OUT/<period>/<unit-slug>/<unit-slug>_<period>.xlsx`` per reported unit.
+
+    Unit ids come from the config and are treated as untrusted: each becomes a safe
+    ASCII name (:func:`reportgen.sanitize.slugify`), two units may not share one
+    (ignoring case, as Windows and macOS file systems do), and every path must stay
+    inside the output folder."""
+    folder = Path(out_dir) / report.period.label
+    period = slugify(report.period.label, fallback="period")
+    paths: dict[str, Path] = {}
+    taken: dict[str, str] = {}
+    for unit in report.units:
+        slug = slugify(unit)
+        other = taken.setdefault(slug.casefold(), unit)
+        if other != unit:
+            raise ConfigError(
+                f"units {other!r} and {unit!r} would share the output folder {slug!r}; "
+                "give them ids that differ in letters or digits"
+            )
+        path = folder / slug / f"{slug}_{period}.xlsx"
+        ensure_inside(Path(out_dir), path)
+        paths[unit] = path
+    return paths
+
+
+def write_workbooks(
+    report: KpiReport, config: ReportConfig, out_dir: Path, lang: str | None = None
+) -> list[Path]:
+    """One Excel workbook per reported unit (see :mod:`reportgen.render.xlsx`)."""
+    from reportgen.render.xlsx import write_workbook
+
+    lang = lang or config.report.language
+    written = []
+    for unit, path in workbook_paths(report, out_dir).items():
+        summary = write_workbook(report, config, unit, path, lang)
+        if summary.control_chars_removed or summary.truncated_cells or summary.truncated_rows:
+            log.warning(
+                "%s: %d control character(s) removed, %d cell(s) cut at 32,767 characters, "
+                "%d row(s) left out at the sheet limit (noted in the workbook)",
+                path,
+                summary.control_chars_removed,
+                summary.truncated_cells,
+                summary.truncated_rows,
+            )
+        log.info("%s: workbook written in %.2f s", path, summary.seconds)
+        written.append(summary.path)
+    return written
+
+
+def write_outputs(
+    report: KpiReport,
+    out_dir: Path,
+    config: ReportConfig | None = None,
+    lang: str | None = None,
+) -> list[Path]:
+    """Write kpis.json and the CSV tables under ``out_dir/<period>/``, and with a config
+    one workbook per unit under ``out_dir/<period>/<unit>/``."""
     folder = Path(out_dir) / report.period.label
     written = [atomic_write_text(folder / "kpis.json", to_json(report))]
     tables = {
@@ -114,4 +174,6 @@ def write_outputs(report: KpiReport, out_dir: Path) -> list[Path]:
     }
     for name, frame in tables.items():
         written.append(atomic_write_text(folder / name, to_csv(frame), encoding="utf-8-sig"))
+    if config is not None:
+        written += write_workbooks(report, config, out_dir, lang)
     return written

@@ -83,3 +83,19 @@ def format_n(n: int | float | None) -> str:
     if _missing(n if not isinstance(n, int) else float(n)):
         return "–"
     return f"{int(n):,}"  # type: ignore[arg-type]
+
+
+#: Attainment from which a missed target counts as "near" (95% of the target).
+NEAR_TARGET = 0.95
+
+
+def attainment_status(target_met: bool | None, attainment: float | None) -> str | None:
+    """Target status: "met", "near" (missed, but attainment ≥ NEAR_TARGET), "missed", or
+    None without a target. ``target_met`` already respects the KPI's direction."""
+    if target_met is None:
+        return None
+    if target_met:
+        return "met"
+    if not _missing(attainment) and attainment is not None and attainment >= NEAR_TARGET:
+        return "near"
+    return "missed"

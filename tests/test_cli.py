@@ -119,7 +119,11 @@ def test_build_writes_outputs_deterministically(sample, tmp_path):
         )
         assert r.returncode == 0, r.stderr
         outs.append(out / "2026Q3")
-    names = sorted(p.name for p in outs[0].iterdir())
+    names = sorted(p.name for p in outs[0].iterdir() if p.is_file())
+    units = ["after_sales", "ecommerce", "finance", "hotel", "retail", "telecom"]
+    assert sorted(p.name for p in outs[0].iterdir() if p.is_dir()) == units
+    for unit in units:  # one workbook per unit (its content: tests/test_render_xlsx.py)
+        assert [p.name for p in (outs[0] / unit).iterdir()] == [f"{unit}_2026Q3.xlsx"]
     assert names == [
         "breakdowns.csv",
         "kpis.json",

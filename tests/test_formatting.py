@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from reportgen.formatting import format_change, format_n, format_value, significance_mark
 
 
@@ -35,3 +37,27 @@ def test_significance_marks_follow_direction():
 
 def test_counts():
     assert format_n(12345) == "12,345" and format_n(None) == "–"
+
+
+@pytest.mark.parametrize(
+    ("met", "attainment", "status"),
+    [
+        (None, float("nan"), None),
+        (True, 1.02, "met"),
+        (False, 0.97, "near"),
+        (False, 0.95, "near"),
+        (False, 0.80, "missed"),
+        (False, float("nan"), "missed"),  # e.g. an NPS target <= 0: no ratio, still missed
+    ],
+)
+def test_attainment_status(met, attainment, status):
+    from reportgen.formatting import attainment_status
+
+    assert attainment_status(met, attainment) == status
+
+
+def test_change_number_formats_are_signed():
+    from reportgen.model.charts import change_number_format
+
+    assert change_number_format("ratio") == "+0.0%;-0.0%;0.0%"
+    assert change_number_format("currency") == "+#,##0;-#,##0;#,##0"

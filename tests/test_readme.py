@@ -59,6 +59,7 @@ def test_main_command_writes_the_outputs(tmp_path):
     period = tmp_path / "out" / "2026Q3"
     assert (period / "kpis.json").read_text(encoding="utf-8").count('"kpi": "csat"') >= 7
     assert "responses" in (period / "reconciliation.csv").read_text(encoding="utf-8-sig")
+    assert (period / "retail" / "retail_2026Q3.xlsx").is_file()
 
 
 def test_documented_commands_run_in_order(tmp_path):

@@ -27,6 +27,13 @@ NUMBER_FORMATS: dict[str, str] = {
 }
 
 
+def change_number_format(value_unit: str) -> str:
+    """The signed format for a change of a KPI with this unit: +1.2% · −0.35 · +1,234.
+    (A change of a rate is a difference of ratios, shown in percent points.)"""
+    fmt = NUMBER_FORMATS[value_unit]
+    return f"+{fmt};-{fmt};{fmt}"
+
+
 def clean_values(values: Iterable[float | int | None]) -> tuple[float | None, ...]:
     """Floats with NaN/inf/None → None (a gap in the chart)."""
     out: list[float | None] = []

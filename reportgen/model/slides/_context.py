@@ -1,0 +1,137 @@
+"""What every slide builder reads: the KPI results, the config, the unit and language,
+the narrator (sentences) and the fixed labels."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from reportgen.config import ReportConfig
+from reportgen.engine.compute import ALL
+from reportgen.model.narrative import Fact, Narrator, fact
+from reportgen.model.report import Notes
+from reportgen.pipeline import KpiReport
+from reportgen.render.texts import Texts
+
+
+def finite(v: object) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+@dataclass(frozen=True)
+class SlideContext:
+    report: KpiReport
+    config: ReportConfig
+    unit: str
+    lang: str
+    narrator: Narrator
+    texts: Texts
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    # -- the period ----------------------------------------------------------------
+    @property
+    def annual(self) -> bool:
+        return self.report.period.kind == "year"
+
+    @property
+    def basis(self) -> str:
+        """The main comparison: year-over-year for an annual deck, else the previous period."""
+        return "yoy" if self.annual else "prev"
+
+    def basis_name(self, which: str) -> str:
+        kind = self.report.period.kind
+        kind = kind if kind in ("quarter", "year") else "other"
+        return self.texts(f"basis.{kind}_{which}")
+
+    @property
+    def comparisons(self) -> tuple[str, ...]:
+        """Which comparisons the bullets state: annual → last year only (the previous year
+        *is* last year); quarterly → previous quarter and same quarter last year."""
+        return ("yoy",) if self.annual else ("prev", "yoy")
+
+    # -- names ---------------------------------------------------------------------
+    def unit_name(self, unit: str | None = None) -> str:
+        unit = unit or self.unit
+        if unit == ALL:
+            return self.texts("group")
+        names = self.config.unit(unit).names
+        return names.zh_CN if self.lang == "zh-CN" else names.en
+
+    def label(self, kpi: str) -> str:
+        return self.report.kpis[kpi].label(self.lang)
+
+    # -- results -------------------------------------------------------------------
+    def kpis(self, wanted: Sequence[str] | None) -> list[str]:
+        """The wanted KPIs that were computed, in the wanted order."""
+        if wanted is None:
+            return list(self.report.kpis)
+        return [k for k in wanted if k in self.report.kpis]
+
+    def row(self, kpi: str, unit: str | None = None) -> dict[str, Any] | None:
+        sc = self.report.scorecard
+        rows = sc[(sc.kpi == kpi) & (sc.unit == (unit or self.unit)) & sc.dimension.isna()]
+        return None if rows.empty else rows.iloc[0].to_dict()
+
+    def value(self, kpi: str, unit: str | None = None) -> float | None:
+        row = self.row(kpi, unit)
+        return None if row is None else finite(row["value"])
+
+    def fact(self, kpi: str, unit: str | None = None) -> Fact | None:
+        row = self.row(kpi, unit)
+        if row is None:
+            return None
+        return fact(row, self.label(kpi), self.lang, self.basis)
+
+    def breakdown(self, kpi: str, dimension: str, unit: str | None = None) -> pd.DataFrame:
+        b = self.report.breakdowns
+        rows = b[(b.kpi == kpi) & (b.unit == (unit or self.unit)) & (b.dimension == dimension)]
+        return rows[rows.dim_value.notna()].reset_index(drop=True)
+
+    def say(self, macro: str, **kw: Any) -> str:
+        return self.narrator.say(macro, **kw)
+
+    # -- notes ---------------------------------------------------------------------
+    def kpi_notes(self, kpis: Sequence[str], extra: Sequence[str] = ()) -> Notes:
+        """Definition, n, period and the change test of each KPI shown."""
+        t = self.texts
+        lines: list[str] = []
+        for k in kpis:
+            row = self.row(k)
+            if row is None:
+                continue
+            test = row.get(f"test_{self.basis}") or "none"
+            lines += [
+                f"{self.label(k)}",
+                t("notes.definition", text=self.report.kpis[k].definition(self.lang)),
+                t(
+                    "notes.sample",
+                    n=_n(row.get("n")),
+                    period=self.report.period.display(self.lang),
+                    prev_n=_n(row.get("prev_n")),
+                    yoy_n=_n(row.get("yoy_n")),
+                ),
+                t(
+                    "notes.test",
+                    test=t(f"tests.{test}"),
+                    alpha=f"{self.config.statistics.alpha:g}",
+                ),
+                "",
+            ]
+        lines.append(t("notes.min_n", min_n=self.config.statistics.min_n))
+        lines += list(extra)
+        return Notes("\n".join(lines).strip())
+
+
+def _n(v: object) -> str:
+    f = finite(v)
+    return "0" if f is None else f"{int(f):,}"

@@ -1,0 +1,116 @@
+"""Chapter 2 — KPI attainment: the scorecard against targets, one trend slide per
+headline KPI (its sentence title is the finding), value growth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen.engine.compute import ALL
+from reportgen.formatting import attainment_status, format_change, format_value
+from reportgen.model.charts import ChartSpec, ReferenceLine
+from reportgen.model.kpi_charts import trend_values
+from reportgen.model.report import Bullets, Chart, KpiTiles, Slide, Table, TitleSentence
+from reportgen.model.slides._context import SlideContext, finite
+from reportgen.model.slides.standing import kpi_bullets, tile
+
+
+def scorecard(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    ids = [k for k in ctx.kpis(p.get("kpis")) if ctx.row(k) is not None]
+    if not ids:
+        return []
+    t = ctx.texts
+    header = [t("headers.kpi"), t("headers.value"), t("headers.n")]
+    header += [t(f"headers.vs_{w}") for w in ctx.comparisons]
+    header += [t("headers.target"), t("headers.status")]
+    rows, numbers = [], []
+    met = total = 0
+    for k in ids:
+        r = ctx.row(k)
+        assert r is not None
+        unit = r["value_unit"]
+        status = attainment_status(r.get("target_met"), r.get("attainment"))
+        if status is not None:
+            total += 1
+            met += status == "met"
+        cells = [ctx.label(k), format_value(r["value"], unit, ctx.lang), f"{int(r['n']):,}"]
+        cells += [format_change(r.get(f"change_{w}"), unit, ctx.lang) for w in ctx.comparisons]
+        cells += [
+            format_value(r.get("target"), unit, ctx.lang),
+            t(f"status.{status or 'none'}"),
+        ]
+        rows.append(tuple(cells))
+        nums = [None, finite(r["value"]), float(r["n"])]
+        nums += [finite(r.get(f"change_{w}")) for w in ctx.comparisons]
+        nums += [finite(r.get("target")), None]
+        numbers.append(tuple(nums))
+    missed = [ctx.label(k) for k in ids if (ctx.row(k) or {}).get("target_met") is False]
+    bullets = [ctx.say("headline", f=ctx.fact(k), basis=ctx.basis_name(ctx.basis)) for k in ids]
+    bullets = bullets[:3]
+    if missed:
+        bullets.append(f"{t('status.missed')}: {', '.join(missed)}")
+    widths = (2.4, 1.1, 0.9) + (1.1,) * len(ctx.comparisons) + (1.0, 0.9)
+    return [
+        Slide(
+            "attainment.scorecard",
+            "title_only",
+            TitleSentence(ctx.say("attainment", met=met, total=total)),
+            blocks=(
+                Table(tuple(header), tuple(rows), tuple(numbers), widths),
+                Bullets(tuple(bullets[:5])),
+            ),
+            notes=ctx.kpi_notes(ids),
+        )
+    ]
+
+
+def kpi_trend(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    slides = []
+    for k in ctx.kpis(p.get("kpis")):
+        f = ctx.fact(k)
+        row = ctx.row(k)
+        if f is None or row is None or f.verdict == "no_data":
+            continue
+        series = [(ctx.unit_name(), trend_values(ctx.report, k, ctx.unit))]
+        if ctx.unit != ALL:
+            series.append((ctx.unit_name(ALL), trend_values(ctx.report, k, ALL)))
+        target = finite(row.get("target"))
+        refs = (ReferenceLine(ctx.texts("series.target"), target, "target"),) if target else ()
+        spec = ChartSpec.build(
+            "line",
+            ctx.texts("titles.trend", kpi=ctx.label(k)),
+            [pp.display(ctx.lang) for pp in ctx.report.trend_periods],
+            series,
+            value_unit=ctx.report.kpis[k].unit,
+            references=refs,
+        )
+        slides.append(
+            Slide(
+                f"attainment.trend.{k}",
+                "title_only",
+                TitleSentence(ctx.say("headline", f=f, basis=ctx.basis_name(ctx.basis))),
+                blocks=(Chart(spec, k), Bullets(tuple(kpi_bullets(ctx, k)[:5]))),
+                notes=ctx.kpi_notes([k]),
+            )
+        )
+    return slides
+
+
+def value_growth(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    ids = [k for k in ctx.kpis(p.get("kpis")) if ctx.value(k) is not None][:4]
+    if not ids:
+        return []
+    lead = ctx.fact(ids[0])
+    assert lead is not None
+    bullets = [ctx.say("headline", f=ctx.fact(k), basis=ctx.basis_name(ctx.basis)) for k in ids]
+    return [
+        Slide(
+            "attainment.value_growth",
+            "title_only",
+            TitleSentence(ctx.say("headline", f=lead, basis=ctx.basis_name(ctx.basis))),
+            blocks=(KpiTiles(tuple(tile(ctx, k) for k in ids)), Bullets(tuple(bullets[:5]))),
+            notes=ctx.kpi_notes(ids),
+        )
+    ]
+
+
+BUILDERS = {"scorecard": scorecard, "kpi_trend": kpi_trend, "value_growth": value_growth}

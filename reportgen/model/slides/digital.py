@@ -1,0 +1,127 @@
+"""Chapter 3 — digital service efficiency: channel mix and first-contact resolution per
+channel, the self-service / AI share, service speed, satisfaction per channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen.formatting import format_value
+from reportgen.model.charts import ChartSpec
+from reportgen.model.report import Bullets, Chart, KpiTiles, Slide, TitleSentence
+from reportgen.model.slides._context import SlideContext
+from reportgen.model.slides.standing import kpi_bullets, tile
+
+
+def _pct(ctx: SlideContext, v: float | None) -> str:
+    return format_value(v, "ratio", ctx.lang)
+
+
+def channel_mix(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    kpi = (ctx.kpis(p.get("kpis")) or [None])[0]
+    if kpi is None:
+        return []
+    b = ctx.breakdown(kpi, "channel")
+    b = b[b.n > 0]
+    if len(b) < 2:
+        return []
+    total = float(b.n.sum())
+    b = b.assign(share=b.n / total).sort_values("share", ascending=False)
+    fcr = b.dropna(subset=["value"])
+    best = fcr.loc[fcr.value.idxmax()] if len(fcr) else None
+    self_service = {c.casefold() for c in ctx.options.get("self_service_channels", ())}
+    ss = float(b[b.dim_value.str.casefold().isin(self_service)].n.sum()) / total
+    k = ctx.report.kpis[kpi]
+    spec = ChartSpec.build(
+        "column",
+        ctx.texts("titles.channel_fcr"),
+        list(b.dim_value),
+        [(ctx.label(kpi), list(b.value)), (ctx.texts("series.share"), list(b.share))],
+        value_unit=k.unit,
+    )
+    top = b.iloc[0]
+    title = ctx.say(
+        "channel_mix",
+        top=top.dim_value,
+        share=_pct(ctx, top.share),
+        best=best.dim_value if best is not None else "–",
+        best_value=format_value(best.value if best is not None else None, k.unit, ctx.lang),
+    )
+    bullets = [ctx.say("self_service", share=_pct(ctx, ss))]
+    low = [str(v) for v in b[b.low_n].dim_value]
+    if low:
+        bullets.append(f"n < {ctx.config.statistics.min_n}: {', '.join(low)}")
+    bullets += kpi_bullets(ctx, kpi, target=False)[:2]
+    return [
+        Slide(
+            "digital.channel_mix",
+            "title_only",
+            TitleSentence(title),
+            blocks=(Chart(spec, kpi), Bullets(tuple(bullets[:5]))),
+            notes=ctx.kpi_notes([kpi]),
+        )
+    ]
+
+
+def service_speed(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    ids = [k for k in ctx.kpis(p.get("kpis")) if ctx.value(k) is not None][:4]
+    if not ids:
+        return []
+    lead = ctx.fact(ids[0])
+    assert lead is not None
+    bullets = [ctx.say("headline", f=ctx.fact(k), basis=ctx.basis_name(ctx.basis)) for k in ids]
+    return [
+        Slide(
+            "digital.service_speed",
+            "title_only",
+            TitleSentence(ctx.say("headline", f=lead, basis=ctx.basis_name(ctx.basis))),
+            blocks=(KpiTiles(tuple(tile(ctx, k) for k in ids)), Bullets(tuple(bullets[:5]))),
+            notes=ctx.kpi_notes(ids),
+        )
+    ]
+
+
+def channel_satisfaction(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    kpi = (ctx.kpis(p.get("kpis")) or [None])[0]
+    if kpi is None:
+        return []
+    b = ctx.breakdown(kpi, "channel").dropna(subset=["value"])
+    if len(b) < 2:
+        return []
+    k = ctx.report.kpis[kpi]
+    b = b.sort_values("value", ascending=k.direction < 0)
+    fmt = lambda v: format_value(v, k.unit, ctx.lang)  # noqa: E731
+    best, worst = b.iloc[0], b.iloc[-1]
+    spec = ChartSpec.build(
+        "bar",
+        ctx.texts("titles.channel_csat"),
+        list(b.dim_value),
+        [(ctx.label(kpi), list(b.value))],
+        value_unit=k.unit,
+    )
+    bullets = [f"{r.dim_value}: {fmt(r.value)} (n = {int(r.n):,})" for r in b.itertuples()][:4]
+    if b.low_n.any():
+        bullets = bullets[:3] + [ctx.texts("notes.min_n", min_n=ctx.config.statistics.min_n)]
+    return [
+        Slide(
+            "digital.channel_satisfaction",
+            "title_only",
+            TitleSentence(
+                ctx.say(
+                    "channel_csat",
+                    best=best.dim_value,
+                    best_value=fmt(best.value),
+                    worst=worst.dim_value,
+                    worst_value=fmt(worst.value),
+                )
+            ),
+            blocks=(Chart(spec, kpi), Bullets(tuple(bullets))),
+            notes=ctx.kpi_notes([kpi]),
+        )
+    ]
+
+
+BUILDERS = {
+    "channel_mix": channel_mix,
+    "service_speed": service_speed,
+    "channel_satisfaction": channel_satisfaction,
+}

@@ -1,0 +1,68 @@
+"""Chapter 4 — segments: satisfaction and value per customer segment, from the engine's
+breakdowns. RFM tiers, lifecycle stages and risk segments need a segment model that does
+not exist yet; the slide says so instead of pretending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen.formatting import format_value
+from reportgen.model.report import Bullets, Slide, Table, TitleSentence
+from reportgen.model.slides._context import SlideContext, finite
+
+
+def segment_breakdown(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    dim = str(p.get("dimension", "segment"))
+    ids = [k for k in ctx.kpis(p.get("kpis")) if len(ctx.breakdown(k, dim))]
+    if not ids:
+        return []
+    lead = ids[0]
+    k0 = ctx.report.kpis[lead]
+    b0 = ctx.breakdown(lead, dim).dropna(subset=["value"])
+    b0 = b0.sort_values("value", ascending=k0.direction < 0)
+    segments = list(b0.dim_value)
+    if len(segments) < 2:
+        return []
+    fmt = lambda v, k: format_value(v, ctx.report.kpis[k].unit, ctx.lang)  # noqa: E731
+    t = ctx.texts
+    header = (t("headers.segment"), t("headers.n"), *(ctx.label(k) for k in ids))
+    rows, numbers = [], []
+    for seg in segments:
+        vals = {k: ctx.breakdown(k, dim).set_index("dim_value") for k in ids}
+        n = int(vals[lead].at[seg, "n"])
+        cells = [str(seg), f"{n:,}"]
+        nums: list[float | None] = [None, float(n)]
+        for k in ids:
+            v = finite(vals[k].at[seg, "value"]) if seg in vals[k].index else None
+            cells.append(fmt(v, k))
+            nums.append(v)
+        rows.append(tuple(cells))
+        numbers.append(tuple(nums))
+    best, worst = b0.iloc[0], b0.iloc[-1]
+    title = ctx.say(
+        "segment_spread",
+        label=ctx.label(lead),
+        best=best.dim_value,
+        best_value=fmt(best.value, lead),
+        worst=worst.dim_value,
+        worst_value=fmt(worst.value, lead),
+    )
+    bullets = [title]
+    if b0.low_n.any():
+        bullets.append(t("notes.min_n", min_n=ctx.config.statistics.min_n))
+    bullets.append(ctx.say("not_yet", what=t("not_yet.segments")))
+    return [
+        Slide(
+            f"segments.{dim}",
+            "title_only",
+            TitleSentence(title),
+            blocks=(
+                Table(header, tuple(rows), tuple(numbers)),
+                Bullets(tuple(bullets)),
+            ),
+            notes=ctx.kpi_notes(ids),
+        )
+    ]
+
+
+BUILDERS = {"segment_breakdown": segment_breakdown}

@@ -1,0 +1,202 @@
+"""Chapter 1 — where customer experience stands: headline KPIs vs benchmarks, the gap
+between satisfaction and loyal behaviour, the unit among its peers, the NPS mix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen.engine.compute import ALL
+from reportgen.formatting import format_change, format_value
+from reportgen.model.charts import ChartSpec, ReferenceLine
+from reportgen.model.report import Bullets, Chart, KpiTile, KpiTiles, Slide, TitleSentence
+from reportgen.model.slides._context import SlideContext
+
+
+def kpi_bullets(ctx: SlideContext, kpi: str, *, target: bool = True) -> list[str]:
+    """Comparisons (as the period allows), target, benchmark — the facts under a KPI."""
+    f = ctx.fact(kpi)
+    if f is None:
+        return []
+    out = [ctx.say("comparison", f=f, basis=ctx.basis_name(w), which=w) for w in ctx.comparisons]
+    if target:
+        out.append(ctx.say("target", f=f))
+    out.append(ctx.say("benchmark", f=f))
+    return out
+
+
+def tile(ctx: SlideContext, kpi: str) -> KpiTile:
+    f = ctx.fact(kpi)
+    assert f is not None
+    detail = ctx.say("comparison", f=f, basis=ctx.basis_name(ctx.basis), which=ctx.basis)
+    return KpiTile(f.label, f.value, detail, f.verdict)
+
+
+def headline(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    ids = [k for k in ctx.kpis(p.get("kpis")) if ctx.row(k) is not None][:4]
+    if not ids:
+        return []
+    lead = ctx.fact(ids[0])
+    assert lead is not None
+    benches = ctx.report.benchmarks[ctx.report.benchmarks.kpi == ids[0]]
+    value = ctx.value(ids[0])
+    d = ctx.report.kpis[ids[0]].direction
+    above = sum(1 for b in benches.value if value is not None and (value - float(b)) * d >= 0)
+    title = ctx.say("standing", f=lead, benchmark_count=len(benches), above_count=above)
+    bullets = [ctx.say("headline", f=ctx.fact(k), basis=ctx.basis_name(ctx.basis)) for k in ids]
+    return [
+        Slide(
+            "standing.headline",
+            "title_only",
+            TitleSentence(title),
+            blocks=(KpiTiles(tuple(tile(ctx, k) for k in ids)), Bullets(tuple(bullets[:5]))),
+            notes=ctx.kpi_notes(ids),
+        )
+    ]
+
+
+def loyalty_gap(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    ids = [k for k in ctx.kpis(p.get("kpis")) if ctx.report.kpis[k].unit == "ratio"]
+    ids = [k for k in ids if ctx.value(k) is not None]
+    if len(ids) < 2:
+        return []
+    sat, loyal = ids[0], min(ids[1:], key=lambda k: ctx.value(k) or 0.0)
+    gap = (ctx.value(sat) or 0.0) - (ctx.value(loyal) or 0.0)
+    sf, lf = ctx.fact(sat), ctx.fact(loyal)
+    series = [(ctx.unit_name(), [ctx.value(k) for k in ids])]
+    if ctx.unit != ALL:
+        series.append((ctx.unit_name(ALL), [ctx.value(k, ALL) for k in ids]))
+    spec = ChartSpec.build(
+        "column", ctx.texts("titles.loyalty"), [ctx.label(k) for k in ids], series
+    )
+    bullets = [f"{ctx.label(k)}: {format_value(ctx.value(k), 'ratio', ctx.lang)}" for k in ids[:5]]
+    return [
+        Slide(
+            "standing.loyalty_gap",
+            "title_only",
+            TitleSentence(
+                ctx.say("loyalty_gap", sat=sf, loyal=lf, gap=format_change(gap, "ratio", ctx.lang))
+            ),
+            blocks=(Chart(spec), Bullets(tuple(bullets))),
+            notes=ctx.kpi_notes(ids),
+        )
+    ]
+
+
+def unit_comparison(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    slides = []
+    for kpi in ctx.kpis(p.get("kpis")):
+        k = ctx.report.kpis[kpi]
+        vals = [(u, ctx.value(kpi, u)) for u in ctx.config.unit_ids]
+        vals = [(u, v) for u, v in vals if v is not None]
+        if len(vals) < 2:
+            continue
+        vals.sort(key=lambda uv: uv[1] * k.direction, reverse=True)
+        fmt = lambda v, u=k.unit: format_value(v, u, ctx.lang)  # noqa: E731
+        best, worst = vals[0], vals[-1]
+        if ctx.unit != ALL and ctx.unit in dict(vals):
+            rank = [u for u, _ in vals].index(ctx.unit) + 1
+            title = ctx.say(
+                "unit_rank",
+                label=ctx.label(kpi),
+                unit_name=ctx.unit_name(),
+                value=fmt(dict(vals)[ctx.unit]),
+                rank=rank,
+                total=len(vals),
+                best_name=ctx.unit_name(best[0]),
+                best_value=fmt(best[1]),
+            )
+        else:
+            title = ctx.say(
+                "group_spread",
+                label=ctx.label(kpi),
+                best_name=ctx.unit_name(best[0]),
+                best_value=fmt(best[1]),
+                worst_name=ctx.unit_name(worst[0]),
+                worst_value=fmt(worst[1]),
+            )
+        group = ctx.value(kpi, ALL)
+        refs = []
+        if group is not None:
+            refs.append(ReferenceLine(ctx.unit_name(ALL), group, "average"))
+        spec = ChartSpec.build(
+            "bar",
+            ctx.texts("titles.units", kpi=ctx.label(kpi)),
+            [ctx.unit_name(u) for u, _ in vals],
+            [(ctx.label(kpi), [v for _, v in vals])],
+            value_unit=k.unit,
+            references=tuple(refs),
+        )
+        bullets = [
+            ctx.say(
+                "group_spread",
+                label=ctx.label(kpi),
+                best_name=ctx.unit_name(best[0]),
+                best_value=fmt(best[1]),
+                worst_name=ctx.unit_name(worst[0]),
+                worst_value=fmt(worst[1]),
+            ),
+            *kpi_bullets(ctx, kpi, target=False)[:3],
+        ]
+        slides.append(
+            Slide(
+                f"standing.units.{kpi}",
+                "title_only",
+                TitleSentence(title),
+                blocks=(Chart(spec, kpi), Bullets(tuple(bullets[:5]))),
+                notes=ctx.kpi_notes([kpi]),
+            )
+        )
+    return slides
+
+
+def nps_shares(ctx: SlideContext, unit: str) -> tuple[float, float, float] | None:
+    """Promoters, passives, detractors as shares: promoters are the recommend rate (9–10)
+    and NPS = %P − %D, both over the same answers, so D = P − NPS/100."""
+    p, nps = ctx.value("recommend_rate", unit), ctx.value("nps", unit)
+    if p is None or nps is None:
+        return None
+    d = p - nps / 100.0
+    return p, max(0.0, 1.0 - p - d), d
+
+
+def nps_mix(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    if "nps" not in ctx.report.kpis or "recommend_rate" not in ctx.report.kpis:
+        return []
+    units = [ctx.unit] if ctx.unit == ALL else [ctx.unit, ALL]
+    shares = {u: nps_shares(ctx, u) for u in units}
+    shares = {u: s for u, s in shares.items() if s is not None}
+    if ctx.unit not in shares:
+        return []
+    t = ctx.texts
+    names = [t("series.promoters"), t("series.passives"), t("series.detractors")]
+    spec = ChartSpec.build(
+        "stacked_100",
+        t("titles.nps_mix"),
+        [ctx.unit_name(u) for u in shares],
+        [(names[i], [s[i] for s in shares.values()]) for i in range(3)],
+    )
+    pr, pa, de = shares[ctx.unit]
+    pct = lambda v: format_value(v, "ratio", ctx.lang)  # noqa: E731
+    f = ctx.fact("nps")
+    assert f is not None
+    bullets = [
+        f"{names[0]}: {pct(pr)} · {names[1]}: {pct(pa)} · {names[2]}: {pct(de)}",
+        *kpi_bullets(ctx, "nps", target=True)[:4],
+    ]
+    return [
+        Slide(
+            "standing.nps_mix",
+            "title_only",
+            TitleSentence(ctx.say("nps_mix", promoters=pct(pr), detractors=pct(de), nps=f.value)),
+            blocks=(Chart(spec, "nps"), Bullets(tuple(bullets))),
+            notes=ctx.kpi_notes(["nps", "recommend_rate"]),
+        )
+    ]
+
+
+BUILDERS = {
+    "headline": headline,
+    "loyalty_gap": loyalty_gap,
+    "unit_comparison": unit_comparison,
+    "nps_mix": nps_mix,
+}

@@ -1,0 +1,372 @@
+"""The PowerPoint renderer: a :class:`~reportgen.model.report.ReportModel` on a template.
+
+Layouts are chosen by name (:mod:`reportgen.render.pptx_layouts`), placeholders are
+filled by type and unused ones removed. Text is measured with the real font and kept in
+its box (:mod:`reportgen.render.pptx_text`): shrink within a floor, wrap, and move what
+still does not fit to the speaker notes. Every run gets the Latin and the East Asian
+font. Charts are native (:mod:`reportgen.render.pptx_charts`). Document properties come
+from the period, not the clock, so a rerun gives the same content. The file is written
+atomically and reopened before it replaces the previous one.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
+from pptx.oxml.ns import qn
+from pptx.util import Emu, Pt
+
+from reportgen.config import ReportConfig
+from reportgen.delivery.files import atomic_write_bytes
+from reportgen.errors import ReportgenError
+from reportgen.model.report import Bullets, Chart, KpiTiles, ReportModel, Slide, Table
+from reportgen.pipeline import KpiReport
+from reportgen.render import pptx_text as tx
+from reportgen.render.deck_template import EAST_ASIAN_FONT, LATIN_FONT, default_template_path
+from reportgen.render.pptx_charts import NATIVE, add_chart
+from reportgen.render.pptx_layouts import check_mapping, resolve_layout
+
+EMU_IN = 914400
+MARGIN = int(0.45 * EMU_IN)
+TITLE_TOP = int(0.3 * EMU_IN)
+TITLE_H = int(1.0 * EMU_IN)
+BODY_TOP = int(1.45 * EMU_IN)
+BOTTOM = int(0.35 * EMU_IN)
+GAP = int(0.25 * EMU_IN)
+#: Text frame insets (python-pptx / PowerPoint defaults): 0.1" left/right, 0.05" top/bottom.
+INSET_X, INSET_Y = 91440, 45720
+DARK = RGBColor(0x1F, 0x29, 0x33)
+GREY = RGBColor(0x5F, 0x6B, 0x7A)
+VERDICT_COLOURS = {
+    "improved": RGBColor(0x3A, 0x9D, 0x5D),
+    "worsened": RGBColor(0xC4, 0x4E, 0x52),
+}
+TILE_FILL = RGBColor(0xF2, 0xF4, 0xF7)
+# sizes (pt): nominal and floor
+TITLE_SIZE, TITLE_FLOOR = 24.0, 16.0
+BODY_SIZE, BODY_FLOOR = 16.0, 10.0
+TABLE_SIZE, TABLE_FLOOR = 12.0, 8.0
+
+
+class DeckError(ReportgenError):
+    """The deck could not be written or did not reopen."""
+
+
+def pt(emu: int) -> float:
+    return emu / tx.EMU_PER_PT
+
+
+# -- runs and fonts ------------------------------------------------------------------
+
+
+def style_run(run, size: float, *, bold: bool = False, color: RGBColor | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Size, weight, colour, and both font slots (Latin and East Asian) of one run."""
+    font = run.font
+    font.size = Pt(size)
+    font.bold = bold
+    if color is not None:
+        font.color.rgb = color
+    font.name = LATIN_FONT
+    rpr = run._r.get_or_add_rPr()
+    ea = rpr.find(qn("a:ea"))
+    if ea is None:
+        ea = rpr.makeelement(qn("a:ea"), {})
+        rpr.find(qn("a:latin")).addnext(ea)
+    ea.set("typeface", EAST_ASIAN_FONT)
+
+
+def write_paragraphs(
+    tf, paragraphs: Sequence[str], size: float, *, bold: bool = False, color: RGBColor = DARK
+) -> None:  # type: ignore[no-untyped-def]
+    tf.word_wrap = True
+    tf.auto_size = MSO_AUTO_SIZE.NONE
+    tf.clear()
+    for i, text in enumerate(paragraphs):
+        p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
+        if i > 0:
+            p.space_before = Pt(size * tx.PARAGRAPH_SPACING)
+        run = p.add_run()
+        run.text = text
+        style_run(run, size, bold=bold, color=color)
+
+
+def fit_into(
+    shape, paragraphs: Sequence[str], size: float, floor: float, **style: object
+) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """Write ``paragraphs`` into ``shape`` at the largest size that fits; return what did
+    not fit (for the notes). A single paragraph too long at the floor is cut."""
+    w = pt(shape.width - 2 * INSET_X)
+    h = pt(shape.height - 2 * INSET_Y)
+    f = tx.fit(list(paragraphs), w, h, size_pt=size, floor_pt=floor)
+    kept = list(f.kept)
+    moved = list(f.moved)
+    if kept and tx.text_height(kept, w, f.size_pt) > h:
+        full = kept[-1]
+        others = kept[:-1]
+        room = h - (
+            tx.text_height(others, w, f.size_pt) + tx.PARAGRAPH_SPACING * f.size_pt if others else 0
+        )
+        kept[-1] = tx.truncate_to(full, w, max(room, f.size_pt * tx.LINE_SPACING), f.size_pt)
+        moved.insert(0, full)
+    write_paragraphs(shape.text_frame, kept, f.size_pt, **style)  # type: ignore[arg-type]
+    return tuple(moved)
+
+
+# -- layout helpers ------------------------------------------------------------------
+
+
+def _placeholder(slide, *types: PP_PLACEHOLDER):  # type: ignore[no-untyped-def]
+    for ph in slide.placeholders:
+        if ph.placeholder_format.type in types:
+            return ph
+    return None
+
+
+def _remove_unused(slide, used: set[int]) -> None:  # type: ignore[no-untyped-def]
+    for ph in list(slide.placeholders):
+        if ph.shape_id not in used:
+            ph._element.getparent().remove(ph._element)
+
+
+class _Renderer:
+    def __init__(self, prs, layouts: Mapping[str, str]) -> None:  # type: ignore[no-untyped-def]
+        self.prs = prs
+        self.layouts = layouts
+        self.W = int(prs.slide_width)
+        self.H = int(prs.slide_height)
+
+    # each slide --------------------------------------------------------------------
+    def slide(self, s: Slide) -> None:
+        layout = resolve_layout(self.prs, s.layout, self.layouts)
+        slide = self.prs.slides.add_slide(layout)
+        used: set[int] = set()
+        moved: list[str] = []
+        title_ph = _placeholder(slide, PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
+        if title_ph is None:
+            title_ph = slide.shapes.add_textbox(MARGIN, TITLE_TOP, self.W - 2 * MARGIN, TITLE_H)
+        else:
+            used.add(title_ph.shape_id)
+        if s.layout in ("title_only", "content"):
+            title_ph.left, title_ph.top = Emu(MARGIN), Emu(TITLE_TOP)
+            title_ph.width, title_ph.height = Emu(self.W - 2 * MARGIN), Emu(TITLE_H)
+            title_ph.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+        title_size = 36.0 if s.layout in ("title", "section") else TITLE_SIZE
+        moved += fit_into(
+            title_ph, [s.title.text], title_size, TITLE_FLOOR, bold=s.layout != "title_only"
+        )
+        if s.layout == "title" and s.subtitle:
+            sub = _placeholder(slide, PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.BODY)
+            if sub is None:
+                sub = slide.shapes.add_textbox(
+                    MARGIN, self.H // 2, self.W - 2 * MARGIN, self.H // 4
+                )
+            else:
+                used.add(sub.shape_id)
+            moved += fit_into(sub, s.subtitle.split("\n"), 20.0, 12.0, color=GREY)
+        if s.layout == "content":
+            body = _placeholder(slide, PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.BODY)
+            items = [i for b in s.blocks_of(Bullets) for i in b.items]  # type: ignore[union-attr]
+            if body is not None and items:
+                used.add(body.shape_id)
+                body.left, body.top = Emu(MARGIN), Emu(BODY_TOP)
+                body.width, body.height = Emu(self.W - 2 * MARGIN), Emu(self.H - BODY_TOP - BOTTOM)
+                moved += fit_into(body, items, 22.0, BODY_FLOOR)
+        elif s.layout == "title_only":
+            moved += self.body(slide, s)
+        _remove_unused(slide, used)
+        self.notes(slide, s, moved)
+
+    def notes(self, slide, s: Slide, moved: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
+        parts = [s.notes.text] if s.notes else []
+        if moved:
+            from reportgen.render.texts import load_texts  # noqa: F401  (label is language-free)
+
+            parts.append("\n".join(["…", *moved]))
+        if not parts:
+            return
+        tf = slide.notes_slide.notes_text_frame
+        write_paragraphs(tf, "\n\n".join(parts).split("\n"), 12.0)
+
+    # the body of a title-only slide -----------------------------------------------
+    def body(self, slide, s: Slide) -> list[str]:  # type: ignore[no-untyped-def]
+        x0, y0 = MARGIN, BODY_TOP
+        w = self.W - 2 * MARGIN
+        h = self.H - BODY_TOP - BOTTOM
+        moved: list[str] = []
+        tiles = next(iter(s.blocks_of(KpiTiles)), None)
+        visual = next((b for b in s.blocks if isinstance(b, Chart | Table)), None)
+        bullets = [i for b in s.blocks_of(Bullets) for i in b.items]  # type: ignore[union-attr]
+        if tiles is not None:
+            band = int(1.75 * EMU_IN)
+            self.tiles(slide, tiles, (x0, y0, w, band))  # type: ignore[arg-type]
+            y0 += band + GAP
+            h -= band + GAP
+        if visual is not None and bullets:
+            vw = int(w * 0.62)
+            self.visual(slide, visual, (x0, y0, vw, h), moved)
+            box = slide.shapes.add_textbox(x0 + vw + GAP, y0, w - vw - GAP, h)
+            moved += fit_into(box, [f"• {b}" for b in bullets], BODY_SIZE, BODY_FLOOR)
+        elif visual is not None:
+            self.visual(slide, visual, (x0, y0, w, h), moved)
+        elif bullets:
+            box = slide.shapes.add_textbox(x0, y0, w, h)
+            moved += fit_into(
+                box, [f"• {b}" for b in bullets], 18.0 if tiles is None else BODY_SIZE, BODY_FLOOR
+            )
+        return moved
+
+    def visual(self, slide, block, box, moved: list[str]) -> None:  # type: ignore[no-untyped-def]
+        if isinstance(block, Chart):
+            if block.spec.kind in NATIVE:
+                add_chart(slide, block.spec, box, (LATIN_FONT, EAST_ASIAN_FONT))
+            else:
+                from reportgen.render.png import render_png
+
+                x, y, cx, cy = box
+                png = render_png(block.spec, width_in=cx / EMU_IN, height_in=cy / EMU_IN, dpi=150)
+                slide.shapes.add_picture(io.BytesIO(png), x, y, cx, cy)
+        else:
+            moved += self.table(slide, block, box)
+
+    def tiles(self, slide, block: KpiTiles, box) -> None:  # type: ignore[no-untyped-def]
+        x, y, w, h = box
+        n = len(block.tiles)
+        tw = (w - GAP * (n - 1)) // n
+        for i, t in enumerate(block.tiles):
+            left = x + i * (tw + GAP)
+            bg = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, left, y, tw, h)
+            bg.fill.solid()
+            bg.fill.fore_color.rgb = TILE_FILL
+            bg.line.fill.background()
+            bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, left, y, int(0.07 * EMU_IN), h)
+            bar.fill.solid()
+            bar.fill.fore_color.rgb = VERDICT_COLOURS.get(t.verdict, GREY)
+            bar.line.fill.background()
+            inner = left + int(0.1 * EMU_IN)
+            iw = tw - int(0.15 * EMU_IN)
+            parts = (
+                (t.label, int(0.4 * EMU_IN), 13.0, 9.0, False, GREY),
+                (t.value, int(0.6 * EMU_IN), 28.0, 16.0, True, DARK),
+                (t.detail, h - int(1.0 * EMU_IN), 11.0, 8.0, False, GREY),
+            )
+            top = y
+            for text, ph, size, floor, bold, colour in parts:
+                if text:
+                    tb = slide.shapes.add_textbox(inner, top, iw, ph)
+                    fit_into(tb, [text], size, floor, bold=bold, color=colour)
+                top += ph
+
+    def table(self, slide, block: Table, box) -> list[str]:  # type: ignore[no-untyped-def]
+        x, y, w, h = box
+        widths = block.widths or (1.0,) * len(block.header)
+        total = sum(widths)
+        col_w = [int(w * c / total) for c in widths]
+        rows = [block.header, *block.rows]
+        pad = pt(2 * INSET_Y)
+        size = TABLE_SIZE
+        while True:
+            heights = [
+                max(
+                    tx.text_height([cell], pt(cw - 2 * INSET_X), size)
+                    for cell, cw in zip(r, col_w, strict=True)
+                )
+                + pad
+                for r in rows
+            ]
+            if sum(heights) <= pt(h) or size <= TABLE_FLOOR:
+                break
+            size -= 0.5
+        keep = len(rows)
+        while keep > 1 and sum(heights[:keep]) > pt(h):
+            keep -= 1
+        moved = [" | ".join(r) for r in rows[keep:]]
+        rows = rows[:keep]
+        shape = slide.shapes.add_table(
+            len(rows), len(col_w), x, y, w, int(sum(heights[:keep]) * tx.EMU_PER_PT)
+        )
+        table = shape.table
+        for j, cw in enumerate(col_w):
+            table.columns[j].width = Emu(cw)
+        for i, r in enumerate(rows):
+            table.rows[i].height = Emu(int(heights[i] * tx.EMU_PER_PT))
+            for j, text in enumerate(r):
+                cell = table.cell(i, j)
+                cell.margin_left = cell.margin_right = Emu(INSET_X)
+                cell.margin_top = cell.margin_bottom = Emu(INSET_Y)
+                write_paragraphs(
+                    cell.text_frame,
+                    [text],
+                    size,
+                    bold=i == 0,
+                    color=RGBColor(0xFF, 0xFF, 0xFF) if i == 0 else DARK,
+                )
+        return moved
+
+
+def _clear_slides(prs) -> None:  # type: ignore[no-untyped-def]
+    """A user template may carry example slides: drop them, keep the layouts."""
+    sld_ids = prs.slides._sldIdLst
+    for sld_id in list(sld_ids):
+        prs.part.drop_rel(sld_id.rId)
+        sld_ids.remove(sld_id)
+
+
+def set_properties(prs, model: ReportModel) -> None:  # type: ignore[no-untyped-def]
+    props = prs.core_properties
+    stamp = _dt.datetime.combine(model.date, _dt.time(0, 0))
+    props.title = model.title
+    props.subject = f"{model.unit_name} · {model.period_display}"
+    props.author = model.presenter or "reportgen"
+    props.last_modified_by = "reportgen"
+    props.keywords = model.period_label
+    props.language = model.lang
+    props.revision = 1
+    props.created = props.modified = props.last_printed = stamp
+
+
+def render_model(
+    model: ReportModel, template: Path | None = None, layouts: Mapping[str, str] | None = None
+) -> bytes:
+    """The deck of ``model`` as .pptx bytes."""
+    prs = Presentation(str(template or default_template_path()))
+    layouts = dict(layouts or {})
+    check_mapping(prs, layouts)
+    _clear_slides(prs)
+    r = _Renderer(prs, layouts)
+    for s in model.slides:
+        r.slide(s)
+    set_properties(prs, model)
+    buf = io.BytesIO()
+    prs.save(buf)
+    return buf.getvalue()
+
+
+def _reopen(expected_slides: int):  # type: ignore[no-untyped-def]
+    def check(path: Path) -> None:
+        try:
+            n = len(Presentation(str(path)).slides)
+        except Exception as exc:  # noqa: BLE001 - any failure to reopen aborts the write
+            raise DeckError(f"the written deck does not reopen: {exc}") from exc
+        if n != expected_slides:
+            raise DeckError(f"the written deck has {n} slides, expected {expected_slides}")
+
+    return check
+
+
+def write_deck(report: KpiReport, config: ReportConfig, unit: str, path: Path, lang: str) -> Path:
+    """Build the report model for ``unit`` ("all" = the group deck) and write the deck."""
+    from reportgen.model.deck import build_report_model
+
+    model = build_report_model(report, config, unit, lang)
+    deck = getattr(config.report, "deck", None)
+    template = config.path(deck.template) if deck is not None and deck.template else None
+    layouts = dict(deck.layouts) if deck is not None else {}
+    data = render_model(model, template, layouts)
+    return atomic_write_bytes(Path(path), data, check=_reopen(len(model.slides)))

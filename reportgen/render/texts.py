@@ -1,0 +1,62 @@
+"""The fixed wording of an output, per language, from ``templates/text/<lang>/<name>.yaml``.
+
+Adding a language means adding one folder of these files; a missing key is a bug and
+raises ``KeyError`` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reportgen.errors import ConfigError
+from reportgen.resources import templates_dir
+
+
+def available_languages(name: str) -> tuple[str, ...]:
+    root = templates_dir() / "text"
+    return tuple(sorted(p.parent.name for p in root.glob(f"*/{name}.yaml")))
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Labels of one output in one language; ``t("headers.value")`` looks one up."""
+
+    lang: str
+    source: Path
+    data: Mapping[str, Any]
+
+    def raw(self, key: str) -> Any:
+        node: Any = self.data
+        for part in key.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                raise KeyError(f"{self.source}: no text {key!r}")
+            node = node[part]
+        return node
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self.raw(key)
+        if not isinstance(text, str):
+            raise KeyError(f"{self.source}: text {key!r} is not a string")
+        return text.format(**values) if values else text
+
+    def lines(self, key: str, **values: object) -> list[str]:
+        """A text that may be one line or a list of lines, each formatted."""
+        node = self.raw(key)
+        items = [node] if isinstance(node, str) else list(node)
+        return [str(x).format(**values) if values else str(x) for x in items]
+
+
+def load_texts(name: str, lang: str) -> Texts:
+    """The texts ``name`` (e.g. "workbook") in ``lang``; ConfigError for an unknown language."""
+    path = templates_dir() / "text" / lang / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(
+            f"no {name} texts for language {lang!r}; expected one of {available_languages(name)}"
+        )
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Texts(lang=lang, source=path, data=data)
