@@ -354,7 +354,11 @@ def send(
 def main() -> None:
     """Console-script entry point with the documented exit codes."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, a typer.Exit(code) raised in a command comes back as
+        # the return value instead of an exception.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except ReportgenError as exc:
         if _State.debug:
             log.exception("error")

@@ -204,3 +204,20 @@ def test_unexpected_error_exit_1(monkeypatch, capsys):
     assert exc.value.code == 1
     err = capsys.readouterr().err
     assert "unexpected error: RuntimeError: kaboom" in err and "--debug" in err
+
+
+def test_exit_code_raised_inside_a_command_is_kept(monkeypatch):
+    import typer
+
+    from reportgen import cli
+
+    def exits(*args, **kwargs):
+        raise typer.Exit(3)
+
+    monkeypatch.setattr(sys, "argv", ["reportgen", "kpis", "--config", "x.yaml"])
+    import reportgen.config
+
+    monkeypatch.setattr(reportgen.config, "load_config", exits)
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 3
