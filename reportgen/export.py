@@ -19,6 +19,7 @@ import pandas as pd
 from reportgen import __version__
 from reportgen.config import ReportConfig
 from reportgen.delivery.files import atomic_write_text
+from reportgen.engine.compute import ALL
 from reportgen.errors import ConfigError
 from reportgen.pipeline import KpiReport
 from reportgen.sanitize import csv_safe, ensure_inside, slugify
@@ -106,17 +107,35 @@ def reconciliation_frame(report: KpiReport) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Folder (and file stem) of the group-level outputs, beside the unit folders.
+GROUP_FOLDER = "_group"
+
+
+def unit_file(out_dir: Path, period_label: str, unit: str, suffix: str) -> Path:
+    """``OUT/<period>/<unit-slug>/<unit-slug>_<period><suffix>``; ``unit="all"`` → the
+    group folder. The one place output names are made (workbooks, decks, e-mail)."""
+    slug = GROUP_FOLDER if unit == ALL else slugify(unit)
+    period = slugify(period_label, fallback="period")
+    stem = "group" if unit == ALL else slug
+    path = Path(out_dir) / period_label / slug / f"{stem}_{period}{suffix}"
+    ensure_inside(Path(out_dir), path)
+    return path
+
+
 def workbook_paths(report: KpiReport, out_dir: Path) -> dict[str, Path]:
-    """``OUT/<period>/<unit-slug>/<unit-slug>_<period>.xlsx`` per reported unit.
+    """``OUT/<period>/<unit-slug>/<unit-slug>_<period>.xlsx`` per reported unit."""
+    return unit_paths(report, out_dir, ".xlsx")
+
+
+def unit_paths(report: KpiReport, out_dir: Path, suffix: str) -> dict[str, Path]:
+    """One output path per reported unit (see :func:`unit_file`).
 
     Unit ids come from the config and are treated as untrusted: each becomes a safe
     ASCII name (:func:`reportgen.sanitize.slugify`), two units may not share one
     (ignoring case, as Windows and macOS file systems do), and every path must stay
     inside the output folder."""
-    folder = Path(out_dir) / report.period.label
-    period = slugify(report.period.label, fallback="period")
     paths: dict[str, Path] = {}
-    taken: dict[str, str] = {}
+    taken: dict[str, str] = {GROUP_FOLDER.casefold(): ALL}
     for unit in report.units:
         slug = slugify(unit)
         other = taken.setdefault(slug.casefold(), unit)
@@ -125,10 +144,25 @@ def workbook_paths(report: KpiReport, out_dir: Path) -> dict[str, Path]:
                 f"units {other!r} and {unit!r} would share the output folder {slug!r}; "
                 "give them ids that differ in letters or digits"
             )
-        path = folder / slug / f"{slug}_{period}.xlsx"
-        ensure_inside(Path(out_dir), path)
-        paths[unit] = path
+        paths[unit] = unit_file(out_dir, report.period.label, unit, suffix)
     return paths
+
+
+def write_decks(
+    report: KpiReport, config: ReportConfig, out_dir: Path, lang: str | None = None
+) -> list[Path]:
+    """One deck per reported unit, plus the group deck when every unit is reported."""
+    from reportgen.render.pptx import write_deck
+
+    lang = lang or config.report.language
+    targets = dict(unit_paths(report, out_dir, ".pptx"))
+    if set(report.units) == set(config.unit_ids):
+        targets[ALL] = unit_file(out_dir, report.period.label, ALL, ".pptx")
+    written = []
+    for unit, path in targets.items():
+        written.append(write_deck(report, config, unit, path, lang))
+        log.info("%s: deck written", path)
+    return written
 
 
 def write_workbooks(
@@ -162,7 +196,8 @@ def write_outputs(
     lang: str | None = None,
 ) -> list[Path]:
     """Write kpis.json and the CSV tables under ``out_dir/<period>/``, and with a config
-    one workbook per unit under ``out_dir/<period>/<unit>/``."""
+    one workbook and one deck per unit under ``out_dir/<period>/<unit>/`` (and the group
+    deck under ``out_dir/<period>/_group/`` when every unit is reported)."""
     folder = Path(out_dir) / report.period.label
     written = [atomic_write_text(folder / "kpis.json", to_json(report))]
     tables = {
@@ -176,4 +211,5 @@ def write_outputs(
         written.append(atomic_write_text(folder / name, to_csv(frame), encoding="utf-8-sig"))
     if config is not None:
         written += write_workbooks(report, config, out_dir, lang)
+        written += write_decks(report, config, out_dir, lang)
     return written

@@ -110,6 +110,13 @@ def test_kpis_table_in_chinese(sample):
     assert "净推荐值 (NPS)" in r.stdout and "首次解决率 (FCR)" in r.stdout
 
 
+def _members(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
 def test_build_writes_outputs_deterministically(sample, tmp_path):
     outs = []
     for i in range(2):
@@ -121,9 +128,16 @@ def test_build_writes_outputs_deterministically(sample, tmp_path):
         outs.append(out / "2026Q3")
     names = sorted(p.name for p in outs[0].iterdir() if p.is_file())
     units = ["after_sales", "ecommerce", "finance", "hotel", "retail", "telecom"]
-    assert sorted(p.name for p in outs[0].iterdir() if p.is_dir()) == units
-    for unit in units:  # one workbook per unit (its content: tests/test_render_xlsx.py)
-        assert [p.name for p in (outs[0] / unit).iterdir()] == [f"{unit}_2026Q3.xlsx"]
+    assert sorted(p.name for p in outs[0].iterdir() if p.is_dir()) == ["_group", *units]
+    for unit in units:  # content: tests/test_render_xlsx.py and tests/test_deck.py
+        assert sorted(p.name for p in (outs[0] / unit).iterdir()) == [
+            f"{unit}_2026Q3.pptx",
+            f"{unit}_2026Q3.xlsx",
+        ]
+    assert [p.name for p in (outs[0] / "_group").iterdir()] == ["group_2026Q3.pptx"]
+    for office in [*outs[0].glob("*/*.xlsx"), *outs[0].glob("*/*.pptx")]:
+        twin = outs[1] / office.relative_to(outs[0])
+        assert _members(office) == _members(twin), office  # same document content
     assert names == [
         "breakdowns.csv",
         "kpis.json",

@@ -70,6 +70,8 @@ def test_documented_commands_run_in_order(tmp_path):
         r = _run(command, tmp_path)
         assert r.returncode == 0, (command, r.stderr[-2000:])
     assert (tmp_path / "demo-out" / "2026" / "scorecard.csv").is_file()
+    eml = (tmp_path / "demo-mail" / "hotel.eml").read_bytes()
+    assert b"zhou.min@example.com" in eml and b"hotel_2026Q3.xlsx" in eml
 
 
 @pytest.mark.parametrize(

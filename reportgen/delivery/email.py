@@ -92,10 +92,10 @@ def unit_slug(unit_id: str) -> str:
 
 
 def workbook_path(out_dir: Path, period_label: str, unit_id: str) -> Path:
-    """``OUT/<period>/<unit-slug>/<unit-slug>_<period>.xlsx``: where build writes it."""
-    slug = unit_slug(unit_id)
-    period = slugify(period_label, fallback="period")
-    return Path(out_dir) / period_label / slug / f"{slug}_{period}.xlsx"
+    """Where ``reportgen build`` writes the unit's workbook."""
+    from reportgen.export import unit_file
+
+    return unit_file(Path(out_dir), period_label, unit_id, ".xlsx")
 
 
 def deck_path(workbook: Path) -> Path:
