@@ -50,22 +50,31 @@ def format_change(change: float | None, unit: str, lang: str = "en") -> str:
         return "–"
     assert change is not None
     sign = "+" if change > 0 else ("−" if change < 0 else "±")
+    return sign + format_magnitude(change, unit, lang)
+
+
+def format_magnitude(change: float | None, unit: str, lang: str = "en") -> str:
+    """1.2 pp · 3.4 pts · 0.12 — the size of a change without its sign, for sentences
+    whose words carry the direction ("43.0 pp higher", "比去年同期下降 9.9个百分点")."""
+    if _missing(change):
+        return "–"
+    assert change is not None
     mag = abs(change)
     match unit:
         case "ratio":
             sep = " " if lang == "en" else ""
-            return f"{sign}{mag * 100:.1f}{sep}{_PP.get(lang, 'pp')}"
+            return f"{mag * 100:.1f}{sep}{_PP.get(lang, 'pp')}"
         case "points" | "index":
             sep = " " if lang == "en" else ""
-            return f"{sign}{mag:.1f}{sep}{_PTS.get(lang, 'pts')}"
+            return f"{mag:.1f}{sep}{_PTS.get(lang, 'pts')}"
         case "score" | "count":
-            return f"{sign}{mag:.2f}"
+            return f"{mag:.2f}"
         case "hours":
             sep = " " if lang == "en" else ""
-            return f"{sign}{mag:.{_hour_digits(mag)}f}{sep}{_HOURS.get(lang, 'h')}"
+            return f"{mag:.{_hour_digits(mag)}f}{sep}{_HOURS.get(lang, 'h')}"
         case "currency":
-            return f"{sign}{mag:,.0f}"
-    return f"{sign}{mag:g}"
+            return f"{mag:,.0f}"
+    return f"{mag:g}"
 
 
 def significance_mark(sig: bool | None, change: float | None, direction: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +60,38 @@ def load() -> Callable[[Path], Any]:
     from reportgen.config import load_config
 
     return load_config
+
+
+class SampleReport:
+    """The generated sample project (scale 0.3) and its KPI results, computed once per
+    test session; other periods are computed on first use and kept."""
+
+    TODAY = date(2026, 11, 23)
+
+    def __init__(self, root: Path) -> None:
+        from reportgen import sample_data
+        from reportgen.config import load_config
+
+        self.root = root
+        self.config = load_config(sample_data.generate(root, scale=0.3).config_path)
+        self._reports: dict[str | None, Any] = {}
+
+    def kpis(self, period: str | None = None) -> Any:
+        """KPI results for ``period`` (None: the latest full quarter before TODAY)."""
+        if period not in self._reports:
+            from reportgen.pipeline import compute_kpis
+
+            cfg = self.config
+            self._reports[period] = compute_kpis(
+                cfg, today=self.TODAY, by=cfg.dimensions, period=period
+            )
+        return self._reports[period]
+
+    @property
+    def report(self) -> Any:
+        return self.kpis()
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory: pytest.TempPathFactory) -> SampleReport:
+    return SampleReport(tmp_path_factory.mktemp("sample"))

@@ -7,7 +7,6 @@ import pytest
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.oxml.ns import qn
-from support.deck_data import kpis, sample
 from support.render_deck import available, render_deck
 
 from reportgen.errors import ConfigError
@@ -19,13 +18,17 @@ from reportgen.render.pptx_checks import check_deck
 
 
 @pytest.fixture(scope="module")
-def decks(tmp_path_factory):
-    cfg, q = sample(), kpis()
+def decks(tmp_path_factory, sample_report):
+    cfg, q = sample_report.config, sample_report.report
     out = tmp_path_factory.mktemp("decks")
     return {
         lang: write_deck(q, cfg, "retail", out / f"retail-{lang}.pptx", lang)
         for lang in ("en", "zh-CN")
-    } | {"year": write_deck(kpis("2025"), cfg, "retail", out / "retail-2025.pptx", "en")}
+    } | {
+        "year": write_deck(
+            sample_report.kpis("2025"), cfg, "retail", out / "retail-2025.pptx", "en"
+        )
+    }
 
 
 def titles(prs):
@@ -57,8 +60,8 @@ def test_section_order_en(decks):
     assert t[0] == "Customer Satisfaction & Loyalty Report"
 
 
-def test_trend_chart_is_native_with_engine_values(decks):
-    q = kpis()
+def test_trend_chart_is_native_with_engine_values(decks, sample_report):
+    q = sample_report.report
     prs = Presentation(str(decks["en"]))
     csat = format_value(q.value("csat", "retail"), "ratio", "en")
     s = next(
@@ -68,20 +71,21 @@ def test_trend_chart_is_native_with_engine_values(decks):
     )
     assert csat in s.shapes.title.text
     chart = next(sh.chart for sh in s.shapes if sh.has_chart)
-    assert chart.chart_type == XL_CHART_TYPE.LINE_MARKERS
+    # (the dashed reference line has no markers, so python-pptx reports LINE)
+    assert chart.chart_type in (XL_CHART_TYPE.LINE, XL_CHART_TYPE.LINE_MARKERS)
     values = chart.plots[0].series[0].values
     assert values == pytest.approx(trend_values(q, "csat", "retail"))
     notes = s.notes_slide.notes_text_frame.text
     assert "two-proportion z-test" in notes and "n = " in notes and "Q3 2026" in notes
 
 
-def test_nps_mix_is_stacked_100(decks):
+def test_nps_mix_is_stacked_100(decks, sample_report):
     prs = Presentation(str(decks["zh-CN"]))
     s = slide_with(prs, "推荐者占")
     chart = next(sh.chart for sh in s.shapes if sh.has_chart)
     assert chart.chart_type == XL_CHART_TYPE.BAR_STACKED_100
     p, pa, d = (ser.values[0] for ser in chart.plots[0].series)
-    q = kpis()
+    q = sample_report.report
     assert p - d == pytest.approx(q.value("nps", "retail") / 100)
 
 
@@ -124,7 +128,7 @@ def test_annual_differs(decks):
         sh.chart
         for s in y.slides
         for sh in s.shapes
-        if sh.has_chart and sh.chart.chart_type == XL_CHART_TYPE.LINE_MARKERS
+        if sh.has_chart and sh.chart.chart_type in (XL_CHART_TYPE.LINE, XL_CHART_TYPE.LINE_MARKERS)
     )
     assert list(yt.plots[0].categories)[-1] == "2025"
     qt = titles(q)
@@ -159,8 +163,8 @@ def _renamed_template(path):
     return path
 
 
-def test_user_template_with_renamed_layouts(tmp_path):
-    cfg = sample()
+def test_user_template_with_renamed_layouts(tmp_path, sample_report):
+    cfg = sample_report.config
     tpl = _renamed_template(tmp_path / "corp.pptx")
     deck = {
         "template": str(tpl),
@@ -174,20 +178,20 @@ def test_user_template_with_renamed_layouts(tmp_path):
     cfg2 = cfg.model_copy(
         update={"report": cfg.report.model_copy(update={"deck": type(cfg.report.deck)(**deck)})}
     )
-    out = write_deck(kpis(), cfg2, "retail", tmp_path / "d.pptx", "zh-CN")
+    out = write_deck(sample_report.report, cfg2, "retail", tmp_path / "d.pptx", "zh-CN")
     prs = Presentation(str(out))
     assert prs.slides[0].slide_layout.name == "封面"
     assert {s.slide_layout.name for s in prs.slides} == {"封面", "章节", "内容", "仅标题页"}
     assert check_deck(out) == []
 
 
-def test_unknown_layout_name_lists_the_templates(tmp_path):
-    cfg = sample()
+def test_unknown_layout_name_lists_the_templates(tmp_path, sample_report):
+    cfg = sample_report.config
     tpl = _renamed_template(tmp_path / "corp.pptx")
     bad = type(cfg.report.deck)(template=tpl, layouts={"title": "Cover"})
     cfg2 = cfg.model_copy(update={"report": cfg.report.model_copy(update={"deck": bad})})
     with pytest.raises(ConfigError, match="封面"):
-        write_deck(kpis(), cfg2, "retail", tmp_path / "d.pptx", "en")
+        write_deck(sample_report.report, cfg2, "retail", tmp_path / "d.pptx", "en")
     assert not (tmp_path / "d.pptx").exists()
 
 
@@ -213,3 +217,25 @@ def test_checker_finds_overflow_and_off_slide(tmp_path):
 def test_renders_with_libreoffice(decks, tmp_path):
     pages = render_deck(decks["zh-CN"], tmp_path / "png", dpi=20)
     assert len(pages) == len(Presentation(str(decks["zh-CN"])).slides)
+
+
+def test_column_chart_reference_is_a_line_overlay(decks, sample_report):
+    """The group average on the unit-comparison chart: a c:lineChart on the bar chart's
+    axes carrying the reference value, not an empty bar."""
+    from lxml import etree
+
+    q = sample_report.report
+    prs = Presentation(str(decks["en"]))
+    s = slide_with(prs, "on NPS")
+    chart = next(sh.chart for sh in s.shapes if sh.has_chart)
+    plot_area = chart._chartSpace.find(qn("c:chart")).find(qn("c:plotArea"))
+    bar, line = plot_area.find(qn("c:barChart")), plot_area.find(qn("c:lineChart"))
+    assert bar is not None and line is not None
+    assert len(bar.findall(qn("c:ser"))) == 1  # the units only
+    (ref,) = line.findall(qn("c:ser"))
+    values = [float(v.text) for v in ref.find(qn("c:val")).iter(qn("c:v"))]
+    assert values == pytest.approx([q.value("nps", "all")] * len(chart.plots[0].categories))
+    assert {a.get("val") for a in line.findall(qn("c:axId"))} == {
+        a.get("val") for a in bar.findall(qn("c:axId"))
+    }
+    assert b'prstDash val="dash"' in etree.tostring(ref)

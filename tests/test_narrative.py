@@ -149,3 +149,129 @@ def test_unknown_name_is_an_error(en):
 
     with pytest.raises(jinja2.UndefinedError):
         en.say("headline", f=fact(row(), "x", "en"))
+
+
+# -- titles lead with the significant comparison ---------------------------------------
+
+
+def quarter_fact(lang, **kw):
+    """After-sales 2026Q3: flat vs the previous quarter, −9.9 pp vs a year ago (significant)."""
+    r = row(
+        value=0.775,
+        change_prev=0.029,
+        sig_prev=False,
+        change_yoy=-0.099,
+        sig_yoy=True,
+        target=0.884,
+        target_gap=-0.109,
+        attainment=0.775 / 0.884,
+        target_met=False,
+    )
+    r.update(kw)
+    return fact(r, "满意度 (CSAT)" if lang == "zh-CN" else "CSAT", lang, "prev", ("prev", "yoy"))
+
+
+def test_title_states_the_significant_yoy_change(en, zh):
+    f = quarter_fact("zh-CN")
+    assert f.claim == "yoy"
+    s = zh.say("headline", f=f, basis="去年同期")
+    assert s == "满意度 (CSAT)为 77.5%,比去年同期下降 9.9个百分点,未达目标 88.4%"
+    assert "持平" not in s
+    s = en.say("headline", f=quarter_fact("en"), basis="the same quarter last year")
+    assert s == "CSAT at 77.5%, 9.9 pp below the same quarter last year, below the 88.4% target"
+
+
+def test_title_prefers_a_significant_previous_quarter(en):
+    f = quarter_fact("en", sig_prev=True, change_prev=0.029)
+    assert f.claim == "prev" and f.claim_main
+    assert en.say("headline", f=f, basis="the previous quarter").startswith(
+        "CSAT rose to 77.5% (+2.9 pp vs the previous quarter)"
+    )
+
+
+def test_flat_only_when_neither_is_significant(en, zh):
+    f = quarter_fact("en", sig_yoy=False)
+    assert f.claim == "prev" and f.claim_verdict == "flat"
+    assert "no significant change vs the previous quarter" in en.say(
+        "headline", f=f, basis="the previous quarter"
+    )
+    # low n: no claim at all, even where a test would say "significant"
+    f = quarter_fact("zh-CN", low_n=True, test_prev="below_min_n", test_yoy="below_min_n")
+    s = zh.say("headline", f=f, basis="上季度")
+    assert "样本量不足" in s and "下降" not in s and "持平" not in s
+
+
+def test_lower_is_better_target_and_benchmark_wording(en):
+    f = fact(
+        row(
+            kpi="churn_rate",
+            direction=-1,
+            value=0.048,
+            sig_prev=False,
+            target=0.033,
+            target_gap=0.014,
+            target_met=False,
+            attainment=0.68,
+            benchmark=0.035,
+            benchmark_gap=0.013,
+            benchmark_scope="global",
+        ),
+        "Churn rate",
+        "en",
+    )
+    assert en.say("headline", f=f, basis="x").endswith("above the 3.3% target")
+    assert en.say("benchmark", f=f).startswith(
+        "Above the global benchmark of 3.5% (+1.3 pp, worse)"
+    )
+
+
+def test_gap_sentences_carry_no_sign(en, zh):
+    from reportgen.formatting import format_magnitude
+
+    assert format_magnitude(0.43, "ratio", "en") == "43.0 pp"
+    assert format_magnitude(-0.43, "ratio", "zh-CN") == "43.0个百分点"
+    assert format_magnitude(-22.34, "points", "en") == "22.3 pts"
+    sat, loyal = (
+        fact(row(value=0.775), "满意度", "zh-CN"),
+        fact(row(value=0.345), "推荐率", "zh-CN"),
+    )
+    gap = format_magnitude(0.43, "ratio", "zh-CN")
+    s = zh.say("loyalty_gap", sat=sat, loyal=loyal, gap=gap, ahead=True)
+    assert "高 43.0个百分点" in s and "+" not in s
+    sat, loyal = (
+        fact(row(value=0.775), "CSAT", "en"),
+        fact(row(value=0.345), "Recommend rate", "en"),
+    )
+    s = en.say(
+        "loyalty_gap", sat=sat, loyal=loyal, gap=format_magnitude(0.43, "ratio", "en"), ahead=True
+    )
+    assert "runs 43.0 pp ahead" in s and "+" not in s
+
+
+def test_segment_names_are_not_doubled(zh):
+    s = zh.say(
+        "segment_spread",
+        label="满意度",
+        best="个人",
+        best_value="78.4%",
+        worst="大客户",
+        worst_value="74.2%",
+    )
+    assert "客户客户" not in s and "大客户" in s and "个人" in s
+
+
+def test_benchmark_scope_names_per_language(zh, en):
+    r = row(benchmark=0.78, benchmark_gap=-0.005, benchmark_scope="global")
+    from reportgen.texts import load_texts
+
+    names = load_texts("deck", "zh-CN").raw("scopes")
+    s = zh.say("benchmark", f=fact(r, "满意度", "zh-CN", scope_names=names))
+    assert s.startswith("低于全球基准 78.0%") and "global" not in s
+    # a scope without a label stays as it is
+    r["benchmark_scope"] = "Nordics"
+    assert "Nordics" in zh.say("benchmark", f=fact(r, "满意度", "zh-CN", scope_names=names))
+    en_names = load_texts("deck", "en").raw("scopes")
+    r["benchmark_scope"] = "零售业"
+    assert "retail industry benchmark" in en.say(
+        "benchmark", f=fact(r, "CSAT", "en", scope_names=en_names)
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from support.deck_data import kpis, sample
 
 from reportgen.formatting import format_value
 from reportgen.model.charts import ChartSpec
@@ -26,18 +25,18 @@ SECTIONS = [
 
 
 @pytest.fixture(scope="module")
-def cfg():
-    return sample()
+def cfg(sample_report):
+    return sample_report.config
 
 
 @pytest.fixture(scope="module")
-def quarter():
-    return kpis()
+def quarter(sample_report):
+    return sample_report.report
 
 
 @pytest.fixture(scope="module")
-def year():
-    return kpis("2025")
+def year(sample_report):
+    return sample_report.kpis("2025")
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +153,85 @@ def test_spec_rejects_unknown_kind(tmp_path):
     p.write_text("sections:\n  - id: x\n    slides:\n      - {kind: nope}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="nope"):
         load_spec(p)
+
+
+@pytest.fixture(scope="module")
+def model_zh(quarter, cfg):
+    return build_report_model(quarter, cfg, "retail", "zh-CN")
+
+
+def _all_text(model):
+    return [s.title.text for s in model.slides] + [
+        i for s in model.slides for b in s.blocks_of(Bullets) for i in b.items
+    ]
+
+
+def test_kpi_titles_state_the_significant_comparison(model_en, model_zh, quarter):
+    for model, lang in ((model_en, "en"), (model_zh, "zh-CN")):
+        for s in model.slides:
+            if not s.id.startswith("attainment.trend."):
+                continue
+            kpi = s.id.rsplit(".", 1)[1]
+            r = quarter.scorecard.query(f"kpi == '{kpi}' and unit == 'retail' and dimension.isna()")
+            r = r.iloc[0]
+            prev_sig = bool(r.sig_prev) if r.sig_prev is not None else False
+            yoy_sig = bool(r.sig_yoy) if r.sig_yoy is not None else False
+            flat = ("持平", "no significant change")
+            if (prev_sig or yoy_sig) and not r.low_n:
+                assert not any(w in s.title.text for w in flat), s.title.text
+            if yoy_sig and not prev_sig and not r.low_n:
+                assert ("去年同期" if lang == "zh-CN" else "same quarter last year") in s.title.text
+
+
+def test_no_signed_gap_after_a_direction_word(model_en, model_zh):
+    import re
+
+    for text in _all_text(model_zh):
+        assert not re.search(r"[高低][ ]?[+−-]\d", text), text
+    for text in _all_text(model_en):
+        assert not re.search(
+            r"[+−]\d[\d.,]* ?(pp|pts)? (higher|lower|ahead|behind|above|below)", text
+        )
+
+
+def test_segment_title_has_no_doubled_word(model_zh):
+    s = next(s for s in model_zh.slides if s.id.startswith("segments."))
+    assert "客户客户" not in s.title.text
+
+
+def test_complaint_categories_rank_only_sufficient_n(model_en, model_zh, quarter, cfg):
+    b = quarter.breakdowns
+    b = b[(b.kpi == "complaint_rate") & (b.unit == "retail") & (b.dimension == "category")]
+    small = set(b[b.n < cfg.statistics.min_n].dim_value)
+    assert small, "the sample should have low-n categories for this test to mean anything"
+    for model in (model_en, model_zh):
+        s = next(s for s in model.slides if s.id == "challenges.complaints")
+        assert not any(name in s.title.text for name in small), s.title.text
+        for chart in s.blocks_of(Chart):
+            assert not set(chart.spec.categories) & small
+        assert any(all(n in i for n in small) for i in s.blocks_of(Bullets)[0].items)
+
+
+def test_benchmark_scopes_are_translated(model_zh):
+    text = " ".join(_all_text(model_zh))
+    assert "基准" in text
+    assert "global" not in text and "China" not in text
+
+
+def test_model_does_not_import_renderers():
+    import ast
+    from pathlib import Path
+
+    import reportgen.model
+
+    root = Path(reportgen.model.__file__).parent
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                assert not name.startswith("reportgen.render"), f"{path.name} imports {name}"
+                assert not name.startswith(("pptx", "matplotlib")), f"{path.name} imports {name}"

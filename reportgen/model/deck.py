@@ -21,8 +21,8 @@ from reportgen.model.narrative import Narrator
 from reportgen.model.report import Bullets, ReportModel, Section, Slide, TitleSentence
 from reportgen.model.slides import BUILDERS, SlideContext
 from reportgen.pipeline import KpiReport
-from reportgen.render.texts import load_texts
 from reportgen.resources import templates_dir
+from reportgen.texts import load_texts
 
 
 def default_spec_path() -> Path:

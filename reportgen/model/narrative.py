@@ -23,7 +23,13 @@ from typing import Any
 
 import jinja2
 
-from reportgen.formatting import attainment_status, format_change, format_n, format_value
+from reportgen.formatting import (
+    attainment_status,
+    format_change,
+    format_magnitude,
+    format_n,
+    format_value,
+)
 from reportgen.model.report import Verdict
 from reportgen.resources import templates_dir
 
@@ -48,6 +54,16 @@ def verdict(row: Mapping[str, Any], basis: str = "prev") -> Verdict:
     return "improved" if float(row[f"change_{basis}"]) * int(row["direction"]) > 0 else "worsened"
 
 
+def claim_basis(row: Mapping[str, Any], comparisons: tuple[str, ...]) -> str:
+    """The comparison a title states: the first of ``comparisons`` whose change is
+    significant (quarterly: the previous quarter, else the same quarter last year),
+    otherwise the first one (for "flat", "sample too small", …)."""
+    for basis in comparisons:
+        if verdict(row, basis) in ("improved", "worsened"):
+            return basis
+    return comparisons[0]
+
+
 @dataclass(frozen=True)
 class Fact:
     """The template's view of one KPI result: formatted strings and flags only."""
@@ -68,14 +84,37 @@ class Fact:
     benchmark_scope: str
     benchmark_gap: str
     benchmark_better: bool | None
+    benchmark_above: bool | None  # the value is numerically above the benchmark
+    # the comparison the title states (see claim_basis)
+    claim: str  # "prev" or "yoy"
+    claim_main: bool  # the claim is against the main basis
+    claim_verdict: Verdict
+    claim_size: str  # unsigned, e.g. "9.9 pp"
+    claim_up: bool  # the figure went up
 
 
-def fact(row: Mapping[str, Any], label: str, lang: str, basis: str = "prev") -> Fact:
+def fact(
+    row: Mapping[str, Any],
+    label: str,
+    lang: str,
+    basis: str = "prev",
+    comparisons: tuple[str, ...] | None = None,
+    scope_names: Mapping[str, str] | None = None,
+) -> Fact:
+    """``comparisons``: the bases a title may state, in order of preference (default: the
+    main basis, then year-over-year); ``scope_names``: benchmark scope labels (keys
+    compared case-insensitively; the raw scope is the fallback)."""
     unit = str(row["value_unit"])
     direction = int(row["direction"])
     status = attainment_status(row.get("target_met"), row.get("attainment"))
     bench = row.get("benchmark")
     gap = row.get("benchmark_gap")
+    if comparisons is None:
+        comparisons = (basis,) if basis == "yoy" else (basis, "yoy")
+    claim = claim_basis(row, comparisons)
+    claim_change = row.get(f"change_{claim}")
+    scope = str(row.get("benchmark_scope") or "")
+    names = {str(k).casefold(): str(v) for k, v in (scope_names or {}).items()}
     return Fact(
         kpi=str(row["kpi"]),
         label=label,
@@ -92,19 +131,27 @@ def fact(row: Mapping[str, Any], label: str, lang: str, basis: str = "prev") -> 
         if _missing(row.get("target_gap"))
         else format_change(row["target_gap"], unit, lang),
         benchmark="" if _missing(bench) else format_value(bench, unit, lang),
-        benchmark_scope=str(row.get("benchmark_scope") or ""),
+        benchmark_scope=names.get(scope.casefold(), scope),
         benchmark_gap="" if _missing(gap) else format_change(gap, unit, lang),
         benchmark_better=None if _missing(gap) else float(gap) * direction >= 0,
+        benchmark_above=None if _missing(gap) else float(gap) >= 0,
+        claim=claim,
+        claim_main=claim == basis,
+        claim_verdict=verdict(row, claim),
+        claim_size=format_magnitude(claim_change, unit, lang),
+        claim_up=not _missing(claim_change) and float(claim_change) > 0,
     )
 
 
 _SPACES = re.compile(r"\s+")
+_GAP_BEFORE_PUNCT = re.compile(r"\s+(?=[,;)])")
 _CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])")
 
 
 def tidy(text: str) -> str:
-    """One line: collapse template whitespace; no spaces between Chinese characters."""
-    text = _SPACES.sub(" ", text).strip()
+    """One line: collapse template whitespace; no spaces between Chinese characters or
+    before a comma, semicolon or closing parenthesis."""
+    text = _GAP_BEFORE_PUNCT.sub("", _SPACES.sub(" ", text).strip())
     return _CJK_GAP.sub("", text)
 
 
@@ -129,6 +176,7 @@ class Narrator:
         )
         env.filters["value"] = partial(_value_filter, lang=lang)
         env.filters["change"] = partial(_change_filter, lang=lang)
+        env.filters["size"] = partial(_size_filter, lang=lang)
         env.filters["n"] = format_n
         self.env = env
         self._module = env.get_template("sentences.j2").module
@@ -147,3 +195,7 @@ def _value_filter(v: float | None, unit: str, lang: str) -> str:
 
 def _change_filter(v: float | None, unit: str, lang: str) -> str:
     return format_change(v, unit, lang)
+
+
+def _size_filter(v: float | None, unit: str, lang: str) -> str:
+    return format_magnitude(v, unit, lang)

@@ -186,8 +186,6 @@ class _Renderer:
     def notes(self, slide, s: Slide, moved: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
         parts = [s.notes.text] if s.notes else []
         if moved:
-            from reportgen.render.texts import load_texts  # noqa: F401  (label is language-free)
-
             parts.append("\n".join(["…", *moved]))
         if not parts:
             return

@@ -37,7 +37,6 @@ from reportgen.delivery.files import atomic_write_bytes
 from reportgen.engine.compute import ALL
 from reportgen.errors import ConfigError
 from reportgen.pipeline import KpiReport
-from reportgen.render.texts import load_texts
 from reportgen.render.xlsx_appendix import write_comments, write_data_quality, write_definitions
 from reportgen.render.xlsx_breakdowns import write_attributes, write_breakdowns
 from reportgen.render.xlsx_context import Context
@@ -55,6 +54,7 @@ from reportgen.render.xlsx_package import (
 )
 from reportgen.render.xlsx_scorecard import write_scorecard
 from reportgen.sanitize import excel_sheet_title
+from reportgen.texts import load_texts
 
 #: Sheet keys in workbook order; names come from templates/text/<lang>/workbook.yaml.
 SHEETS: tuple[str, ...] = (

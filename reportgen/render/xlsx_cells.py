@@ -132,10 +132,11 @@ class SheetWriter:
         self.counters.control_chars_removed += clean.control_chars_removed
         self.counters.truncated_cells += int(clean.truncated)
         text = _OOXML_ESCAPE.sub(r"_x005F_\1", clean.text)
-        cell.value = text
-        cell.data_type = "s"  # a str starting with "=" was typed as a formula just now
-        if text.startswith(_FORMULA_START):
-            cell.quotePrefix = True
+        if text:  # an empty string would be an inline-string cell without its string
+            cell.value = text
+            cell.data_type = "s"  # a str starting with "=" was typed as a formula just now
+            if text.startswith(_FORMULA_START):
+                cell.quotePrefix = True
         if font is not None:
             cell.font = font
         if fill is not None:

@@ -9,8 +9,8 @@ import pandas as pd
 from reportgen.config import ReportConfig
 from reportgen.engine.compute import ALL
 from reportgen.pipeline import KpiReport
-from reportgen.render.texts import Texts
 from reportgen.render.xlsx_cells import Counters
+from reportgen.texts import Texts
 
 
 @dataclass

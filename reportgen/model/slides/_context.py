@@ -15,7 +15,7 @@ from reportgen.engine.compute import ALL
 from reportgen.model.narrative import Fact, Narrator, fact
 from reportgen.model.report import Notes
 from reportgen.pipeline import KpiReport
-from reportgen.render.texts import Texts
+from reportgen.texts import Texts
 
 
 def finite(v: object) -> float | None:
@@ -90,7 +90,42 @@ class SlideContext:
         row = self.row(kpi, unit)
         if row is None:
             return None
-        return fact(row, self.label(kpi), self.lang, self.basis)
+        return fact(
+            row,
+            self.label(kpi),
+            self.lang,
+            self.basis,
+            comparisons=self.comparisons,
+            scope_names=self.scope_names,
+        )
+
+    @property
+    def scope_names(self) -> Mapping[str, str]:
+        """Benchmark scope labels of this language ("global" → "全球"); the raw scope
+        stays when it has none."""
+        try:
+            names = self.texts.raw("scopes")
+        except KeyError:
+            return {}
+        return names if isinstance(names, Mapping) else {}
+
+    def lead_kpi(self, kpis: Sequence[str]) -> str:
+        """The KPI a multi-KPI slide's title states: the first with a significant change
+        (deteriorations first), else the first."""
+        for wanted in ("worsened", "improved"):
+            for k in kpis:
+                f = self.fact(k)
+                if f is not None and f.claim_verdict == wanted:
+                    return k
+        return kpis[0]
+
+    def headline(self, kpi: str) -> str:
+        """The KPI's finding as one sentence: value, the significant comparison (see
+        :func:`~reportgen.model.narrative.claim_basis`), target."""
+        f = self.fact(kpi)
+        if f is None:
+            raise KeyError(f"no result for KPI {kpi!r}")
+        return self.say("headline", f=f, basis=self.basis_name(f.claim))
 
     def breakdown(self, kpi: str, dimension: str, unit: str | None = None) -> pd.DataFrame:
         b = self.report.breakdowns

@@ -44,8 +44,14 @@ def scorecard(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         nums += [finite(r.get("target")), None]
         numbers.append(tuple(nums))
     missed = [ctx.label(k) for k in ids if (ctx.row(k) or {}).get("target_met") is False]
-    bullets = [ctx.say("headline", f=ctx.fact(k), basis=ctx.basis_name(ctx.basis)) for k in ids]
-    bullets = bullets[:3]
+    facts = {k: ctx.fact(k) for k in ids}
+    claims = {k: f.claim_verdict for k, f in facts.items() if f is not None}
+    worse = sum(v == "worsened" for v in claims.values())
+    better = sum(v == "improved" for v in claims.values())
+    # the significant changes first (deteriorations before improvements), then the rest
+    rank = {"worsened": 0, "improved": 1}
+    ordered = sorted(ids, key=lambda k: rank.get(claims.get(k, ""), 2))
+    bullets = [ctx.headline(k) for k in ordered][:3]
     if missed:
         bullets.append(f"{t('status.missed')}: {', '.join(missed)}")
     widths = (2.4, 1.1, 0.9) + (1.1,) * len(ctx.comparisons) + (1.0, 0.9)
@@ -53,7 +59,16 @@ def scorecard(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         Slide(
             "attainment.scorecard",
             "title_only",
-            TitleSentence(ctx.say("attainment", met=met, total=total)),
+            TitleSentence(
+                ctx.say(
+                    "attainment",
+                    met=met,
+                    total=total,
+                    better=better,
+                    worse=worse,
+                    shown=len(ids),
+                )
+            ),
             blocks=(
                 Table(tuple(header), tuple(rows), tuple(numbers), widths),
                 Bullets(tuple(bullets[:5])),
@@ -87,7 +102,7 @@ def kpi_trend(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
             Slide(
                 f"attainment.trend.{k}",
                 "title_only",
-                TitleSentence(ctx.say("headline", f=f, basis=ctx.basis_name(ctx.basis))),
+                TitleSentence(ctx.headline(k)),
                 blocks=(Chart(spec, k), Bullets(tuple(kpi_bullets(ctx, k)[:5]))),
                 notes=ctx.kpi_notes([k]),
             )
@@ -99,14 +114,12 @@ def value_growth(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     ids = [k for k in ctx.kpis(p.get("kpis")) if ctx.value(k) is not None][:4]
     if not ids:
         return []
-    lead = ctx.fact(ids[0])
-    assert lead is not None
-    bullets = [ctx.say("headline", f=ctx.fact(k), basis=ctx.basis_name(ctx.basis)) for k in ids]
+    bullets = [ctx.headline(k) for k in ids]
     return [
         Slide(
             "attainment.value_growth",
             "title_only",
-            TitleSentence(ctx.say("headline", f=lead, basis=ctx.basis_name(ctx.basis))),
+            TitleSentence(ctx.headline(ctx.lead_kpi(ids))),
             blocks=(KpiTiles(tuple(tile(ctx, k) for k in ids)), Bullets(tuple(bullets[:5]))),
             notes=ctx.kpi_notes(ids),
         )

@@ -12,6 +12,7 @@ from reportgen.model.charts import ChartSpec
 from reportgen.model.kpi_charts import attribute_chart
 from reportgen.model.report import Bullets, Chart, Slide, Table, TitleSentence
 from reportgen.model.slides._context import SlideContext
+from reportgen.model.slides.standing import kpi_bullets
 from reportgen.sanitize import redact_pii, shorten, strip_control
 
 
@@ -38,7 +39,7 @@ def weakest_attributes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         second=ctx.label(ids[1]),
         second_value=fmt(ids[1]),
     )
-    bullets = [ctx.say("headline", f=ctx.fact(k), basis=ctx.basis_name(ctx.basis)) for k in ids[:3]]
+    bullets = [ctx.headline(k) for k in ids[:3]]
     bullets.append(ctx.say("not_yet", what=ctx.texts("not_yet.drivers")))
     return [
         Slide(
@@ -52,35 +53,50 @@ def weakest_attributes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
 
 
 def complaint_categories(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    """Complaint rate per ticket category. Only categories with n ≥ the minimum are ranked
+    and charted; the others are named in a bullet, never as the headline."""
     kpi = (ctx.kpis(p.get("kpis")) or [None])[0]
-    if kpi is None:
+    if kpi is None or ctx.row(kpi) is None:
         return []
     b = ctx.breakdown(kpi, "category").dropna(subset=["value"])
     if len(b) < 2:
         return []
     k = ctx.report.kpis[kpi]
-    b = b.sort_values("value", ascending=False).head(10)
+    min_n = ctx.config.statistics.min_n
+    b = b.sort_values(["value", "n"], ascending=[False, False])  # where complaints concentrate
+    ranked = b[~b.low_n.astype(bool)].head(10)
+    small = b[b.low_n.astype(bool)]
     fmt = lambda v: format_value(v, k.unit, ctx.lang)  # noqa: E731
-    top = b.iloc[0]
-    title = ctx.say(
-        "complaints", category=top.dim_value, rate=fmt(top.value), overall=fmt(ctx.value(kpi))
-    )
-    spec = ChartSpec.build(
-        "bar",
-        ctx.texts("titles.complaints"),
-        list(b.dim_value),
-        [(ctx.label(kpi), list(b.value))],
-        value_unit=k.unit,
-    )
-    bullets = [f"{r.dim_value}: {fmt(r.value)} (n = {int(r.n):,})" for r in b.head(3).itertuples()]
-    if b.low_n.any():
-        bullets.append(ctx.texts("notes.min_n", min_n=ctx.config.statistics.min_n))
+    line = lambda r: f"{r.dim_value}: {fmt(r.value)} (n = {int(r.n):,})"  # noqa: E731
+    bullets = [line(r) for r in ranked.head(3).itertuples()]
+    if len(small):
+        names = ", ".join(str(v) for v in small.dim_value)
+        bullets.append(ctx.texts("notes.low_n_left_out", min_n=min_n, names=names))
+    blocks: tuple[Chart | Bullets, ...]
+    if len(ranked) >= 2:
+        top = ranked.iloc[0]
+        title = ctx.say(
+            "complaints", category=top.dim_value, rate=fmt(top.value), overall=fmt(ctx.value(kpi))
+        )
+        spec = ChartSpec.build(
+            "bar",
+            ctx.texts("titles.complaints"),
+            list(ranked.dim_value),
+            [(ctx.label(kpi), list(ranked.value))],
+            value_unit=k.unit,
+        )
+        blocks = (Chart(spec, kpi), Bullets(tuple(bullets[:5])))
+    else:
+        # nothing to rank: the overall figure is the finding
+        title = ctx.headline(kpi)
+        bullets = [*bullets, *kpi_bullets(ctx, kpi, target=False)][:5]
+        blocks = (Bullets(tuple(bullets)),)
     return [
         Slide(
             "challenges.complaints",
             "title_only",
             TitleSentence(title),
-            blocks=(Chart(spec, kpi), Bullets(tuple(bullets))),
+            blocks=blocks,
             notes=ctx.kpi_notes([kpi]),
         )
     ]

@@ -66,14 +66,12 @@ def service_speed(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     ids = [k for k in ctx.kpis(p.get("kpis")) if ctx.value(k) is not None][:4]
     if not ids:
         return []
-    lead = ctx.fact(ids[0])
-    assert lead is not None
-    bullets = [ctx.say("headline", f=ctx.fact(k), basis=ctx.basis_name(ctx.basis)) for k in ids]
+    bullets = [ctx.headline(k) for k in ids]
     return [
         Slide(
             "digital.service_speed",
             "title_only",
-            TitleSentence(ctx.say("headline", f=lead, basis=ctx.basis_name(ctx.basis))),
+            TitleSentence(ctx.headline(ctx.lead_kpi(ids))),
             blocks=(KpiTiles(tuple(tile(ctx, k) for k in ids)), Bullets(tuple(bullets[:5]))),
             notes=ctx.kpi_notes(ids),
         )

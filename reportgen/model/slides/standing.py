@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from reportgen.engine.compute import ALL
-from reportgen.formatting import format_change, format_value
+from reportgen.formatting import format_magnitude, format_value
 from reportgen.model.charts import ChartSpec, ReferenceLine
 from reportgen.model.report import Bullets, Chart, KpiTile, KpiTiles, Slide, TitleSentence
 from reportgen.model.slides._context import SlideContext
@@ -27,7 +27,7 @@ def kpi_bullets(ctx: SlideContext, kpi: str, *, target: bool = True) -> list[str
 def tile(ctx: SlideContext, kpi: str) -> KpiTile:
     f = ctx.fact(kpi)
     assert f is not None
-    detail = ctx.say("comparison", f=f, basis=ctx.basis_name(ctx.basis), which=ctx.basis)
+    detail = ctx.say("comparison", f=f, basis=ctx.basis_name(f.claim), which=f.claim)
     return KpiTile(f.label, f.value, detail, f.verdict)
 
 
@@ -41,8 +41,14 @@ def headline(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     value = ctx.value(ids[0])
     d = ctx.report.kpis[ids[0]].direction
     above = sum(1 for b in benches.value if value is not None and (value - float(b)) * d >= 0)
-    title = ctx.say("standing", f=lead, benchmark_count=len(benches), above_count=above)
-    bullets = [ctx.say("headline", f=ctx.fact(k), basis=ctx.basis_name(ctx.basis)) for k in ids]
+    title = ctx.say(
+        "standing",
+        f=lead,
+        basis=ctx.basis_name(lead.claim),
+        benchmark_count=len(benches),
+        above_count=above,
+    )
+    bullets = [ctx.headline(k) for k in ids]
     return [
         Slide(
             "standing.headline",
@@ -74,7 +80,13 @@ def loyalty_gap(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
             "standing.loyalty_gap",
             "title_only",
             TitleSentence(
-                ctx.say("loyalty_gap", sat=sf, loyal=lf, gap=format_change(gap, "ratio", ctx.lang))
+                ctx.say(
+                    "loyalty_gap",
+                    sat=sf,
+                    loyal=lf,
+                    gap=format_magnitude(gap, "ratio", ctx.lang),
+                    ahead=gap > 0,
+                )
             ),
             blocks=(Chart(spec), Bullets(tuple(bullets))),
             notes=ctx.kpi_notes(ids),
@@ -119,7 +131,7 @@ def unit_comparison(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         if group is not None:
             refs.append(ReferenceLine(ctx.unit_name(ALL), group, "average"))
         spec = ChartSpec.build(
-            "bar",
+            "column",
             ctx.texts("titles.units", kpi=ctx.label(kpi)),
             [ctx.unit_name(u) for u, _ in vals],
             [(ctx.label(kpi), [v for _, v in vals])],
@@ -134,6 +146,11 @@ def unit_comparison(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
                 best_value=fmt(best[1]),
                 worst_name=ctx.unit_name(worst[0]),
                 worst_value=fmt(worst[1]),
+            ),
+            *(
+                [f"{ctx.unit_name(ALL)}: {fmt(group)}"]
+                if group is not None and ctx.unit != ALL
+                else []
             ),
             *kpi_bullets(ctx, kpi, target=False)[:3],
         ]
