@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from reportgen.branding import DEFAULT_PALETTE
 from reportgen.canonical import DEFAULT_ATTRIBUTES, DEFAULT_SCALES, DIMENSIONS, TABLES
 from reportgen.errors import ConfigError
 
@@ -240,6 +242,32 @@ class DeckSettings(_Model):
     layouts: dict[Literal["title", "section", "content", "title_only", "blank"], str] = Field(
         default_factory=dict
     )
+    #: The user's report spec (YAML, same schema as ``templates/report_spec.yaml``:
+    #: section order, which slides, which KPIs); relative to the config file. It is
+    #: checked when the config is loaded; without it the shipped spec is used.
+    spec: Path | None = None
+
+
+class BrandingSettings(_Model):
+    """The company's look. ``palette``: series colours as ``#RRGGBB`` (at least three),
+    used in order by every chart — native PowerPoint and Excel charts and the PNG charts
+    (see :mod:`reportgen.branding`); the default is the shipped template's accents.
+    ``font``: a typeface name for the deck's text and charts (Latin and East Asian slots);
+    text fitting still measures with the bundled Noto Sans SC, so choose a font of
+    similar width. Null: the template's Noto Sans SC."""
+
+    palette: Annotated[tuple[str, ...], Field(min_length=3)] = tuple(
+        f"#{c}" for c in DEFAULT_PALETTE
+    )
+    font: Annotated[str, Field(min_length=1)] | None = None
+
+    @field_validator("palette")
+    @classmethod
+    def _hex(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for c in v:
+            if not re.fullmatch(r"#[0-9A-Fa-f]{6}", c):
+                raise ValueError(f"colour {c!r} is not of the form #RRGGBB (e.g. #1F5FA8)")
+        return v
 
 
 class ReportSettings(_Model):
@@ -250,6 +278,7 @@ class ReportSettings(_Model):
     language: Language = "zh-CN"
     output_dir: Path = Path("out")
     deck: DeckSettings = DeckSettings()
+    branding: BrandingSettings = BrandingSettings()
 
 
 # -- e-mail ------------------------------------------------------------------
@@ -579,6 +608,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> ReportConfig:
         raise ConfigError("; ".join(dict.fromkeys(lines))) from None
     _check_mappings(config, str(path))
     _check_email(config, str(path))
+    _check_deck_spec(config, str(path))
     if check_files:
         check_source_files(config, str(path))
     return config
@@ -628,6 +658,25 @@ def _check_email(config: ReportConfig, source: str) -> None:
                 raise ConfigError(
                     f"{source}: units[{i}].owners[{j}]: bad value {owner!r}: {exc}"
                 ) from None
+
+
+def _check_deck_spec(config: ReportConfig, source: str) -> None:
+    """``report.deck.spec`` must exist and name only known slide kinds and KPI ids."""
+    spec = config.report.deck.spec
+    if spec is None:
+        return
+    full = config.path(spec)
+    if not full.is_file():
+        raise ConfigError(
+            f"{source}: report.deck.spec: file {str(spec)!r} not found (looked for {full})"
+        )
+    from reportgen.engine.registry import kpi_registry
+    from reportgen.model.deck import load_spec
+
+    try:
+        load_spec(full, kpi_ids=kpi_registry(config))
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: report.deck.spec: {exc}") from None
 
 
 def _is_score(table_name: str, column: str, config: ReportConfig) -> bool:

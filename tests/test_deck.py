@@ -12,6 +12,7 @@ from support.render_deck import available, render_deck
 from reportgen.errors import ConfigError
 from reportgen.formatting import format_value
 from reportgen.model.kpi_charts import trend_values
+from reportgen.model.report import Chart, KpiTiles
 from reportgen.render.deck_template import LAYOUT_NAMES, SLIDE_SIZE, default_template_path
 from reportgen.render.pptx import write_deck
 from reportgen.render.pptx_checks import check_deck
@@ -239,3 +240,169 @@ def test_column_chart_reference_is_a_line_overlay(decks, sample_report):
         a.get("val") for a in bar.findall(qn("c:axId"))
     }
     assert b'prstDash val="dash"' in etree.tostring(ref)
+
+
+# -- report spec from the config, branding palette ------------------------------------
+
+CUSTOM_PALETTE = ["#112233", "#445566", "#778899", "#AABBCC"]
+
+
+def _config_with(sample_report, name, **report_keys):
+    """A copy of the sample config (same folder, so its paths resolve) with extra
+    ``report`` keys, loaded through ``load_config``."""
+    import yaml
+
+    from reportgen.config import load_config
+
+    src = sample_report.config.base_dir / "reportgen.yaml"
+    raw = yaml.safe_load(src.read_text(encoding="utf-8"))
+    report = raw.setdefault("report", {})
+    for key, value in report_keys.items():
+        if isinstance(value, dict):
+            report.setdefault(key, {}).update(value)
+        else:
+            report[key] = value
+    path = sample_report.config.base_dir / name
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return load_config(path)
+
+
+def test_config_spec_drops_a_chapter_and_reorders(tmp_path, sample_report):
+    from reportgen.model.deck import build_report_model
+
+    spec = sample_report.config.base_dir / "my_spec.yaml"
+    spec.write_text(
+        "sections:\n"
+        "  - id: plan\n"
+        "    slides: [{kind: proposed_targets, kpis: [csat, nps]}]\n"
+        "  - id: standing\n"
+        "    slides:\n"
+        "      - {kind: nps_mix}\n"
+        "      - {kind: headline, kpis: [csat, nps]}\n",
+        encoding="utf-8",
+    )
+    cfg = _config_with(sample_report, "with_spec.yaml", deck={"spec": "my_spec.yaml"})
+    assert cfg.report.deck.spec is not None
+    model = build_report_model(sample_report.report, cfg, "retail", "en")
+    assert [s.id for s in model.sections] == ["front", "plan", "standing"]
+    standing = model.sections[2].slides
+    assert standing[0].id == "standing.divider"
+    # nps_mix now comes before the headline slide (the default spec has the opposite)
+    assert any(b.spec.kind == "stacked_100" for b in standing[1].blocks_of(Chart))
+    assert standing[2].blocks_of(KpiTiles)
+    path = write_deck(sample_report.report, cfg, "retail", tmp_path / "spec.pptx", "en")
+    prs = Presentation(str(path))
+    assert titles(prs) == [s.title.text for s in model.slides]
+    t = titles(prs)
+    assert "Digital service efficiency" not in t and "Appendix" not in t
+    assert t.index("Next period's plan") < t.index("Where customer experience stands")
+    assert check_deck(path) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("sections:\n  - id: standing\n    slides: [{kind: headlines}]\n", "'headlines'"),
+        (
+            "sections:\n  - id: standing\n    slides: [{kind: headline, kpis: [csat, nsp]}]\n",
+            "'nsp'",
+        ),
+    ],
+)
+def test_config_spec_unknown_kind_or_kpi_is_config_error(sample_report, text, needle):
+    spec = sample_report.config.base_dir / "bad_spec.yaml"
+    spec.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        _config_with(sample_report, "bad_spec_cfg.yaml", deck={"spec": "bad_spec.yaml"})
+    msg = str(err.value)
+    assert "report.deck.spec" in msg and "bad_spec.yaml" in msg
+    assert needle in msg and "sections[0].slides[0]" in msg
+
+
+def test_config_spec_missing_file_names_the_key(sample_report):
+    with pytest.raises(ConfigError, match=r"report\.deck\.spec: file 'nope\.yaml' not found"):
+        _config_with(sample_report, "missing_spec_cfg.yaml", deck={"spec": "nope.yaml"})
+
+
+@pytest.mark.parametrize(
+    ("palette", "needle"),
+    [(["#112233", "#445566"], "at least 3"), (["#112233", "#445566", "red"], "#RRGGBB")],
+)
+def test_branding_palette_is_validated(sample_report, palette, needle):
+    with pytest.raises(ConfigError, match="report.branding.palette") as err:
+        _config_with(sample_report, "bad_palette.yaml", branding={"palette": palette})
+    assert needle in str(err.value)
+
+
+def test_default_palette_is_the_template_accents():
+    from reportgen.branding import DEFAULT_PALETTE, palette
+    from reportgen.config import BrandingSettings
+    from reportgen.render.deck_template import ACCENTS
+
+    assert ACCENTS == DEFAULT_PALETTE
+    assert tuple(c[1:] for c in BrandingSettings().palette) == DEFAULT_PALETTE
+    assert palette() == DEFAULT_PALETTE
+
+
+def _series_colours(chart_xml: bytes) -> list[str]:
+    """The first srgbClr of each data series' spPr (fill of bars, line of lines)."""
+    from lxml import etree
+
+    c = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+    a = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    root = etree.fromstring(chart_xml)
+    out = []
+    for ser in root.iter(f"{{{c}}}ser"):
+        sppr = ser.find(f"{{{c}}}spPr")
+        clr = None if sppr is None else sppr.find(f".//{{{a}}}srgbClr")
+        out.append(None if clr is None else clr.get("val").upper())
+    return out
+
+
+def test_branding_palette_colours_deck_and_workbook_charts(tmp_path, sample_report):
+    import zipfile
+
+    from reportgen.render.xlsx import write_workbook
+
+    cfg = _config_with(sample_report, "branded.yaml", branding={"palette": CUSTOM_PALETTE})
+    want = [c[1:] for c in CUSTOM_PALETTE]
+    deck = write_deck(sample_report.report, cfg, "retail", tmp_path / "b.pptx", "en")
+    book = tmp_path / "b.xlsx"
+    write_workbook(sample_report.report, cfg, "retail", book, "en")
+    for path, prefix in ((deck, "ppt/charts/"), (book, "xl/charts/")):
+        with zipfile.ZipFile(path) as z:
+            charts = [
+                z.read(n)
+                for n in z.namelist()
+                if n.startswith(prefix) and n.endswith(".xml") and "_rels" not in n
+            ]
+        assert charts, path
+        seen = set()
+        for xml in charts:
+            colours = _series_colours(xml)
+            seen.update(c for c in colours if c)
+            # the first data series of every chart takes the palette's first colour
+            assert colours[0] == want[0], path
+        assert set(want[:3]) <= seen, (path, seen)
+    # the NPS mix (promoters/passives/detractors) takes colours 1-3 in order
+    prs = Presentation(str(deck))
+    chart = next(
+        sh.chart
+        for s in prs.slides
+        for sh in s.shapes
+        if sh.has_chart and sh.chart.chart_type == XL_CHART_TYPE.BAR_STACKED_100
+    )
+    fills = [str(ser.format.fill.fore_color.rgb) for ser in chart.plots[0].series]
+    assert fills == want[:3]
+
+
+def test_branding_palette_colours_png_charts():
+    from reportgen.model.charts import ChartSpec
+    from reportgen.render.png import chart_figure
+
+    spec = ChartSpec.build("column", "t", ["a", "b"], [("x", [1.0, 2.0]), ("y", [2.0, 1.0])])
+    fig = chart_figure(spec, colours=("112233", "445566", "778899"))
+    from matplotlib.colors import to_hex
+
+    bars = fig.axes[0].patches
+    assert {to_hex(p.get_facecolor()) for p in bars} == {"#112233", "#445566"}

@@ -416,6 +416,7 @@ def _compose(
     lang: str,
     now: _dt.datetime | None,
 ) -> UnitMessage:
+    from reportgen.branding import palette
     from reportgen.render.png import render_png
 
     slug = unit_slug(unit_id)
@@ -465,7 +466,7 @@ def _compose(
         html_part = msg.get_body(("html",))
         assert html_part is not None
         html_part.add_related(
-            render_png(chart, lang=lang),
+            render_png(chart, lang=lang, colours=palette(config)),
             maintype="image",
             subtype="png",
             cid=chart_cid,

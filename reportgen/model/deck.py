@@ -8,7 +8,8 @@ divider slide. The deck's date is the period's last day, never the clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,24 +30,75 @@ def default_spec_path() -> Path:
     return templates_dir() / "report_spec.yaml"
 
 
-def load_spec(path: Path | None = None) -> dict[str, Any]:
-    """Read and check a report spec: unknown slide kinds are a ConfigError naming them."""
-    path = path or default_spec_path()
-    spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+def load_spec(
+    path: Path | None = None, *, kpi_ids: Collection[str] | None = None
+) -> dict[str, Any]:
+    """Read and check a report spec (default: the shipped one).
+
+    An unreadable file, a malformed structure, an unknown slide kind or (when ``kpi_ids``
+    is given) an unknown KPI id is a ConfigError naming the spec file and the entry."""
+    path = Path(path or default_spec_path())
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the report spec: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: the report spec must be UTF-8 text ({exc.reason})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"{path}: expected a mapping with 'sections' at the top level")
+    unknown_keys = sorted(set(spec) - {"sections", "self_service_channels"})
+    if unknown_keys:
+        raise ConfigError(
+            f"{path}: unknown key(s) {unknown_keys}; expected 'sections' and optionally "
+            "'self_service_channels'"
+        )
     sections = spec.get("sections")
     if not isinstance(sections, list) or not sections:
         raise ConfigError(f"{path}: 'sections' must be a non-empty list")
+    seen: set[str] = set()
     for i, sec in enumerate(sections):
         if not isinstance(sec, Mapping) or "id" not in sec:
             raise ConfigError(f"{path}: sections[{i}] needs an 'id'")
-        for j, sl in enumerate(sec.get("slides") or []):
+        if str(sec["id"]) in seen:
+            raise ConfigError(f"{path}: sections[{i}].id {sec['id']!r} is used twice")
+        seen.add(str(sec["id"]))
+        slides = sec.get("slides") or []
+        if not isinstance(slides, list):
+            raise ConfigError(f"{path}: sections[{i}].slides must be a list")
+        for j, sl in enumerate(slides):
+            where = f"{path}: sections[{i}].slides[{j}]"
             kind = sl.get("kind") if isinstance(sl, Mapping) else None
             if kind not in BUILDERS:
+                close = difflib.get_close_matches(str(kind), list(BUILDERS), n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
                 raise ConfigError(
-                    f"{path}: sections[{i}].slides[{j}].kind {kind!r} is unknown; "
-                    f"expected one of {sorted(BUILDERS)}"
+                    f"{where}.kind {kind!r} is unknown; expected one of {sorted(BUILDERS)}.{hint}"
                 )
-    return spec
+            kpis = sl.get("kpis", ())
+            if not isinstance(kpis, list | tuple):
+                raise ConfigError(f"{where}.kpis must be a list of KPI ids, got {kpis!r}")
+            if kpi_ids is not None:
+                for k, kpi in enumerate(kpis):
+                    if kpi not in kpi_ids:
+                        close = difflib.get_close_matches(str(kpi), list(kpi_ids), n=1)
+                        hint = f" Did you mean {close[0]!r}?" if close else ""
+                        raise ConfigError(
+                            f"{where}.kpis[{k}] {kpi!r} is not a KPI id; expected one of "
+                            f"{list(kpi_ids)}.{hint}"
+                        )
+    return dict(spec)
+
+
+def config_spec(config: ReportConfig) -> dict[str, Any]:
+    """The report spec of ``config``: ``report.deck.spec`` if set, else the shipped one."""
+    user = config.report.deck.spec
+    if user is None:
+        return load_spec()
+    from reportgen.engine.registry import kpi_registry
+
+    return load_spec(config.path(user), kpi_ids=kpi_registry(config))
 
 
 def build_report_model(
@@ -58,7 +110,7 @@ def build_report_model(
 ) -> ReportModel:
     if unit != ALL:
         config.unit(unit)  # ConfigError for an unknown unit
-    spec = spec or load_spec()
+    spec = spec or config_spec(config)
     texts = load_texts("deck", lang)
     ctx = SlideContext(
         report=report,

@@ -16,6 +16,7 @@ from pptx import Presentation
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.util import Emu
 
+from reportgen.branding import DEFAULT_PALETTE
 from reportgen.resources import templates_dir
 
 #: 16:9 at 13.333 × 7.5 inches, in EMU.
@@ -24,8 +25,8 @@ SLIDE_SIZE = (12192000, 6858000)
 #: measurement uses (the font file comes from the pylopdf-fonts-zh-cn package).
 LATIN_FONT = "Noto Sans SC"
 EAST_ASIAN_FONT = "Noto Sans SC"
-#: Accent colours of the theme (also the chart palette).
-ACCENTS = ("1F5FA8", "9AA5B1", "E07B39", "3A9D5D", "8E5EA2", "C44E52")
+#: Accent colours of the theme: the default branding palette (the chart series colours).
+ACCENTS = DEFAULT_PALETTE
 DARK = "1F2933"
 LAYOUT_NAMES = (
     "Title Slide",

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reportgen.branding import DEFAULT_PALETTE, series_colour
 from reportgen.formatting import format_value
 from reportgen.model.charts import ChartSpec
 
@@ -29,8 +30,7 @@ if TYPE_CHECKING:
 CJK_FONT_FAMILY = "Noto Sans SC"
 _FALLBACK_FAMILY = "DejaVu Sans"
 
-#: Unit series first, comparison series after; reference lines by role.
-_PALETTE = ("#1f5fa8", "#9aa5b1", "#e07b39", "#3a9d5d", "#8e5ea2", "#c44e52")
+#: Reference lines by role (data series take the branding palette, unit series first).
 _REFERENCE_STYLE = {
     "target": {"color": "#c44e52", "linestyle": "--"},
     "benchmark": {"color": "#6b6b6b", "linestyle": ":"},
@@ -81,11 +81,13 @@ def chart_figure(
     width_in: float = 6.4,
     height_in: float = 3.2,
     dpi: int = 120,
+    colours: tuple[str, ...] = DEFAULT_PALETTE,
 ) -> Figure:
     """The matplotlib figure of ``spec`` (one axes), not yet drawn.
 
     Supports every :data:`~reportgen.model.charts.ChartKind`. ``None`` values are gaps:
-    a break in a line, a missing bar. Value ticks are formatted by ``format_value``."""
+    a break in a line, a missing bar. Value ticks are formatted by ``format_value``.
+    Data series take ``colours`` (the branding palette, ``RRGGBB``) in order."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, PercentFormatter
@@ -94,7 +96,7 @@ def chart_figure(
         fig = Figure(figsize=(width_in, height_in), dpi=dpi, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
-        _draw(ax, spec, lang)
+        _draw(ax, spec, lang, colours)
         value_axis = ax.xaxis if spec.kind == "bar" else ax.yaxis
         if spec.kind == "stacked_100":
             value_axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
@@ -115,10 +117,17 @@ def chart_figure(
     return fig
 
 
-def render_png(spec: ChartSpec, *, lang: str = "en", dpi: int = 120, **size: float) -> bytes:
+def render_png(
+    spec: ChartSpec,
+    *,
+    lang: str = "en",
+    dpi: int = 120,
+    colours: tuple[str, ...] = DEFAULT_PALETTE,
+    **size: float,
+) -> bytes:
     """Draw ``spec`` (see :func:`chart_figure`) and return the PNG bytes."""
     with chart_style():
-        fig = chart_figure(spec, lang=lang, dpi=dpi, **size)
+        fig = chart_figure(spec, lang=lang, dpi=dpi, colours=colours, **size)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
@@ -128,12 +137,12 @@ def _nan(values: tuple[float | None, ...]) -> list[float]:
     return [math.nan if v is None else v for v in values]
 
 
-def _draw(ax, spec: ChartSpec, lang: str) -> None:  # type: ignore[no-untyped-def]
+def _draw(ax, spec: ChartSpec, lang: str, colours: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
     x = list(range(len(spec.categories)))
     n = max(len(spec.series), 1)
     if spec.kind == "line":
         for i, s in enumerate(spec.series):
-            color = _PALETTE[i % len(_PALETTE)]
+            color = f"#{series_colour(colours, i)}"
             ys = _nan(s.values)
             width = 2.0 if i == 0 else 1.5
             ax.plot(x, ys, marker="o", markersize=3.5, linewidth=width, color=color, label=s.name)
@@ -154,7 +163,7 @@ def _draw(ax, spec: ChartSpec, lang: str) -> None:  # type: ignore[no-untyped-de
         for i, s in enumerate(spec.series):
             pos = [p - 0.4 + width * (i + 0.5) for p in x]
             draw = ax.barh if spec.kind == "bar" else ax.bar
-            draw(pos, _nan(s.values), width, color=_PALETTE[i % len(_PALETTE)], label=s.name)
+            draw(pos, _nan(s.values), width, color=f"#{series_colour(colours, i)}", label=s.name)
         if spec.kind == "bar":
             ax.set_yticks(x, spec.categories)
             ax.invert_yaxis()
@@ -166,7 +175,9 @@ def _draw(ax, spec: ChartSpec, lang: str) -> None:  # type: ignore[no-untyped-de
         bottom = [0.0] * len(x)
         for i, s in enumerate(spec.series):
             shares = [(v or 0.0) / t if t else 0.0 for v, t in zip(s.values, totals, strict=True)]
-            ax.bar(x, shares, 0.6, bottom=bottom, color=_PALETTE[i % len(_PALETTE)], label=s.name)
+            ax.bar(
+                x, shares, 0.6, bottom=bottom, color=f"#{series_colour(colours, i)}", label=s.name
+            )
             bottom = [b + sh for b, sh in zip(bottom, shares, strict=True)]
         ax.set_xticks(x, spec.categories)
         ax.set_ylim(0, 1)
@@ -175,7 +186,7 @@ def _draw(ax, spec: ChartSpec, lang: str) -> None:  # type: ignore[no-untyped-de
         if len(spec.series) < 2:
             raise ValueError(f"chart {spec.title!r}: a scatter needs an x and a y series")
         xs, ys = _nan(spec.series[0].values), _nan(spec.series[1].values)
-        ax.scatter(xs, ys, color=_PALETTE[0], s=18)
+        ax.scatter(xs, ys, color=f"#{series_colour(colours, 0)}", s=18)
         for label, xv, yv in zip(spec.categories, xs, ys, strict=True):
             if not (math.isnan(xv) or math.isnan(yv)):
                 ax.annotate(label, (xv, yv), textcoords="offset points", xytext=(3, 3), fontsize=7)

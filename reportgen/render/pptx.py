@@ -23,6 +23,7 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
+from reportgen.branding import DEFAULT_PALETTE, palette
 from reportgen.config import ReportConfig
 from reportgen.delivery.files import atomic_write_bytes
 from reportgen.errors import ReportgenError
@@ -136,9 +137,17 @@ def _remove_unused(slide, used: set[int]) -> None:  # type: ignore[no-untyped-de
 
 
 class _Renderer:
-    def __init__(self, prs, layouts: Mapping[str, str]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self,
+        prs,
+        layouts: Mapping[str, str],
+        colours: tuple[str, ...] = DEFAULT_PALETTE,
+        font: str | None = None,
+    ) -> None:
         self.prs = prs
         self.layouts = layouts
+        self.colours = colours
+        self.fonts = (font, font) if font else (LATIN_FONT, EAST_ASIAN_FONT)
         self.W = int(prs.slide_width)
         self.H = int(prs.slide_height)
 
@@ -223,12 +232,18 @@ class _Renderer:
     def visual(self, slide, block, box, moved: list[str]) -> None:  # type: ignore[no-untyped-def]
         if isinstance(block, Chart):
             if block.spec.kind in NATIVE:
-                add_chart(slide, block.spec, box, (LATIN_FONT, EAST_ASIAN_FONT))
+                add_chart(slide, block.spec, box, self.fonts, self.colours)
             else:
                 from reportgen.render.png import render_png
 
                 x, y, cx, cy = box
-                png = render_png(block.spec, width_in=cx / EMU_IN, height_in=cy / EMU_IN, dpi=150)
+                png = render_png(
+                    block.spec,
+                    width_in=cx / EMU_IN,
+                    height_in=cy / EMU_IN,
+                    dpi=150,
+                    colours=self.colours,
+                )
                 slide.shapes.add_picture(io.BytesIO(png), x, y, cx, cy)
         else:
             moved += self.table(slide, block, box)
@@ -329,17 +344,33 @@ def set_properties(prs, model: ReportModel) -> None:  # type: ignore[no-untyped-
     props.created = props.modified = props.last_printed = stamp
 
 
+def _set_font(prs, font: str) -> None:  # type: ignore[no-untyped-def]
+    """Name ``font`` in both slots (Latin, East Asian) of every run written on the slides."""
+    for slide in prs.slides:
+        for el in slide._element.iter(qn("a:latin"), qn("a:ea")):
+            if el.get("typeface") in (LATIN_FONT, EAST_ASIAN_FONT):
+                el.set("typeface", font)
+
+
 def render_model(
-    model: ReportModel, template: Path | None = None, layouts: Mapping[str, str] | None = None
+    model: ReportModel,
+    template: Path | None = None,
+    layouts: Mapping[str, str] | None = None,
+    *,
+    colours: tuple[str, ...] = DEFAULT_PALETTE,
+    font: str | None = None,
 ) -> bytes:
-    """The deck of ``model`` as .pptx bytes."""
+    """The deck of ``model`` as .pptx bytes; charts coloured from ``colours`` (the branding
+    palette), text and charts in ``font`` when given (else the template's Noto Sans SC)."""
     prs = Presentation(str(template or default_template_path()))
     layouts = dict(layouts or {})
     check_mapping(prs, layouts)
     _clear_slides(prs)
-    r = _Renderer(prs, layouts)
+    r = _Renderer(prs, layouts, colours, font)
     for s in model.slides:
         r.slide(s)
+    if font:
+        _set_font(prs, font)
     set_properties(prs, model)
     buf = io.BytesIO()
     prs.save(buf)
@@ -366,5 +397,6 @@ def write_deck(report: KpiReport, config: ReportConfig, unit: str, path: Path, l
     deck = getattr(config.report, "deck", None)
     template = config.path(deck.template) if deck is not None and deck.template else None
     layouts = dict(deck.layouts) if deck is not None else {}
-    data = render_model(model, template, layouts)
+    branding = config.report.branding
+    data = render_model(model, template, layouts, colours=palette(config), font=branding.font)
     return atomic_write_bytes(Path(path), data, check=_reopen(len(model.slides)))

@@ -6,7 +6,8 @@ editable: dashed lines on line charts; on column charts they are moved into a
 ``c:lineChart`` overlaid on the same axes (python-pptx has no combo-chart API), so they
 draw as a dashed line across the columns instead of as empty bars. A horizontal bar chart
 cannot carry such an overlay; its references are left out of the chart and belong in
-the slide's text. Data labels use the KPI's number format. Scatter charts are not native
+the slide's text. Data labels use the KPI's number format; data series take the
+branding palette's colours (:mod:`reportgen.branding`). Scatter charts are not native
 here and are drawn by matplotlib as a picture (:func:`reportgen.render.png.render_png`).
 """
 
@@ -24,6 +25,7 @@ from pptx.oxml import parse_xml
 from pptx.oxml.ns import nsdecls, qn
 from pptx.util import Pt
 
+from reportgen.branding import DEFAULT_PALETTE, series_colour
 from reportgen.model.charts import ChartSpec
 from reportgen.render.pptx_chartdata import ReproducibleChartData
 
@@ -110,7 +112,29 @@ def _ea_on_txpr(element: object, latin: str, east_asian: str) -> None:
         ea.set("typeface", east_asian)
 
 
-def add_chart(slide, spec: ChartSpec, box: tuple[int, int, int, int], fonts: tuple[str, str]):  # type: ignore[no-untyped-def]
+def _colour_series(series, kind: str, rgb: str) -> None:  # type: ignore[no-untyped-def]
+    """Give data series ``series`` its palette colour (``RRGGBB``): the fill of bars, the
+    line and markers of a line."""
+    colour = RGBColor.from_string(rgb)
+    if kind == "line":
+        series.format.line.color.rgb = colour
+        series.marker.format.fill.solid()
+        series.marker.format.fill.fore_color.rgb = colour
+        series.marker.format.line.color.rgb = colour
+    else:
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = colour
+
+
+def add_chart(  # type: ignore[no-untyped-def]
+    slide,
+    spec: ChartSpec,
+    box: tuple[int, int, int, int],
+    fonts: tuple[str, str],
+    colours: tuple[str, ...] = DEFAULT_PALETTE,
+):
+    """A native chart of ``spec`` in ``box``; data series coloured from ``colours``
+    (the branding palette, ``RRGGBB``), text in ``fonts`` (Latin, East Asian)."""
     x, y, cx, cy = box
     frame = slide.shapes.add_chart(NATIVE[spec.kind], x, y, cx, cy, chart_data(spec))
     chart = frame.chart
@@ -130,6 +154,8 @@ def add_chart(slide, spec: ChartSpec, box: tuple[int, int, int, int], fonts: tup
     fmt = "0%" if spec.kind == "stacked_100" else spec.number_format
     for i, series in enumerate(chart.plots[0].series):
         is_ref = i >= len(spec.series)
+        if not is_ref:
+            _colour_series(series, spec.kind, series_colour(colours, i))
         if is_ref or (spec.kind == "line" and i > 0):
             continue
         labels = series.data_labels

@@ -147,5 +147,12 @@ def write_attributes(ctx: Context, ws: Worksheet) -> None:
     )
     if spec is not None:
         row = tr.next_row + 2
-        chart_to_openpyxl(spec, sw, f"F{row}", (row, 1), height_cm=max(7.5, 1.2 * len(ids)))
+        chart_to_openpyxl(
+            spec,
+            sw,
+            f"F{row}",
+            (row, 1),
+            height_cm=max(7.5, 1.2 * len(ids)),
+            colours=ctx.colours,
+        )
     finish_sheet(ctx, sw, header_row=top, freeze=f"B{top + 1}")

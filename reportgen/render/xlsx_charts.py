@@ -40,12 +40,11 @@ from openpyxl.drawing.text import (
 )
 from openpyxl.utils import get_column_letter, quote_sheetname
 
+from reportgen.branding import DEFAULT_PALETTE, series_colour
 from reportgen.model.charts import ChartSpec
 from reportgen.render.xlsx_cells import HEADER_ALIGN, HEADER_FONT, HEADER_WRAP_AT, SheetWriter
 from reportgen.sanitize import excel_text
 
-#: Series colours: the unit, the comparison (group), then others.
-PALETTE = ("1F4E79", "A5A5A5", "ED7D31", "70AD47", "FFC000", "5B9BD5", "7030A0")
 REFERENCE_COLOURS = {"target": "C00000", "benchmark": "548235", "average": "7F7F7F"}
 WIDTH_CM = 16.0
 HEIGHT_CM = 7.5
@@ -64,8 +63,12 @@ def chart_to_openpyxl(
     *,
     width_cm: float = WIDTH_CM,
     height_cm: float = HEIGHT_CM,
+    colours: tuple[str, ...] = DEFAULT_PALETTE,
 ) -> ChartBase:
-    """Write the spec's figures at ``data_at`` (row, column) and a native chart at ``anchor``."""
+    """Write the spec's figures at ``data_at`` (row, column) and a native chart at ``anchor``.
+
+    Data series take ``colours`` (the branding palette, ``RRGGBB``) in order: the unit,
+    the comparison (group), then others."""
     if spec.kind not in ("line", "column", "bar", "stacked_100"):
         raise NotImplementedError(f"chart kind {spec.kind!r} has no native Excel rendering yet")
     row0, col0 = data_at
@@ -100,7 +103,7 @@ def chart_to_openpyxl(
     main = _main_chart(spec)
     for j, s in enumerate(spec.series, start=1):
         ser = series(j, s.name, s.values)
-        _style_series(ser, spec.kind, PALETTE[(j - 1) % len(PALETTE)])
+        _style_series(ser, spec.kind, series_colour(colours, j - 1))
         main.series.append(ser)
     refs = []
     for k, r in enumerate(spec.references, start=n_data + 1):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from reportgen.branding import palette
 from reportgen.config import ReportConfig
 from reportgen.engine.compute import ALL
 from reportgen.pipeline import KpiReport
@@ -41,6 +42,11 @@ class Context:
         """A workbook-unique Excel table name (ASCII letters and digits)."""
         self._tables += 1
         return f"{stem}{self._tables}"
+
+    @property
+    def colours(self) -> tuple[str, ...]:
+        """The branding palette (``RRGGBB``) for the workbook's chart series."""
+        return palette(self.config)
 
     def kpi_label(self, kpi: str) -> str:
         return self.report.kpis[kpi].label(self.lang)

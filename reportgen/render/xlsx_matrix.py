@@ -91,7 +91,7 @@ def write_trends(ctx: Context, ws: Worksheet) -> None:
             unit_name=ctx.unit_name,
             group_name=ctx.group_name,
         )
-        chart_to_openpyxl(spec, sw, f"E{row}", (row, 1))
+        chart_to_openpyxl(spec, sw, f"E{row}", (row, 1), colours=ctx.colours)
         row += max(CHART_BAND_ROWS, chart_data_rows(spec) + 2)
     finish_sheet(ctx, sw, header_row=top + 1, freeze=f"B{top + 2}")
 

@@ -142,7 +142,12 @@ def write_scorecard(ctx: Context, ws: Worksheet) -> None:
         series_cols = len(spec.series) + len(spec.references)
         anchor = f"{get_column_letter(series_cols + 3)}{row}"
         chart_to_openpyxl(
-            spec, sw, anchor, (row, 1), width_cm=max(16.0, 3.0 * len(spec.categories))
+            spec,
+            sw,
+            anchor,
+            (row, 1),
+            width_cm=max(16.0, 3.0 * len(spec.categories)),
+            colours=ctx.colours,
         )
         row += max(CHART_BAND_ROWS, chart_data_rows(spec) + 2)
     finish_sheet(ctx, sw, header_row=top, freeze=f"B{top + 1}")
