@@ -19,7 +19,7 @@ import pandas as pd
 from reportgen.config import ReportConfig
 from reportgen.engine.compute import ALL, aggregate
 from reportgen.engine.registry import KpiDef, KpiParams, kpi_registry, selected_kpis
-from reportgen.engine.results import StatSettings, build_results, trend_frame
+from reportgen.engine.results import OBJECT_COLUMNS, StatSettings, build_results, trend_frame
 from reportgen.errors import ConfigError, PeriodError
 from reportgen.loading import Dataset, FileReconciliation, Scope, load_dataset
 from reportgen.periods import Period, parse_period
@@ -272,16 +272,7 @@ def _complete_grid(
     if not missing:
         return scorecard
     extra = pd.DataFrame(missing).reindex(columns=scorecard.columns)
-    for col in (
-        "dimension",
-        "dim_value",
-        "test_prev",
-        "sig_prev",
-        "test_yoy",
-        "sig_yoy",
-        "target_met",
-        "benchmark_scope",
-    ):
+    for col in OBJECT_COLUMNS:
         extra[col] = pd.Series([None] * len(extra), dtype=object)
     out = pd.concat([scorecard, extra], ignore_index=True)
     order = {kid: i for i, kid in enumerate(kpis)}

@@ -9,9 +9,9 @@ from reportgen.engine.compute import ALL
 from reportgen.formatting import attainment_status, format_change, format_value
 from reportgen.model.charts import ChartSpec, ReferenceLine
 from reportgen.model.kpi_charts import trend_values
-from reportgen.model.report import Bullets, Chart, KpiTiles, Slide, Table, TitleSentence
+from reportgen.model.report import Bullets, Chart, Slide, Table, TitleSentence
 from reportgen.model.slides._context import SlideContext, finite
-from reportgen.model.slides.standing import kpi_bullets, tile
+from reportgen.model.slides.standing import kpi_bullets, tiles_slide
 
 
 def scorecard(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
@@ -111,19 +111,7 @@ def kpi_trend(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
 
 
 def value_growth(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
-    ids = [k for k in ctx.kpis(p.get("kpis")) if ctx.value(k) is not None][:4]
-    if not ids:
-        return []
-    bullets = [ctx.headline(k) for k in ids]
-    return [
-        Slide(
-            "attainment.value_growth",
-            "title_only",
-            TitleSentence(ctx.headline(ctx.lead_kpi(ids))),
-            blocks=(KpiTiles(tuple(tile(ctx, k) for k in ids)), Bullets(tuple(bullets[:5]))),
-            notes=ctx.kpi_notes(ids),
-        )
-    ]
+    return tiles_slide(ctx, p, "attainment.value_growth")
 
 
 BUILDERS = {"scorecard": scorecard, "kpi_trend": kpi_trend, "value_growth": value_growth}

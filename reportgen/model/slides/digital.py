@@ -7,9 +7,9 @@ from typing import Any
 
 from reportgen.formatting import format_value
 from reportgen.model.charts import ChartSpec
-from reportgen.model.report import Bullets, Chart, KpiTiles, Slide, TitleSentence
+from reportgen.model.report import Bullets, Chart, Slide, TitleSentence
 from reportgen.model.slides._context import SlideContext
-from reportgen.model.slides.standing import kpi_bullets, tile
+from reportgen.model.slides.standing import kpi_bullets, tiles_slide
 
 
 def _pct(ctx: SlideContext, v: float | None) -> str:
@@ -63,19 +63,7 @@ def channel_mix(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
 
 
 def service_speed(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
-    ids = [k for k in ctx.kpis(p.get("kpis")) if ctx.value(k) is not None][:4]
-    if not ids:
-        return []
-    bullets = [ctx.headline(k) for k in ids]
-    return [
-        Slide(
-            "digital.service_speed",
-            "title_only",
-            TitleSentence(ctx.headline(ctx.lead_kpi(ids))),
-            blocks=(KpiTiles(tuple(tile(ctx, k) for k in ids)), Bullets(tuple(bullets[:5]))),
-            notes=ctx.kpi_notes(ids),
-        )
-    ]
+    return tiles_slide(ctx, p, "digital.service_speed")
 
 
 def channel_satisfaction(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:

@@ -217,3 +217,20 @@ BUILDERS = {
     "unit_comparison": unit_comparison,
     "nps_mix": nps_mix,
 }
+
+
+def tiles_slide(ctx: SlideContext, p: dict[str, Any], slide_id: str) -> list[Slide]:
+    """Up to four KPI tiles with a sentence title and one bullet per KPI."""
+    ids = [k for k in ctx.kpis(p.get("kpis")) if ctx.value(k) is not None][:4]
+    if not ids:
+        return []
+    bullets = [ctx.headline(k) for k in ids]
+    return [
+        Slide(
+            slide_id,
+            "title_only",
+            TitleSentence(ctx.headline(ctx.lead_kpi(ids))),
+            blocks=(KpiTiles(tuple(tile(ctx, k) for k in ids)), Bullets(tuple(bullets[:5]))),
+            notes=ctx.kpi_notes(ids),
+        )
+    ]
