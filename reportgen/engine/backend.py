@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 
 import ibis
 
@@ -19,7 +20,11 @@ def connect(memory_limit: str | None = None, threads: int | None = None) -> ibis
     con = ibis.duckdb.connect()
     limit = memory_limit or os.environ.get("REPORTGEN_MEMORY_LIMIT", "1GB")
     con.raw_sql(f"SET memory_limit = '{_checked(limit)}'")
-    con.raw_sql(f"SET temp_directory = '{tempfile.gettempdir()}/reportgen-duckdb'")
+    # A private spill folder per connection: DuckDB's spill file names are not unique
+    # per process, so processes sharing one folder could read each other's spills. A
+    # path that does not exist yet, so that DuckDB creates it and removes it on close.
+    spill = os.path.join(tempfile.gettempdir(), f"reportgen-duckdb-{uuid.uuid4().hex}")
+    con.raw_sql(f"SET temp_directory = '{spill}'")
     if threads:
         con.raw_sql(f"SET threads = {int(threads)}")
     return con

@@ -57,7 +57,15 @@ def aggregate(
         dims = [d for d in by if d is None or d in STAGE_DIMENSIONS[stage]]
         if not dims:
             continue
-        table = build_stage(ds, stage, scope, periods, params)  # type: ignore[arg-type]
+        with_dims = any(d is not None for d in dims)  # no CRM join without breakdown
+        table = build_stage(
+            ds,
+            stage,
+            scope,
+            periods,
+            params,  # type: ignore[arg-type]
+            with_dims=with_dims,
+        )
         if table is None:
             log.info("skipping %s: no %s source", [k.id for k in defs], stage)
             continue
@@ -68,13 +76,22 @@ def aggregate(
             for k in defs
             for name, expr in k.components(table, params).items()
         }
+        # one scan per grouping; the all-units row is the sum of the per-unit
+        # components (counts and sums are additive), only medians need their own query.
+        medians = {k: v for k, v in aggs.items() if k.endswith("__median")}
         for dim in dims:
-            for per_unit in (True, False):
-                keys = ["period_id"] + (["unit"] if per_unit else []) + ([dim] if dim else [])
-                result = table.group_by(keys).aggregate(**aggs).to_pyarrow().to_pandas()
-                if not per_unit:
-                    result["unit"] = ALL
-                frames.append(_to_long(result, defs, dim))
+            keys = ["period_id"] + ([dim] if dim else [])
+            per_unit = table.group_by([*keys, "unit"]).aggregate(**aggs).to_pyarrow().to_pandas()
+            frames.append(_to_long(per_unit, defs, dim))
+            additive = [
+                c for c in per_unit.columns if c not in medians and c not in keys and c != "unit"
+            ]
+            total = per_unit.groupby(keys, dropna=False)[additive].sum(min_count=1).reset_index()
+            if medians:
+                med = table.group_by(keys).aggregate(**medians).to_pyarrow().to_pandas()
+                total = total.merge(med, on=keys, how="outer")
+            total["unit"] = ALL
+            frames.append(_to_long(total, defs, dim))
     if not frames:
         return pd.DataFrame(
             columns=["kpi", "period", "unit", "dimension", "dim_value", *COMPONENT_COLUMNS]

@@ -84,15 +84,19 @@ def build_stage(
     scope: Scope,
     periods: Sequence[Period],
     params: KpiParams,
+    with_dims: bool = True,
 ) -> ir.Table | None:
-    """The stage table for ``periods``, or None when its source is not configured."""
+    """The stage table for ``periods``, or None when its source is not configured.
+
+    ``with_dims=False`` skips the join to the CRM dimensions (no breakdown)."""
     source = STAGE_SOURCE[stage]
     if not ds.has(source):
         return None
     ptable = periods_table(periods)
     if stage == "customers":
         return ds.table("customers", Scope(units=scope.units)).cross_join(ptable)
-    t = _with_customer_dims(ds, ds.table(source, scope), scope)
+    t = ds.table(source, scope)
+    t = _with_customer_dims(ds, t, scope) if with_dims else t
     if stage == "responses":
         return _by_event_date(t, "date", ptable)
     if stage == "tickets":
@@ -110,7 +114,7 @@ def _buyers(ds: Dataset, orders: ir.Table, scope: Scope, params: KpiParams) -> i
         # exact fixed-point sum: a float sum's last bits depend on the engine's order
         revenue=orders.amount.cast("decimal(38, 9)").sum().cast("float64"),
         first_date=orders.date.min(),
-        **{d: orders[d].max() for d in CUSTOMER_DIMS},
+        **{d: orders[d].max() for d in CUSTOMER_DIMS if d in orders.columns},
     )
     window = params.repurchase_window_days
     if window is None:

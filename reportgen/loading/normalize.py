@@ -103,7 +103,11 @@ def _one_of(col: ir.StringValue, values: list[str]) -> ir.BooleanValue:
     rewrites each IN list into a hash join, and a staging query holds dozens."""
     options = sorted({v for v in values if v})
     pattern = "^(?:" + "|".join(re.escape(v) for v in options) + ")$" if options else "^$"
-    matched = col.re_search(pattern)
+    # test the regex only on strings short enough to match (ids are longer).
+    longest = max((len(v) for v in options), default=0)
+    matched = ibis.cases(
+        (col.length() <= longest, col.re_search(pattern)), else_=ibis.literal(False)
+    )
     return (matched | (col == "")) if "" in values else matched
 
 
@@ -174,10 +178,24 @@ def id_parser() -> Parser:
     return Parser(lambda col: {"v": _as_text(col)}, finish)
 
 
-def unit_parser(spellings: Mapping[str, str]) -> Parser:
-    """Map unit ids, names and aliases (case-insensitive) to the configured unit id."""
+def unit_parser(spellings: Mapping[str, str], present: list | None = None) -> Parser:
+    """Map unit ids, names and aliases (case-insensitive) to the configured unit id.
+
+    with ``present`` (the distinct raw values of the column, looked up once),
+    the CASE compares the raw value with the few values present only."""
 
     def pre(col: ir.Value) -> dict[str, ir.Value]:
+        if present is not None and _is_text(col):
+            # (raw value, its lower(trim()) computed by the engine) pairs
+            lookup = {v: spellings.get(k) for v, k in present if v is not None}
+            pairs = sorted((k, v) for k, v in lookup.items() if v is not None)
+            if not pairs:
+                return {"v": ibis.null(dt.string)}
+            return {
+                "v": ibis.cases(
+                    *[(col == k, ibis.literal(v)) for k, v in pairs], else_=ibis.null(dt.string)
+                )
+            }
         key = _as_text(col).lower()
         return {
             "v": ibis.cases(

@@ -171,6 +171,16 @@ def stage_source(
     # 4. (below) the first error, its column and value.
     used = [(col, mapping[col.name]) for col in columns if col.name in mapping]
     parsers = [_parser(col, name, source, config, raw) for col, _ in used]
+    # unit columns: look up the few distinct raw values once, map only those.
+    for i, (col, h) in enumerate(used):
+        if col.kind == "unit" and t[h].type().is_string():
+            d = t.select(v=t[h], k=t[h].strip().lower()).distinct().to_pyarrow()
+            present = list(zip(d.column("v").to_pylist(), d.column("k").to_pylist(), strict=True))
+            if len(present) <= 1000:
+                spellings = config.unit_spellings()
+                if name == "targets":
+                    spellings = {**spellings, **{s: ALL_UNITS for s in _ALL_SPELLINGS}}
+                parsers[i] = nz.unit_parser(spellings, present=present)
     l1 = t.select(
         _row=t._row,
         **{f"_s{i}": t[h] for i, (_, h) in enumerate(used)},
@@ -195,7 +205,7 @@ def stage_source(
             error = ibis.coalesce(_missing_required(l1[f"_m{i}"]), error)
         layer2[col.name] = parsed.value
         layer2[f"_e{i}"] = error
-        layer2[f"_s{i}"] = l1[f"_s{i}"].cast(dt.string)
+        layer2[f"_s{i}"] = l1[f"_s{i}"]  # cast to text only for error rows (below)
         errors.append((f"_e{i}", header, f"_s{i}"))
     l2 = l1.select(**layer2)
     if name == "tickets":
@@ -212,7 +222,9 @@ def stage_source(
         error_column = ibis.cases(
             *[(l2[e].notnull(), ibis.literal(h)) for e, h, _ in errors], else_=no_error
         )
-        error_value = ibis.cases(*[(l2[e].notnull(), l2[r]) for e, _, r in errors], else_=no_error)
+        error_value = ibis.cases(
+            *[(l2[e].notnull(), l2[r].cast(dt.string)) for e, _, r in errors], else_=no_error
+        )
     else:
         error = error_column = error_value = no_error
     staged = l2.select(
@@ -222,8 +234,9 @@ def stage_source(
         _error_column=error_column,
         _error_value=error_value,
     )
-    staged = _mark_duplicates(staged, TABLES[name])
+    # materialise without the duplicate window; find duplicates in a narrow pass.
     table = con.create_table(f"staged_{name}", staged, overwrite=True)
+    table = _mark_duplicates(con, name, table, TABLES[name])
     return StagedTable(name=name, table=table, raw=raw, mapping=mapping)
 
 
@@ -249,15 +262,17 @@ def _ticket_checks(
     return out
 
 
-def _mark_duplicates(staged: ir.Table, table: Table) -> ir.Table:
-    """``_dup``: a valid row whose key already appeared in an earlier valid row."""
+def _mark_duplicates(con: ibis.BaseBackend, name: str, staged: ir.Table, table: Table) -> ir.Table:
+    """``_dup`` from a small table of the duplicate rows' numbers, found by a
+    window over (key, _row) of the valid rows only (not over every column)."""
     if not table.key:
         return staged.mutate(_dup=ibis.literal(False))
-    valid = staged._error.isnull()
-    rank = ibis.row_number().over(
-        group_by=[valid, *[staged[k] for k in table.key]], order_by=staged._row
-    )
-    return staged.mutate(_dup=valid & (rank > 0) & staged[table.key[0]].notnull())
+    keys = list(table.key)
+    v = staged.filter(staged._error.isnull() & staged[keys[0]].notnull()).select("_row", *keys)
+    rank = ibis.row_number().over(group_by=[v[k] for k in keys], order_by=v._row)
+    dups = v.mutate(_rk=rank).filter(ibis._._rk > 0).select("_row")
+    dups = con.create_table(f"dups_{name}", dups, overwrite=True)
+    return staged.mutate(_dup=staged._row.isin(dups._row))
 
 
 def _dtype(kind: str) -> dt.DataType:
