@@ -25,7 +25,7 @@ from reportgen import stats
 from reportgen.engine.registry import KpiDef, KpiParams
 from reportgen.periods import Period
 
-RESULT_COLUMNS: tuple[str, ...] = (
+_FIGURE_COLUMNS: tuple[str, ...] = (
     "kpi",
     "unit",
     "period",
@@ -54,6 +54,9 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "test_yoy",
     "p_yoy",
     "sig_yoy",
+)
+#: Attached after the figures and comparisons: target and benchmark columns.
+_REFERENCE_COLUMNS: tuple[str, ...] = (
     "target",
     "target_gap",
     "attainment",
@@ -62,6 +65,7 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "benchmark_scope",
     "benchmark_gap",
 )
+RESULT_COLUMNS: tuple[str, ...] = (*_FIGURE_COLUMNS, *_REFERENCE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -198,20 +202,7 @@ def build_results(
         rows.append(out)
     frame = pd.DataFrame(
         rows,
-        columns=[
-            c
-            for c in RESULT_COLUMNS
-            if c
-            not in (
-                "target",
-                "target_gap",
-                "attainment",
-                "target_met",
-                "benchmark",
-                "benchmark_scope",
-                "benchmark_gap",
-            )
-        ],
+        columns=list(_FIGURE_COLUMNS),
     )
     frame = _attach_targets(frame, kpis, targets, current)
     frame = _attach_benchmarks(frame, benchmarks)
