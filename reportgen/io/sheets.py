@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportgen.errors import InputFileError
 from reportgen.io.header import normalise_name
 from reportgen.io.model import ReadLimits
+
+if TYPE_CHECKING:
+    from reportgen.io.assemble import Layout
 
 
 @dataclass(frozen=True)
@@ -74,3 +78,21 @@ def choose_part(
             f"(skipped {skipped})"
         )
     return best_index, notes
+
+
+def sheet_layout(where: str, options: SheetOptions, limits: ReadLimits, stem: str) -> Layout:
+    """How a worksheet's records become a table (shared by the .xlsx and .xls readers)."""
+    from openpyxl.utils import get_column_letter
+
+    from reportgen.io.assemble import Layout
+
+    return Layout(
+        where=where,
+        header_row=options.header_row,
+        expected_columns=options.expected_columns,
+        dense_numbers=True,
+        cell_ref=lambda column, row: f"{get_column_letter(column + 1)}{row}",
+        limits=limits,
+        spill_dir=options.spill_dir,
+        spill_stem=stem,
+    )

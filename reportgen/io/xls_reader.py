@@ -14,13 +14,12 @@ from typing import Any
 
 import xlrd
 import xlrd.compdoc
-from openpyxl.utils import get_column_letter
 
 from reportgen.errors import InputFileError
-from reportgen.io.assemble import Layout, Record, assemble, score_records
+from reportgen.io.assemble import Record, assemble, score_records
 from reportgen.io.cells import cell_text, datetime_text, number_text
 from reportgen.io.model import RawTable, ReadLimits
-from reportgen.io.sheets import SheetOptions, choose_part
+from reportgen.io.sheets import SheetOptions, choose_part, sheet_layout
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +39,7 @@ def read_xls(path: Path, source: str, options: SheetOptions) -> RawTable:
         index, notes = choose_part(names, options.sheet, options.expected_columns, score, source)
         sheet = book.sheet_by_index(index)
         where = f"{source} [sheet {sheet.name!r}]"
-        layout = Layout(
-            where=where,
-            header_row=options.header_row,
-            expected_columns=options.expected_columns,
-            dense_numbers=True,
-            cell_ref=lambda column, row: f"{get_column_letter(column + 1)}{row}",
-            limits=options.limits,
-            spill_dir=options.spill_dir,
-            spill_stem=path.stem,
-        )
+        layout = sheet_layout(where, options, options.limits, path.stem)
         assembled = assemble(_records(book, sheet, options.limits), layout)
         return assembled.raw_table(
             source=source,

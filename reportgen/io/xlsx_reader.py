@@ -21,15 +21,14 @@ from typing import Any, BinaryIO
 import lxml.etree
 from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.worksheet._reader import WorkSheetParser
 
 from reportgen.errors import InputFileError, ReportgenError
-from reportgen.io.assemble import Layout, Record, assemble, score_records
+from reportgen.io.assemble import Record, assemble, score_records
 from reportgen.io.cells import cell_text
 from reportgen.io.model import RawTable, ReadLimits
-from reportgen.io.sheets import SheetOptions, choose_part
+from reportgen.io.sheets import SheetOptions, choose_part, sheet_layout
 from reportgen.io.xlsx_archive import check_archive, ensure_defused
 
 log = logging.getLogger(__name__)
@@ -107,16 +106,7 @@ def _read_sheet(workbook: Any, path: Path, source: str, options: SheetOptions) -
     index, notes = choose_part(names, options.sheet, options.expected_columns, score, source)
     sheet = sheets[index]
     where = f"{source} [sheet {sheet.title!r}]"
-    layout = Layout(
-        where=where,
-        header_row=options.header_row,
-        expected_columns=options.expected_columns,
-        dense_numbers=True,
-        cell_ref=lambda column, row: f"{get_column_letter(column + 1)}{row}",
-        limits=limits,
-        spill_dir=options.spill_dir,
-        spill_stem=path.stem,
-    )
+    layout = sheet_layout(where, options, limits, path.stem)
     assembled = assemble(_records(workbook, sheet, limits, where), layout)
     return assembled.raw_table(
         source=source,
