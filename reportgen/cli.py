@@ -1,10 +1,13 @@
 """The command line: parse, call the library, turn errors into one line and an exit code.
 
-Exit codes: 0 ok · 2 bad config or input (a ReportgenError) · 1 unexpected error.
+Exit codes: 0 ok · 1 unexpected error · 2 bad config or input (a ReportgenError) ·
+3 some units of a build failed (the others were written) · 130 interrupted (Ctrl-C) ·
+143 terminated (SIGTERM). No command ever prompts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import logging
 import sys
@@ -58,6 +61,7 @@ class OutputFormat(StrEnum):
 
 class _State:
     debug = False
+    quiet = False
 
 
 def _setup_logging(debug: bool, quiet: bool, log_file: Path | None) -> None:
@@ -84,6 +88,7 @@ def _main(
     ] = None,
 ) -> None:
     _State.debug = debug
+    _State.quiet = quiet
     _setup_logging(debug, quiet, log_file)
 
 
@@ -281,31 +286,71 @@ def build(
     all_units: AllUnitsOpt = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")] = None,
     lang: Annotated[
-        str | None, typer.Option("--lang", help="Workbook language: en or zh-CN.")
+        str | None, typer.Option("--lang", help="Document language: en or zh-CN.")
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Units built in parallel (default: CPU cores)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild units whose inputs did not change.")
+    ] = False,
     today: TodayOpt = None,
 ) -> None:
-    """Compute the period's KPIs and write the outputs under OUT/<period>/: JSON/CSV
-    results and one Excel workbook per unit."""
+    """Write the period's results (JSON/CSV) and every unit's deck and workbook, plus
+    the group deck and workbook, under OUT/<period>/, with a manifest.json.
+
+    Units whose inputs, config and version are unchanged since the last manifest are
+    skipped. Exit 3 if some units failed (the others are written)."""
+    from reportgen.batch import run_build
     from reportgen.config import LANGUAGES, load_config
-    from reportgen.export import write_outputs
-    from reportgen.pipeline import compute_kpis
 
     if lang is not None and lang not in LANGUAGES:
         raise typer.BadParameter(f"--lang {lang!r}: expected one of {list(LANGUAGES)}")
     cfg = load_config(config)
-    report = compute_kpis(
-        cfg,
-        period=period,
-        units=_units(unit, all_units),
-        today=_today(today),
-        by=tuple(cfg.dimensions),
-    )
     out_dir = out if out is not None else cfg.path(cfg.report.output_dir)
-    written = write_outputs(report, out_dir, cfg, lang)
-    _print_reconciliation(list(report.reconciliation))
-    for path in written:
-        typer.echo(f"wrote {path}")
+    with _progress() as on_progress:
+        result = run_build(
+            cfg,
+            out_dir=out_dir,
+            period=period,
+            units=_units(unit, all_units),
+            lang=lang,
+            jobs=jobs,
+            force=force,
+            today=_today(today),
+            on_progress=on_progress,
+        )
+    if result.reconciliation:
+        _print_reconciliation(list(result.reconciliation))
+    for line in result.lines():
+        typer.echo(line)
+    result.raise_for_failures()
+
+
+@contextlib.contextmanager
+def _progress():  # type: ignore[no-untyped-def]
+    """A progress bar on an interactive terminal (not with --quiet); otherwise nothing
+    here — the build logs one line per unit instead."""
+    if _State.quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("units", total=None)
+
+        def update(unit: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=unit)
+
+        yield update
 
 
 @app.command("send")
@@ -351,8 +396,19 @@ def send(
     result.raise_for_failures()
 
 
+class Terminated(SystemExit):
+    """SIGTERM (systemd stop, kill): unwind so temporary files are removed, exit 143."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated(128 + signum)
+
+
 def main() -> None:
     """Console-script entry point with the documented exit codes."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         # Without standalone mode, a typer.Exit(code) raised in a command comes back as
         # the return value instead of an exception.
@@ -367,6 +423,9 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("aborted", err=True)
         sys.exit(130)
+    except Terminated as exc:
+        typer.echo("terminated", err=True)
+        sys.exit(exc.code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except TyperException as exc:  # usage errors: typer prints them, exit code 2

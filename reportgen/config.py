@@ -277,8 +277,34 @@ class ReportSettings(_Model):
     presenter: str | None = None
     language: Language = "zh-CN"
     output_dir: Path = Path("out")
+    #: Stem of every document's file name; placeholders {unit} (the unit id, "group"
+    #: for the group documents), {period} and {lang}. Each part is made a safe name.
+    file_names: str = "{unit}_{period}"
     deck: DeckSettings = DeckSettings()
     branding: BrandingSettings = BrandingSettings()
+
+    @field_validator("file_names")
+    @classmethod
+    def _file_names(cls, v: str) -> str:
+        import string
+
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(v) if f is not None}
+        except ValueError as exc:
+            raise ValueError(f"{v!r} is not a name pattern: {exc}") from None
+        unknown = sorted(fields - FILE_NAME_FIELDS)
+        if unknown:
+            raise ValueError(
+                f"unknown placeholder(s) {unknown} in {v!r}; expected some of "
+                f"{sorted(FILE_NAME_FIELDS)}"
+            )
+        if "unit" not in fields:
+            raise ValueError(f"{v!r} must contain {{unit}} so units get different files")
+        return v
+
+
+#: The placeholders ``report.file_names`` may use.
+FILE_NAME_FIELDS = frozenset({"unit", "period", "lang"})
 
 
 # -- e-mail ------------------------------------------------------------------

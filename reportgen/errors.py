@@ -10,6 +10,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
 EXIT_BAD_INPUT = 2
+EXIT_PARTIAL = 3
 
 
 class ReportgenError(Exception):
@@ -47,3 +48,9 @@ class EngineError(ReportgenError):
 class DeliveryError(ReportgenError):
     """Output could not be delivered (e-mail): a missing workbook or credential variable,
     an oversize attachment, an unreachable or untrusted SMTP server, refused recipients."""
+
+
+class BatchError(ReportgenError):
+    """Some units of a batch build failed; the others were written (exit code 3)."""
+
+    exit_code = EXIT_PARTIAL

@@ -1,4 +1,5 @@
-"""The `build` outputs: KPI results as JSON and CSV files, and one workbook per unit.
+"""The `build` outputs: KPI results as JSON and CSV files, and where every document goes
+(the documents themselves are written by :mod:`reportgen.batch` through the renderers).
 
 Numbers are written as numbers (NaN → null / empty), text cells from data are
 neutralised against formula injection, files are written atomically, and the
@@ -11,6 +12,7 @@ import io
 import json
 import logging
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,24 +113,67 @@ def reconciliation_frame(report: KpiReport) -> pd.DataFrame:
 GROUP_FOLDER = "_group"
 
 
-def unit_file(out_dir: Path, period_label: str, unit: str, suffix: str) -> Path:
-    """``OUT/<period>/<unit-slug>/<unit-slug>_<period><suffix>``; ``unit="all"`` → the
-    group folder. The one place output names are made (workbooks, decks, e-mail)."""
+def unit_file(
+    out_dir: Path,
+    period_label: str,
+    unit: str,
+    suffix: str,
+    pattern: str = "{unit}_{period}",
+    lang: str = "",
+) -> Path:
+    """``OUT/<period>/<unit-slug>/<name><suffix>``; ``unit="all"`` → the group folder.
+    ``pattern`` is ``report.file_names`` (placeholders {unit}, {period}, {lang}). The
+    one place output names are made (workbooks, decks, e-mail): every part is a safe
+    ASCII name and the path must stay inside ``out_dir``."""
     slug = GROUP_FOLDER if unit == ALL else slugify(unit)
-    period = slugify(period_label, fallback="period")
-    stem = "group" if unit == ALL else slug
-    path = Path(out_dir) / period_label / slug / f"{stem}_{period}{suffix}"
+    stem = pattern.format(
+        unit="group" if unit == ALL else slug,
+        period=slugify(period_label, fallback="period"),
+        lang=slugify(lang, fallback="") if lang else "",
+    )
+    path = (
+        Path(out_dir)
+        / slugify(period_label, fallback="period")
+        / slug
+        / (slugify(stem, fallback=slug) + suffix)
+    )
     ensure_inside(Path(out_dir), path)
     return path
 
 
+def output_path(
+    config: ReportConfig,
+    out_dir: Path,
+    period_label: str,
+    unit: str,
+    suffix: str,
+    lang: str | None = None,
+) -> Path:
+    """:func:`unit_file` with the config's file-name pattern and language."""
+    return unit_file(
+        out_dir,
+        period_label,
+        unit,
+        suffix,
+        config.report.file_names,
+        lang or config.report.language,
+    )
+
+
 def workbook_paths(report: KpiReport, out_dir: Path) -> dict[str, Path]:
     """``OUT/<period>/<unit-slug>/<unit-slug>_<period>.xlsx`` per reported unit."""
-    return unit_paths(report, out_dir, ".xlsx")
+    return unit_paths(report.units, report.period.label, out_dir, ".xlsx")
 
 
-def unit_paths(report: KpiReport, out_dir: Path, suffix: str) -> dict[str, Path]:
-    """One output path per reported unit (see :func:`unit_file`).
+def unit_paths(
+    units: Sequence[str],
+    period_label: str,
+    out_dir: Path,
+    suffix: str,
+    config: ReportConfig | None = None,
+) -> dict[str, Path]:
+    """One output path per unit (see :func:`unit_file`; with ``config``, its file-name
+    pattern and language).
 
     Unit ids come from the config and are treated as untrusted: each becomes a safe
     ASCII name (:func:`reportgen.sanitize.slugify`), two units may not share one
@@ -136,7 +181,7 @@ def unit_paths(report: KpiReport, out_dir: Path, suffix: str) -> dict[str, Path]
     inside the output folder."""
     paths: dict[str, Path] = {}
     taken: dict[str, str] = {GROUP_FOLDER.casefold(): ALL}
-    for unit in report.units:
+    for unit in units:
         slug = slugify(unit)
         other = taken.setdefault(slug.casefold(), unit)
         if other != unit:
@@ -144,72 +189,33 @@ def unit_paths(report: KpiReport, out_dir: Path, suffix: str) -> dict[str, Path]
                 f"units {other!r} and {unit!r} would share the output folder {slug!r}; "
                 "give them ids that differ in letters or digits"
             )
-        paths[unit] = unit_file(out_dir, report.period.label, unit, suffix)
+        paths[unit] = (
+            output_path(config, out_dir, period_label, unit, suffix)
+            if config is not None
+            else unit_file(out_dir, period_label, unit, suffix)
+        )
     return paths
 
 
-def write_decks(
-    report: KpiReport, config: ReportConfig, out_dir: Path, lang: str | None = None
-) -> list[Path]:
-    """One deck per reported unit, plus the group deck when every unit is reported."""
-    from reportgen.render.pptx import write_deck
-
-    lang = lang or config.report.language
-    targets = dict(unit_paths(report, out_dir, ".pptx"))
-    if set(report.units) == set(config.unit_ids):
-        targets[ALL] = unit_file(out_dir, report.period.label, ALL, ".pptx")
-    written = []
-    for unit, path in targets.items():
-        written.append(write_deck(report, config, unit, path, lang))
-        log.info("%s: deck written", path)
-    return written
+#: The period's result tables, written beside the unit folders.
+RESULT_TABLES = ("scorecard", "trends", "breakdowns", "reconciliation", "quarantine")
 
 
-def write_workbooks(
-    report: KpiReport, config: ReportConfig, out_dir: Path, lang: str | None = None
-) -> list[Path]:
-    """One Excel workbook per reported unit (see :mod:`reportgen.render.xlsx`)."""
-    from reportgen.render.xlsx import write_workbook
-
-    lang = lang or config.report.language
-    written = []
-    for unit, path in workbook_paths(report, out_dir).items():
-        summary = write_workbook(report, config, unit, path, lang)
-        if summary.control_chars_removed or summary.truncated_cells or summary.truncated_rows:
-            log.warning(
-                "%s: %d control character(s) removed, %d cell(s) cut at 32,767 characters, "
-                "%d row(s) left out at the sheet limit (noted in the workbook)",
-                path,
-                summary.control_chars_removed,
-                summary.truncated_cells,
-                summary.truncated_rows,
-            )
-        log.info("%s: workbook written in %.2f s", path, summary.seconds)
-        written.append(summary.path)
-    return written
-
-
-def write_outputs(
-    report: KpiReport,
-    out_dir: Path,
-    config: ReportConfig | None = None,
-    lang: str | None = None,
-) -> list[Path]:
-    """Write kpis.json and the CSV tables under ``out_dir/<period>/``, and with a config
-    one workbook and one deck per unit under ``out_dir/<period>/<unit>/`` (and the group
-    deck under ``out_dir/<period>/_group/`` when every unit is reported)."""
-    folder = Path(out_dir) / report.period.label
+def write_results(report: KpiReport, out_dir: Path) -> list[Path]:
+    """kpis.json and the CSV tables (UTF-8 with BOM, for Excel) under
+    ``out_dir/<period>/``, each written atomically."""
+    folder = Path(out_dir) / slugify(report.period.label, fallback="period")
+    ensure_inside(Path(out_dir), folder)
     written = [atomic_write_text(folder / "kpis.json", to_json(report))]
     tables = {
-        "scorecard.csv": report.scorecard,
-        "trends.csv": report.trends,
-        "breakdowns.csv": report.breakdowns,
-        "reconciliation.csv": reconciliation_frame(report),
-        "quarantine.csv": report.quarantine,
+        "scorecard": report.scorecard,
+        "trends": report.trends,
+        "breakdowns": report.breakdowns,
+        "reconciliation": reconciliation_frame(report),
+        "quarantine": report.quarantine,
     }
-    for name, frame in tables.items():
-        written.append(atomic_write_text(folder / name, to_csv(frame), encoding="utf-8-sig"))
-    if config is not None:
-        written += write_workbooks(report, config, out_dir, lang)
-        written += write_decks(report, config, out_dir, lang)
+    for name in RESULT_TABLES:
+        written.append(
+            atomic_write_text(folder / f"{name}.csv", to_csv(tables[name]), encoding="utf-8-sig")
+        )
     return written

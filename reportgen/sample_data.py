@@ -69,6 +69,8 @@ import pyarrow.parquet as pq
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from reportgen.delivery.files import atomic_write_bytes
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -393,7 +395,7 @@ def generate(
     writer = _MessyWriter(out_dir, world) if layout == "messy" else _ParquetWriter(out_dir, world)
     files, rows, planted = writer.write_all()
     config_path = out_dir / "reportgen.yaml"
-    _atomic_write(config_path, _config_yaml(layout, files).encode("utf-8"))
+    atomic_write_bytes(config_path, _config_yaml(layout, files).encode("utf-8"))
     log.info(
         "sample data (%s, seed %d, scale %g) written to %s in %.1f s: %s",
         layout,
@@ -875,19 +877,6 @@ def _text(arr: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(arr, "").to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write bytes to a temporary file beside ``path`` and rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _atomic_path(path: Path, write: Callable[[Path], None]) -> None:
     """Let ``write`` fill a temporary path beside ``path``, then rename it into place."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -1225,7 +1214,7 @@ class _MessyWriter:
                 )
             )
         data = "\r\n".join(lines).encode("gb18030")
-        _atomic_write(self.out / _FILES_MESSY["responses"], data)
+        atomic_write_bytes(self.out / _FILES_MESSY["responses"], data)
         return len(full), issues
 
     # CRM workbook -------------------------------------------------------------------------------
@@ -1389,7 +1378,7 @@ class _MessyWriter:
                 plants.append((i, col, v, reason))
         buf = io.StringIO()
         frame.to_csv(buf, index=False, lineterminator="\n")
-        _atomic_write(self.out / _FILES_MESSY["tickets"], buf.getvalue().encode("utf-8-sig"))
+        atomic_write_bytes(self.out / _FILES_MESSY["tickets"], buf.getvalue().encode("utf-8-sig"))
         issues = [
             PlantedIssue("tickets", _FILES_MESSY["tickets"], r + 2, col, v, reason)
             for r, col, v, reason in plants
@@ -1449,7 +1438,7 @@ def _write_targets(path: Path, world: _World) -> int:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["unit", "period", "kpi", "target"])
     writer.writerows(rows)
-    _atomic_write(path, buf.getvalue().encode("utf-8"))
+    atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
     return len(rows)
 
 
@@ -1473,7 +1462,7 @@ def _write_benchmarks(path: Path) -> int:
     writer.writerow(["kpi", "scope", "value", "source"])
     for kpi, scope, value in _BENCHMARKS:
         writer.writerow([kpi, scope, f"{value:g}", _BENCHMARK_SOURCE])
-    _atomic_write(path, buf.getvalue().encode("utf-8"))
+    atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
     return len(_BENCHMARKS)
 
 

@@ -91,10 +91,19 @@ def unit_slug(unit_id: str) -> str:
     return slugify(unit_id)
 
 
-def workbook_path(out_dir: Path, period_label: str, unit_id: str) -> Path:
-    """Where ``reportgen build`` writes the unit's workbook."""
-    from reportgen.export import unit_file
+def workbook_path(
+    out_dir: Path,
+    period_label: str,
+    unit_id: str,
+    config: ReportConfig | None = None,
+    lang: str | None = None,
+) -> Path:
+    """Where ``reportgen build`` writes the unit's workbook (with ``config``: its
+    ``report.file_names`` pattern)."""
+    from reportgen.export import output_path, unit_file
 
+    if config is not None:
+        return output_path(config, Path(out_dir), period_label, unit_id, ".xlsx", lang)
     return unit_file(Path(out_dir), period_label, unit_id, ".xlsx")
 
 
@@ -366,7 +375,9 @@ def plan_messages(
                 f"{unit_id}: no recipients; add 'owners' to the unit or "
                 f"email.units.{unit_id}.to / email.to"
             )
-        files, problem = _attachments(config, email, out_dir, report.period.label, unit_id)
+        files, problem = _attachments(
+            config, email, out_dir, report.period.label, unit_id, lang
+        )
         if problem:
             problems.append(problem)
         prepared.append((unit_id, recipients, files))
@@ -379,13 +390,18 @@ def plan_messages(
 
 
 def _attachments(
-    config: ReportConfig, email: EmailSettings, out_dir: Path, period: str, unit_id: str
+    config: ReportConfig,
+    email: EmailSettings,
+    out_dir: Path,
+    period: str,
+    unit_id: str,
+    lang: str,
 ) -> tuple[list[Path], str | None]:
-    workbook = workbook_path(out_dir, period, unit_id)
+    workbook = workbook_path(out_dir, period, unit_id, config, lang)
     if not workbook.is_file():
         return [], (
             f"{unit_id}: workbook {workbook} not found; run 'reportgen build --period {period}' "
-            "with the same --out first"
+            f"with the same --out (and --lang {lang}) first"
         )
     if not zipfile.is_zipfile(workbook):
         return [], f"{unit_id}: {workbook} is not an Excel workbook; rebuild it"

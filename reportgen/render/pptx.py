@@ -33,6 +33,7 @@ from reportgen.render import pptx_text as tx
 from reportgen.render.deck_template import EAST_ASIAN_FONT, LATIN_FONT, default_template_path
 from reportgen.render.pptx_charts import NATIVE, add_chart
 from reportgen.render.pptx_layouts import check_mapping, resolve_layout
+from reportgen.render.xlsx_package import fixed_time_zip
 
 EMU_IN = 914400
 MARGIN = int(0.45 * EMU_IN)
@@ -374,7 +375,7 @@ def render_model(
     set_properties(prs, model)
     buf = io.BytesIO()
     prs.save(buf)
-    return buf.getvalue()
+    return fixed_time_zip(buf.getvalue(), prs.core_properties.modified)
 
 
 def _reopen(expected_slides: int):  # type: ignore[no-untyped-def]

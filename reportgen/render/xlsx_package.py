@@ -85,6 +85,16 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return buf.getvalue()
 
 
+def fixed_time_zip(data: bytes, when: _dt.datetime) -> bytes:
+    """An Office file (zip) rewritten with ``when`` on every entry, members in the same
+    order, so the same content gives the same bytes (python-pptx stamps the clock)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, _FixedTimeZip(buf, when) as out:
+        for info in src.infolist():
+            out.writestr(info.filename, src.read(info))
+    return buf.getvalue()
+
+
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 

@@ -1,0 +1,228 @@
+"""The consolidated view: units side by side. Pure data for the group deck and the group
+workbook (one place computes rankings, movers, gaps and the heat-map scores).
+
+- **Ranking** of units on a KPI, best first in the KPI's own direction (for churn,
+  lowest first). Units below the minimum n are ranked after the others and flagged:
+  no claim is made about their place.
+- **Heat score** of a unit on a KPI: its distance from the group figure in the good
+  direction, divided by the largest such distance among the units (−1 … +1), so a
+  colour scale reads the same for every KPI whatever its unit.
+- **Movers**: changes against the previous period, turned into improvements
+  (change × direction); significant changes first, then by size.
+- **Gaps to target**: value − target and attainment per unit and KPI.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from reportgen.engine.compute import ALL
+from reportgen.pipeline import KpiReport
+
+#: KPIs of the consolidated view unless a caller chooses.
+GROUP_KPIS: tuple[str, ...] = (
+    "csat",
+    "nps",
+    "csi",
+    "ces",
+    "trust_rate",
+    "recommend_rate",
+    "repurchase_intent_rate",
+    "churn_rate",
+    "retention_rate",
+    "repurchase_rate",
+    "arpu",
+    "fcr",
+    "first_response_hours_median",
+    "resolution_hours_median",
+    "complaint_rate",
+    "complaint_resolution_rate",
+)
+
+
+def _finite(v: object) -> float | None:
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def group_kpis(report: KpiReport, wanted: Sequence[str] | None = None) -> list[str]:
+    """The wanted KPIs (default :data:`GROUP_KPIS`) that the report computed, in order."""
+    return [k for k in (wanted or GROUP_KPIS) if k in report.kpis]
+
+
+def _unit_rows(report: KpiReport, kpi: str) -> pd.DataFrame:
+    sc = report.scorecard
+    rows = sc[(sc.kpi == kpi) & sc.dimension.isna() & (sc.unit != ALL)]
+    return rows.set_index("unit").reindex(list(report.units))
+
+
+def ranking(report: KpiReport, kpi: str) -> pd.DataFrame:
+    """Units on one KPI, best first: unit, rank (None below min n or without a value),
+    value, n, low_n, change_prev, sig_prev, target, target_gap, attainment, target_met."""
+    d = report.kpis[kpi]
+    rows = _unit_rows(report, kpi)
+    out = pd.DataFrame(
+        {
+            "unit": rows.index,
+            "value": [_finite(v) for v in rows["value"]],
+            "n": [int(v) if _finite(v) is not None else 0 for v in rows["n"]],
+            "low_n": [bool(v) if v is not None else True for v in rows["low_n"]],
+            "change_prev": [_finite(v) for v in rows["change_prev"]],
+            "sig_prev": list(rows["sig_prev"]),
+            "target": [_finite(v) for v in rows["target"]],
+            "target_gap": [_finite(v) for v in rows["target_gap"]],
+            "attainment": [_finite(v) for v in rows["attainment"]],
+            "target_met": list(rows["target_met"]),
+        }
+    )
+    rankable = out.value.notna() & ~out.low_n
+    key = out.value.where(rankable) * d.direction
+    out["_key"] = key
+    out["_unit_order"] = range(len(out))
+    out = out.sort_values(
+        ["_key", "_unit_order"], ascending=[False, True], na_position="last", kind="stable"
+    )
+    ranks = iter(range(1, int(rankable.sum()) + 1))
+    out["rank"] = [next(ranks) if ok else None for ok in rankable.loc[out.index]]
+    return out.drop(columns=["_key", "_unit_order"]).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class UnitMatrix:
+    """KPI × unit: values, n, below-min-n flags and heat scores (−1 … +1, None if
+    unknown), plus the group ("all") value per KPI."""
+
+    kpis: tuple[str, ...]
+    units: tuple[str, ...]
+    values: pd.DataFrame
+    n: pd.DataFrame
+    low_n: pd.DataFrame
+    heat: pd.DataFrame
+    group: pd.Series
+
+
+def unit_matrix(report: KpiReport, kpis: Sequence[str] | None = None) -> UnitMatrix:
+    ks = group_kpis(report, kpis)
+    units = list(report.units)
+    values = pd.DataFrame(index=ks, columns=units, dtype=float)
+    n = pd.DataFrame(0, index=ks, columns=units, dtype=int)
+    low = pd.DataFrame(True, index=ks, columns=units, dtype=bool)
+    heat = pd.DataFrame(index=ks, columns=units, dtype=float)
+    group = pd.Series(index=ks, dtype=float)
+    sc = report.scorecard
+    for k in ks:
+        g = sc[(sc.kpi == k) & (sc.unit == ALL) & sc.dimension.isna()]
+        gv = _finite(g.iloc[0]["value"]) if len(g) else None
+        group[k] = gv if gv is not None else math.nan
+        rows = _unit_rows(report, k)
+        for u in units:
+            v = _finite(rows.at[u, "value"]) if u in rows.index else None
+            values.at[k, u] = v if v is not None else math.nan
+            n.at[k, u] = int(rows.at[u, "n"]) if v is not None else 0
+            low.at[k, u] = bool(rows.at[u, "low_n"]) if v is not None else True
+        heat.loc[k] = heat_scores(values.loc[k], group[k], report.kpis[k].direction, low.loc[k])
+    return UnitMatrix(tuple(ks), tuple(units), values, n, low, heat, group)
+
+
+def heat_scores(values: pd.Series, reference: float, direction: int, low_n: pd.Series) -> pd.Series:
+    """(value − reference) × direction, scaled by the largest absolute such distance
+    among units at or above min n; None for units without a value or below min n."""
+    ok = values.notna() & ~low_n.astype(bool)
+    if not ok.any() or reference is None or not math.isfinite(reference):
+        return pd.Series(math.nan, index=values.index)
+    dist = (values - reference) * direction
+    scale = dist[ok].abs().max()
+    if not scale or not math.isfinite(scale):
+        return pd.Series(0.0, index=values.index).where(ok)
+    return (dist / scale).where(ok)
+
+
+def movers(report: KpiReport, kpis: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every unit × KPI change against the previous period as an improvement
+    (change × direction): kpi, unit, value, prev_value, change_prev, improvement,
+    sig_prev, p_prev — significant changes first, then by the size of the improvement
+    relative to the KPI's spread across units. Use ``.head()`` for the best movers and
+    :func:`worst_movers` for the worst."""
+    sc = report.scorecard
+    rows = []
+    for k in group_kpis(report, kpis):
+        d = report.kpis[k]
+        sub = sc[(sc.kpi == k) & sc.dimension.isna() & (sc.unit != ALL)]
+        spread = sub["change_prev"].abs().max()
+        for r in sub.itertuples(index=False):
+            ch = _finite(r.change_prev)
+            if ch is None or bool(r.low_n):
+                continue
+            rows.append(
+                {
+                    "kpi": k,
+                    "unit": r.unit,
+                    "value": _finite(r.value),
+                    "prev_value": _finite(r.prev_value),
+                    "change_prev": ch,
+                    "improvement": ch * d.direction,
+                    "relative": (ch * d.direction / spread) if spread else 0.0,
+                    "sig_prev": bool(r.sig_prev) if r.sig_prev is not None else False,
+                    "p_prev": _finite(r.p_prev),
+                }
+            )
+    cols = [
+        "kpi",
+        "unit",
+        "value",
+        "prev_value",
+        "change_prev",
+        "improvement",
+        "relative",
+        "sig_prev",
+        "p_prev",
+    ]
+    out = pd.DataFrame(rows, columns=cols)
+    if out.empty:
+        return out
+    return out.sort_values(
+        ["sig_prev", "relative", "kpi", "unit"],
+        ascending=[False, False, True, True],
+        kind="stable",
+    ).reset_index(drop=True)
+
+
+def best_movers(report: KpiReport, top: int = 5, kpis: Sequence[str] | None = None) -> pd.DataFrame:
+    """The largest significant improvements (none if nothing improved significantly)."""
+    m = movers(report, kpis)
+    if m.empty:
+        return m
+    return m[m.sig_prev & (m.improvement > 0)].head(top).reset_index(drop=True)
+
+
+def worst_movers(
+    report: KpiReport, top: int = 5, kpis: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The largest significant deteriorations, worst first."""
+    m = movers(report, kpis)
+    if m.empty:
+        return m
+    bad = m[m.sig_prev & (m.improvement < 0)]
+    return (
+        bad.sort_values(["relative", "kpi", "unit"], kind="stable").head(top).reset_index(drop=True)
+    )
+
+
+def target_gaps(report: KpiReport, kpis: Sequence[str] | None = None) -> pd.DataFrame:
+    """Unit × KPI rows with a target: kpi, unit, value, target, target_gap (value −
+    target), attainment, target_met."""
+    sc = report.scorecard
+    ks = group_kpis(report, kpis)
+    sub = sc[sc.kpi.isin(ks) & sc.dimension.isna() & (sc.unit != ALL) & sc.target.notna()]
+    out = sub[["kpi", "unit", "value", "target", "target_gap", "attainment", "target_met"]]
+    order = {k: i for i, k in enumerate(ks)}
+    uorder = {u: i for i, u in enumerate(report.units)}
+    out = out.assign(_k=out.kpi.map(order), _u=out.unit.map(uorder))
+    return out.sort_values(["_k", "_u"]).drop(columns=["_k", "_u"]).reset_index(drop=True)

@@ -1,0 +1,302 @@
+"""The group workbook: the consolidated view of every unit in front of the all-units
+workbook.
+
+Four sheets come first — units side by side (a KPI × unit heat map), the ranking per
+KPI, the best and worst movers, and gaps to target — then the sheets of the all-units
+workbook (:mod:`reportgen.render.xlsx`). Every figure comes from
+:mod:`reportgen.model.group`, the same functions the group deck uses.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reportgen.config import ReportConfig
+from reportgen.delivery.files import atomic_write_bytes
+from reportgen.engine.compute import ALL
+from reportgen.formatting import attainment_status, significance_mark
+from reportgen.model.charts import NUMBER_FORMATS, change_number_format
+from reportgen.model.group import (
+    best_movers,
+    group_kpis,
+    ranking,
+    target_gaps,
+    unit_matrix,
+    worst_movers,
+)
+from reportgen.pipeline import KpiReport
+from reportgen.render.xlsx import build_workbook
+from reportgen.render.xlsx_cells import COUNT_FORMAT, SheetWriter
+from reportgen.render.xlsx_context import Context
+from reportgen.render.xlsx_layout import Column, Val, finish_sheet, heading, note, title_block
+from reportgen.render.xlsx_layout import write_table as _write_table
+from reportgen.render.xlsx_package import check_workbook, workbook_bytes
+from reportgen.render.xlsx_scorecard import LOW_N_FONT
+from reportgen.sanitize import excel_sheet_title
+
+GROUP_SHEETS: tuple[str, ...] = ("units", "ranking", "movers", "targets")
+#: Heat-map colours (red – white – green), as Excel's own 3-colour scale.
+HEAT_LOW, HEAT_MID, HEAT_HIGH = "F8696B", "FFFFFF", "63BE7B"
+P_FORMAT = "0.000"
+
+
+def _unit_name(ctx: Context, unit: str) -> str:
+    return ctx.config.unit(unit).names.get(ctx.lang)
+
+
+def _subtitle(ctx: Context, key: str) -> list[str]:
+    r, s = ctx.report, ctx.config.statistics
+    return ctx.t.lines(
+        f"group.subtitles.{key}",
+        period=r.period.label,
+        previous=r.previous.label,
+        min_n=s.min_n,
+        alpha=s.alpha,
+    )
+
+
+def write_units(ctx: Context, ws: Worksheet) -> None:
+    """KPI × unit values with a heat map, then the n table. Each KPI row gets its own
+    3-colour scale (green = best, reversed for lower-is-better KPIs) over the units at
+    or above min n only; values below min n stay uncoloured, in grey."""
+    sw = SheetWriter(ws, ctx.counters)
+    m = unit_matrix(ctx.report)
+    t = ctx.t
+    top = title_block(sw, ctx.title, _subtitle(ctx, "units"))
+    units = [_unit_name(ctx, u) for u in m.units]
+    cols = [
+        Column(t("headers.kpi")),
+        *(Column(u) for u in units),
+        Column(t("headers.group_value")),
+        Column(t("headers.kpi_id")),
+    ]
+    heading(sw, top, t("headings.values"))
+    rows, counts = [], []
+    for k in m.kpis:
+        d = ctx.report.kpis[k]
+        fmt = NUMBER_FORMATS[d.unit]
+        rows.append(
+            [
+                d.label(ctx.lang),
+                *(
+                    Val(_num(m.values.at[k, u]), fmt, LOW_N_FONT if m.low_n.at[k, u] else None)
+                    for u in m.units
+                ),
+                Val(_num(m.group[k]), fmt),
+                k,
+            ]
+        )
+        counts.append(
+            [d.label(ctx.lang), *(Val(int(m.n.at[k, u]), COUNT_FORMAT) for u in m.units), None, k]
+        )
+    tr = _write_table(ctx, sw, top + 1, 1, cols, rows, stem="Units")
+    for i, k in enumerate(m.kpis):
+        row = tr.first_row + i
+        ok = [j for j, u in enumerate(m.units) if not m.low_n.at[k, u]]
+        if len(ok) < 2:
+            continue
+        low, high = (
+            (HEAT_LOW, HEAT_HIGH) if ctx.report.kpis[k].direction > 0 else (HEAT_HIGH, HEAT_LOW)
+        )
+        # one rule per row over the units at or above min n (contiguous runs)
+        for start, end in _runs(ok):
+            cells = f"{tr.letter(1 + start)}{row}:{tr.letter(1 + end)}{row}"
+            ws.conditional_formatting.add(
+                cells,
+                ColorScaleRule(
+                    start_type="min",
+                    start_color=low,
+                    mid_type="percentile",
+                    mid_value=50,
+                    mid_color=HEAT_MID,
+                    end_type="max",
+                    end_color=high,
+                ),
+            )
+    heading(sw, tr.next_row + 1, t("headings.n"))
+    _write_table(ctx, sw, tr.next_row + 2, 1, cols, counts, stem="UnitsN")
+    finish_sheet(ctx, sw, header_row=top + 1, freeze=f"B{top + 2}")
+
+
+def _runs(indices: list[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for i in indices:
+        if out and out[-1][1] == i - 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
+def _num(v: object) -> float | None:
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f
+
+
+def write_ranking(ctx: Context, ws: Worksheet) -> None:
+    sw = SheetWriter(ws, ctx.counters)
+    t = ctx.t
+    top = title_block(sw, ctx.title, _subtitle(ctx, "ranking"))
+    row = top
+    status = {k: t(f"status.{k}") for k in ("met", "near", "missed")}
+    for k in group_kpis(ctx.report):
+        d = ctx.report.kpis[k]
+        fmt = NUMBER_FORMATS[d.unit]
+        change_fmt = change_number_format(d.unit)
+        heading(sw, row, d.label(ctx.lang))
+        cols = [
+            Column(t("group.headers.rank"), COUNT_FORMAT),
+            Column(t("group.headers.unit")),
+            Column(t("headers.value"), fmt),
+            Column(t("headers.n"), COUNT_FORMAT),
+            Column(t("headers.change_prev", period=ctx.report.previous.label), change_fmt),
+            Column(t("headers.sig_prev", period=ctx.report.previous.label)),
+            Column(t("headers.target"), fmt),
+            Column(t("group.headers.gap"), change_fmt),
+            Column(t("headers.status")),
+        ]
+        rows = []
+        for r in ranking(ctx.report, k).itertuples(index=False):
+            st = attainment_status(r.target_met, r.attainment)
+            rows.append(
+                [
+                    r.rank,
+                    _unit_name(ctx, r.unit),
+                    Val(r.value, fmt, LOW_N_FONT if r.low_n else None),
+                    r.n,
+                    r.change_prev,
+                    significance_mark(r.sig_prev, r.change_prev, d.direction),
+                    r.target,
+                    r.target_gap,
+                    status.get(st) if st else None,
+                ]
+            )
+        tr = _write_table(ctx, sw, row + 1, 1, cols, rows, stem="Rank")
+        row = tr.next_row + 2
+    finish_sheet(ctx, sw, header_row=top + 1, freeze=None)
+
+
+def write_movers(ctx: Context, ws: Worksheet) -> None:
+    sw = SheetWriter(ws, ctx.counters)
+    t = ctx.t
+    top = title_block(sw, ctx.title, _subtitle(ctx, "movers"))
+    row = top
+    prev = ctx.report.previous.label
+    for key, frame in (
+        ("best", best_movers(ctx.report, 10)),
+        ("worst", worst_movers(ctx.report, 10)),
+    ):
+        heading(sw, row, t(f"group.headings.{key}"))
+        if frame.empty:
+            note(sw, row + 1, 1, t("group.headings.none"))
+            row += 3
+            continue
+        cols = [
+            Column(t("headers.kpi")),
+            Column(t("group.headers.unit")),
+            Column(t("headers.value")),
+            Column(t("headers.prev_value", period=prev)),
+            Column(t("headers.change_prev", period=prev)),
+            Column(t("headers.p_prev", period=prev), P_FORMAT),
+            Column(t("headers.kpi_id")),
+        ]
+        rows = []
+        for r in frame.itertuples(index=False):
+            d = ctx.report.kpis[r.kpi]
+            fmt = NUMBER_FORMATS[d.unit]
+            change_fmt = change_number_format(d.unit)
+            rows.append(
+                [
+                    d.label(ctx.lang),
+                    _unit_name(ctx, r.unit),
+                    Val(r.value, fmt),
+                    Val(r.prev_value, fmt),
+                    Val(r.change_prev, change_fmt),
+                    r.p_prev,
+                    r.kpi,
+                ]
+            )
+        tr = _write_table(ctx, sw, row + 1, 1, cols, rows, stem="Movers")
+        row = tr.next_row + 2
+    finish_sheet(ctx, sw, header_row=top + 1, freeze=None)
+
+
+def write_targets(ctx: Context, ws: Worksheet) -> None:
+    sw = SheetWriter(ws, ctx.counters)
+    t = ctx.t
+    top = title_block(sw, ctx.title, _subtitle(ctx, "targets"))
+    gaps = target_gaps(ctx.report)
+    if gaps.empty:
+        note(sw, top, 1, t("notes.no_data", unit=ctx.unit_name, period=ctx.report.period.label))
+        finish_sheet(ctx, sw, header_row=top, freeze=None)
+        return
+    status = {k: t(f"status.{k}") for k in ("met", "near", "missed")}
+    cols = [
+        Column(t("headers.kpi")),
+        Column(t("group.headers.unit")),
+        Column(t("headers.value")),
+        Column(t("headers.target")),
+        Column(t("group.headers.gap")),
+        Column(t("headers.attainment"), "0.0%"),
+        Column(t("headers.status")),
+        Column(t("headers.kpi_id")),
+    ]
+    rows = []
+    for r in gaps.itertuples(index=False):
+        d = ctx.report.kpis[r.kpi]
+        fmt = NUMBER_FORMATS[d.unit]
+        st = attainment_status(r.target_met, _num(r.attainment))
+        rows.append(
+            [
+                d.label(ctx.lang),
+                _unit_name(ctx, r.unit),
+                Val(_num(r.value), fmt),
+                Val(_num(r.target), fmt),
+                Val(_num(r.target_gap), change_number_format(d.unit)),
+                _num(r.attainment),
+                status.get(st) if st else None,
+                r.kpi,
+            ]
+        )
+    from reportgen.render.xlsx_rules import attainment_rules
+
+    tr = _write_table(ctx, sw, top, 1, cols, rows, stem="Targets")
+    attainment_rules(ws, tr, (2, 4, 5, 6), 6, status)
+    finish_sheet(ctx, sw, header_row=top, freeze=f"C{top + 1}")
+
+
+_WRITERS = {
+    "units": write_units,
+    "ranking": write_ranking,
+    "movers": write_movers,
+    "targets": write_targets,
+}
+
+
+def build_group_workbook(report: KpiReport, config: ReportConfig, lang: str):  # type: ignore[no-untyped-def]
+    """The all-units workbook with the group sheets in front (nothing written)."""
+    wb, ctx = build_workbook(report, config, ALL, lang)
+    taken = {n.casefold() for n in wb.sheetnames}
+    for i, key in enumerate(GROUP_SHEETS):
+        name = excel_sheet_title(ctx.t(f"group.sheets.{key}"), fallback=key)
+        while name.casefold() in taken:
+            name = excel_sheet_title(f"{name[:28]} {i}")
+        taken.add(name.casefold())
+        ws = wb.create_sheet(name, index=i)
+        _WRITERS[key](ctx, ws)
+    wb.active = 0
+    return wb, ctx
+
+
+def write_group_workbook(report: KpiReport, config: ReportConfig, path: Path, lang: str) -> Path:
+    """Write the group workbook to ``path`` atomically (checked by reopening first)."""
+    wb, _ = build_group_workbook(report, config, lang)
+    names = tuple(wb.sheetnames)
+    data = workbook_bytes(wb)
+    return atomic_write_bytes(Path(path), data, check=lambda p: check_workbook(p, names))
