@@ -426,6 +426,20 @@ class EmailSettings(_Model):
         return int(self.max_attachment_mb * 1024 * 1024)
 
 
+class AnalyticsSettings(_Model):
+    """The insight analyses of chapters 4–6 (reportgen.analytics)."""
+
+    enabled: bool = True
+    #: A theme dictionary (YAML, same schema as templates/analytics/themes.yaml; start it
+    #: with ``extends: default`` to add to the shipped themes); relative to the config.
+    themes: Path | None = None
+    rfm_bins: Annotated[int, Field(ge=2, le=10)] = 5
+    clv_horizon_months: Annotated[int, Field(ge=1, le=120)] = 12
+    clv_monthly_discount: Annotated[float, Field(ge=0, lt=1)] = 0.01
+    #: Customers per unit beyond which customer-level analyses use a hash sample.
+    max_customers: Annotated[int, Field(ge=1000)] = 50_000
+
+
 class ReportConfig(_Model):
     """The whole config. Build it with :func:`load_config`."""
 
@@ -441,6 +455,7 @@ class ReportConfig(_Model):
     targets: tuple[TargetRow, ...] = ()
     benchmarks: tuple[BenchmarkRow, ...] = ()
     email: EmailSettings | None = None
+    analytics: AnalyticsSettings = AnalyticsSettings()
     base_dir: Path = Path(".")
 
     @field_validator("dimensions")
@@ -635,6 +650,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> ReportConfig:
     _check_mappings(config, str(path))
     _check_email(config, str(path))
     _check_deck_spec(config, str(path))
+    _check_themes(config, str(path))
     if check_files:
         check_source_files(config, str(path))
     return config
@@ -703,6 +719,24 @@ def _check_deck_spec(config: ReportConfig, source: str) -> None:
         load_spec(full, kpi_ids=kpi_registry(config))
     except ConfigError as exc:
         raise ConfigError(f"{source}: report.deck.spec: {exc}") from None
+
+
+def _check_themes(config: ReportConfig, source: str) -> None:
+    """``analytics.themes`` must exist and be a valid theme dictionary."""
+    themes = config.analytics.themes
+    if themes is None:
+        return
+    full = config.path(themes)
+    if not full.is_file():
+        raise ConfigError(
+            f"{source}: analytics.themes: file {str(themes)!r} not found (looked for {full})"
+        )
+    from reportgen.analytics.themes import load_themes
+
+    try:
+        load_themes(full)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: analytics.themes: {exc}") from None
 
 
 def _is_score(table_name: str, column: str, config: ReportConfig) -> bool:

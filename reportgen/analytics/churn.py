@@ -30,6 +30,7 @@ from reportgen.analytics.segments import (
     day_series,
     orders_until,
     rfm_values,
+    single_thread,
 )
 
 #: Feature columns of :func:`customer_features`, in model order.
@@ -275,7 +276,7 @@ def build_model(random_state: int = 0) -> Any:
     too). Regularised for a few hundred positives: depth-3 trees, at least 40
     customers per leaf, L2 penalty, a slow learning rate and a fixed 200 rounds
     without early stopping, so the fit has no inner random split and is
-    deterministic (fitted single-threaded, see :func:`_single_thread`). No class
+    deterministic (fitted single-threaded: :func:`.segments.single_thread`). No class
     weighting: the probabilities stay calibrated to the base
     rate, which the expected-loss ranking relies on.
     """
@@ -357,7 +358,7 @@ def train_and_evaluate(
 
     from sklearn.metrics import roc_auc_score
 
-    with _single_thread():
+    with single_thread():
         model = build_model(random_state).fit(x_train, y_train)
         p_test = model.predict_proba(x_test)[:, 1]
     auc = float(roc_auc_score(y_test, p_test))
@@ -376,7 +377,7 @@ def train_and_evaluate(
 
     x_all = pd.concat([x_train, x_test.reset_index(drop=True)], ignore_index=True)
     y_all = pd.concat([y_train, y_test.reset_index(drop=True)], ignore_index=True)
-    with _single_thread():
+    with single_thread():
         final = build_model(random_state).fit(x_all, y_all)
         probability = final.predict_proba(x_current[list(FEATURE_COLUMNS)])[:, 1]
     scores = pd.Series(probability, index=x_current.index, name="probability")
@@ -391,18 +392,6 @@ def train_and_evaluate(
         n_top_decile=n_top,
         scores=scores,
     )
-
-
-def _single_thread() -> Any:
-    """Run the model's OpenMP loops on one thread.
-
-    At this size (tens of thousands of customer-snapshots) a single-threaded fit takes
-    a fraction of a second, whereas OpenMP threads competing with other work on a
-    busy 2-core machine made the same fit ~40× slower (measured 0.2 s → 9 s).
-    """
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def _snapshot(

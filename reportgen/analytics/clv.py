@@ -546,7 +546,18 @@ def clv_from_summary(
         x, tx, T = _bgnbd_arrays(summary)
         months = np.arange(horizon_months + 1)
         t_grid = months * DAYS_PER_MONTH / time_unit_days
-        cumulative = expected_purchases(purchases, t_grid[:, None], x, tx, T)
+        with np.errstate(invalid="ignore", over="ignore"):
+            cumulative = expected_purchases(purchases, t_grid[:, None], x, tx, T)
+        if not np.isfinite(cumulative).all():
+            # e.g. a and b running off together (no drop-out in the data): the
+            # expectation's hypergeometric term is no longer computable
+            reason = (
+                f"BG/NBD: expected purchases not computable with the fitted parameters "
+                f"(a = {purchases.a:.3g}, b = {purchases.b:.3g}: the drop-out process "
+                "is not identified in these data)"
+            )
+            fit = None
+    if fit is not None and purchases is not None and spend is not None:
         discount = (1.0 + monthly_discount) ** -months[1:]
         per_purchase = expected_spend(spend, x, summary["monetary_value"].to_numpy(float))
         customers["p_alive"] = _p_alive(purchases, x, tx, T)

@@ -1,0 +1,556 @@
+"""The insight analyses of one run, per unit and for the group: what chapters 4–6 of
+the deck and the insight sheets of the workbook show.
+
+:func:`compute_insights` takes bounded extracts of the loaded canonical tables (see
+:data:`MAX_CUSTOMERS`: beyond it, customers are sampled deterministically by a hash of
+their id, and the sample is stated) and runs, per unit and for all units together:
+
+- key drivers of CSAT and of likelihood to recommend (:mod:`.drivers`);
+- RFM segments, lifecycle stages and CLV value tiers, each profiled with size,
+  revenue, CSAT, NPS and churn (:mod:`.segments`, :mod:`.clv`), and k-means clusters;
+- churn early warning with held-out AUC and lift, and the high-value customers at risk
+  (:mod:`.churn`);
+- comment themes with sentiment, quotes and frequent unthemed terms (:mod:`.themes`);
+- control-chart watch items on monthly series (:mod:`.anomalies`);
+- priority actions from drivers and themes (:mod:`.plan`).
+
+An analysis that cannot run (no orders source, too few customers, no comments …) is
+recorded in ``UnitInsights.reasons`` instead of failing the build.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+#: Customers per unit beyond which the customer-level analyses use a hash sample.
+MAX_CUSTOMERS = 50_000
+#: Comments per unit and period fed to the theme analysis (newest first).
+MAX_COMMENTS = 5_000
+#: How many high-value customers at risk are listed (IDs only).
+AT_RISK_TOP = 50
+#: Quotes per theme for the top themes.
+QUOTES_PER_THEME = 2
+TOP_THEMES = 5
+#: Comments a theme needs before it can become a priority action.
+MIN_THEME_COMMENTS = 10
+
+
+@dataclass(frozen=True)
+class UnitInsights:
+    """Every insight analysis of one unit (``unit == "all"``: all units together).
+
+    Fields are None when the analysis could not run; ``reasons[name]`` says why
+    (names: drivers, segments, clv, kmeans, churn, themes, anomalies)."""
+
+    unit: str
+    #: outcome ("csat", "ltr") → reportgen.analytics.drivers.DriverResult
+    drivers: dict[str, Any] = field(default_factory=dict)
+    #: segment_profile frames: "rfm_segment", "lifecycle_stage", "value_tier" → frame
+    #: (first column the segment id; customers, share, revenue, revenue_share, csat_mean,
+    #: csat_n, nps, nps_moe, nps_n, churned, churn_n, churn_rate)
+    profiles: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: reportgen.analytics.clv.ClvResult without its customer frame (fit, reason …) and
+    #: a summary: customers, mean/median CLV, share of CLV held by the top tier
+    clv_fit: Any = None
+    clv_summary: dict[str, float] = field(default_factory=dict)
+    #: reportgen.analytics.segments.KMeansResult (no labels)
+    kmeans: Any = None
+    #: reportgen.analytics.churn.ChurnModelResult without its scores/model
+    churn: Any = None
+    #: customer_id, probability, value, expected_loss — IDs only, highest loss first
+    at_risk: pd.DataFrame | None = None
+    #: theme_summary frame (theme, name, comments, share, rated, detractors,
+    #: detractor_share, mean_sentiment, previous_comments, previous_share, share_change)
+    themes: pd.DataFrame | None = None
+    #: theme id → PII-redacted quotes (top themes only)
+    quotes: dict[str, list[str]] = field(default_factory=dict)
+    #: frequent_terms frame: term, documents, share
+    terms: pd.DataFrame | None = None
+    #: mean sentiment of the period's comments and their count
+    sentiment: dict[str, float] = field(default_factory=dict)
+    #: WatchList.items for this unit (kpi, unit, period, chart, value, centre, limit,
+    #: direction, rule, n_baseline); series ids in ANOMALY_SERIES
+    watch: pd.DataFrame | None = None
+    #: the monthly series judged for watch items (kpi, unit, period, successes, n)
+    series: pd.DataFrame | None = None
+    #: reportgen.analytics.plan.Action list, in priority order
+    actions: tuple[Any, ...] = ()
+    reasons: dict[str, str] = field(default_factory=dict)
+    sampled: dict[str, int] = field(default_factory=dict)  # what was sampled: kept of total
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Insights:
+    units: dict[str, UnitInsights]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def get(self, unit: str) -> UnitInsights | None:
+        return self.units.get(unit)
+
+
+#: The monthly proportion series judged for watch items: id → (table, meaning).
+ANOMALY_SERIES: dict[str, str] = {
+    "satisfied_share": "responses: share of CSAT answers in the top two scale points",
+    "detractor_share": "responses: share of recommend answers 0–6",
+    "fcr_share": "tickets: share resolved with one contact",
+    "complaint_share": "tickets: share flagged as complaints",
+}
+
+
+def _timed(seconds: dict[str, float], name: str, started: float) -> None:
+    seconds[name] = round(time.perf_counter() - started, 3)
+
+
+__all__ = [
+    "ANOMALY_SERIES",
+    "AT_RISK_TOP",
+    "MAX_COMMENTS",
+    "MAX_CUSTOMERS",
+    "Insights",
+    "UnitInsights",
+    "compute_insights",
+]
+
+
+def compute_insights(
+    ds: Any,
+    config: Any,
+    *,
+    period: Any,
+    trend: Sequence[Any],
+    scope: Any,
+    units: Sequence[str],
+    lang: str | None = None,
+) -> Insights:
+    """Every analysis for each unit in ``units`` and for all units together ("all").
+
+    ``ds`` is the loaded :class:`reportgen.loading.Dataset`, ``scope`` the analysis
+    window (it covers ``trend``, the trailing periods ending with ``period``)."""
+    from reportgen.engine.compute import ALL
+
+    started = time.perf_counter()
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    frames = _extracts(ds, config, scope, period)
+    _timed(seconds, "extract", t)
+    themes = _themes(config)
+    out: dict[str, UnitInsights] = {}
+    for unit in (*units, ALL):
+        out[unit] = _unit_insights(unit, frames, config, period, trend, themes, lang)
+        log.info("%s: insights in %.2f s", unit, sum(out[unit].seconds.values()))
+    _timed(seconds, "total", started)
+    return Insights(out, seconds)
+
+
+def _themes(config: Any) -> Any:
+    from reportgen.analytics.themes import load_themes
+
+    path = config.analytics.themes
+    return load_themes(config.path(path) if path is not None else None)
+
+
+# -- extracts ------------------------------------------------------------------------
+
+_COLUMNS = {
+    "responses": ("customer_id", "date", "unit", "csat", "ltr", "comment"),
+    "orders": ("customer_id", "date", "unit", "amount"),
+    "customers": ("customer_id", "unit", "segment", "join_date", "churn_date"),
+    "tickets": ("customer_id", "unit", "opened_at", "resolved_at", "contacts", "complaint"),
+}
+
+
+def _extracts(ds: Any, config: Any, scope: Any, period: Any) -> dict[str, pd.DataFrame]:
+    """The canonical columns the analyses need, within the analysis window (customers:
+    all), as pandas frames. Customers beyond ``analytics.max_customers`` per unit are
+    sampled by a hash of their id (the same customers in every table)."""
+    frames: dict[str, pd.DataFrame] = {}
+    attributes = tuple(config.attribute_ids)
+    for name, cols in _COLUMNS.items():
+        if not ds.has(name):
+            continue
+        tbl = ds.table(name, scope)
+        wanted = [*cols, *(attributes if name == "responses" else ())]
+        present = [c for c in wanted if c in tbl.columns]
+        if name != "customers":
+            date_col = "opened_at" if name == "tickets" else "date"
+            tbl = tbl.filter(tbl[date_col] < period.end)
+        frames[name] = tbl.select(*present).to_pyarrow().to_pandas()
+    return _sample_customers(frames, config.analytics.max_customers)
+
+
+def _sample_customers(frames: dict[str, pd.DataFrame], cap: int) -> dict[str, pd.DataFrame]:
+    import hashlib
+
+    ids = frames.get("customers", frames.get("orders"))
+    if ids is None or "customer_id" not in ids:
+        return frames
+    per_unit = ids.groupby("unit")["customer_id"].nunique()
+    if per_unit.empty or per_unit.max() <= cap:
+        return frames
+    share = cap / per_unit.max()
+    buckets = 10_000
+
+    def keep(cid: object) -> bool:
+        h = int.from_bytes(hashlib.sha256(str(cid).encode("utf-8")).digest()[:4], "big")
+        return (h % buckets) < share * buckets
+
+    kept_ids = {c for c in ids["customer_id"].dropna().unique() if keep(c)}
+    out = {}
+    for name, f in frames.items():
+        if "customer_id" in f and name != "responses":
+            out[name] = f[f["customer_id"].isin(kept_ids)]
+        else:
+            out[name] = f  # responses feed drivers/themes whole; segments join by id
+    out["_sampled"] = pd.DataFrame(
+        {"kept": [len(kept_ids)], "total": [int(ids["customer_id"].nunique())]}
+    )
+    log.info(
+        "customer analyses use a hash sample of %d of %d customers",
+        len(kept_ids),
+        int(ids["customer_id"].nunique()),
+    )
+    return out
+
+
+def _for_unit(frames: dict[str, pd.DataFrame], unit: str, all_units: str) -> dict[str, Any]:
+    if unit == all_units:
+        return dict(frames)
+    return {k: (f[f["unit"] == unit] if "unit" in f else f) for k, f in frames.items()}
+
+
+# -- one unit -------------------------------------------------------------------------
+
+
+def _unit_insights(
+    unit: str,
+    frames: dict[str, pd.DataFrame],
+    config: Any,
+    period: Any,
+    trend: Sequence[Any],
+    themes: Any,
+    lang: str | None,
+) -> UnitInsights:
+    from reportgen.engine.compute import ALL
+
+    f = _for_unit(frames, unit, ALL)
+    seconds: dict[str, float] = {}
+    reasons: dict[str, str] = {}
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.last_day)
+    responses = f.get("responses")
+    current = None
+    if responses is not None:
+        d = pd.to_datetime(responses["date"])
+        current = responses[(d >= start) & (d <= end)]
+
+    t = time.perf_counter()
+    drivers = _drivers(current, config, reasons)
+    _timed(seconds, "drivers", t)
+
+    t = time.perf_counter()
+    seg = _segments(f, current, config, period, reasons)
+    _timed(seconds, "segments", t)
+
+    t = time.perf_counter()
+    churn, at_risk = _churn(f, trend, seg.get("value"), reasons)
+    _timed(seconds, "churn", t)
+
+    t = time.perf_counter()
+    th = _theme_analysis(responses, trend, themes, lang or config.report.language, reasons)
+    _timed(seconds, "themes", t)
+
+    t = time.perf_counter()
+    series, watch = _anomalies(f, config, unit, reasons)
+    _timed(seconds, "anomalies", t)
+
+    from reportgen.analytics.plan import priority_actions
+
+    actions = tuple(priority_actions(drivers.get("csat") if drivers else None, th.get("summary")))
+    sampled = frames.get("_sampled")
+    return UnitInsights(
+        unit=unit,
+        drivers=drivers,
+        profiles=seg.get("profiles", {}),
+        clv_fit=seg.get("clv_fit"),
+        clv_summary=seg.get("clv_summary", {}),
+        kmeans=seg.get("kmeans"),
+        churn=churn,
+        at_risk=at_risk,
+        themes=th.get("summary"),
+        quotes=th.get("quotes", {}),
+        terms=th.get("terms"),
+        sentiment=th.get("sentiment", {}),
+        watch=watch,
+        series=series,
+        actions=actions,
+        reasons=reasons,
+        sampled={}
+        if sampled is None
+        else {
+            "customers_kept": int(sampled["kept"].iloc[0]),
+            "customers_total": int(sampled["total"].iloc[0]),
+        },
+        seconds=seconds,
+    )
+
+
+def _drivers(current: pd.DataFrame | None, config: Any, reasons: dict[str, str]) -> dict[str, Any]:
+    from reportgen.analytics.drivers import driver_analysis
+
+    if current is None or current.empty:
+        reasons["drivers"] = "no survey responses in the period"
+        return {}
+    attributes = [a for a in config.attribute_ids if a in current.columns]
+    if not attributes:
+        reasons["drivers"] = "no attribute ratings configured"
+        return {}
+    lo = {a: config.scale_for("responses", a).min for a in attributes}
+    hi = {a: config.scale_for("responses", a).max for a in attributes}
+    out = {}
+    for outcome in ("csat", "ltr"):
+        if outcome in current.columns:
+            out[outcome] = driver_analysis(current, outcome, attributes, scale_min=lo, scale_max=hi)
+    if out and all(r.reason for r in out.values()):
+        reasons["drivers"] = "; ".join(f"{k}: {r.reason}" for k, r in out.items())
+    return out
+
+
+def _segments(
+    f: dict[str, pd.DataFrame],
+    current: pd.DataFrame | None,
+    config: Any,
+    period: Any,
+    reasons: dict[str, str],
+) -> dict[str, Any]:
+    from reportgen.analytics.clv import customer_clv
+    from reportgen.analytics.segments import (
+        kmeans_segments,
+        lifecycle_stage,
+        rfm_scores,
+        segment_profile,
+    )
+
+    orders, customers = f.get("orders"), f.get("customers")
+    if orders is None or orders.empty:
+        reasons["segments"] = reasons["clv"] = "no orders source"
+        return {}
+    a = config.analytics
+    end = period.last_day
+    out: dict[str, Any] = {}
+    rfm = rfm_scores(orders, end, bins=a.rfm_bins)
+    frame = rfm[["rfm_segment"]].copy()
+    clv = customer_clv(
+        orders, end, horizon_months=a.clv_horizon_months, monthly_discount=a.clv_monthly_discount
+    )
+    if clv.ok:
+        c = clv.customers.set_index("customer_id")
+        frame["value_tier"] = c["value_tier"].reindex(frame.index)
+        top = c[c["value_tier"] == "top"]["clv"].sum()
+        total = c["clv"].sum()
+        out["clv_summary"] = {
+            "customers": float(len(c)),
+            "clv_mean": float(c["clv"].mean()),
+            "clv_median": float(c["clv"].median()),
+            "top_tier_share": float(top / total) if total else float("nan"),
+            "horizon_months": float(a.clv_horizon_months),
+        }
+        out["value"] = c["clv"]
+    else:
+        reasons["clv"] = clv.reason or "the CLV model could not be fitted"
+        out["value"] = rfm["monetary"]  # last year's spend stands in for value
+    out["clv_fit"] = _without_frames(clv)
+    if customers is not None and not customers.empty:
+        stage = lifecycle_stage(orders, customers, period.start, end)
+        frame = frame.reindex(frame.index.union(stage.index))
+        frame["lifecycle_stage"] = stage.reindex(frame.index)
+        churn_dates = customers.drop_duplicates("customer_id").set_index("customer_id")[
+            "churn_date"
+        ]
+        frame["churn_date"] = churn_dates.reindex(frame.index)
+    responses = (
+        current
+        if current is not None
+        else pd.DataFrame(columns=["customer_id", "date", "csat", "ltr"])
+    )
+    profiles = {}
+    for by in ("rfm_segment", "lifecycle_stage", "value_tier"):
+        if by in frame:
+            profiles[by] = segment_profile(
+                frame.reset_index(names="customer_id"),
+                responses,
+                orders,
+                by=by,
+                period_start=period.start,
+                period_end=end,
+            )
+    out["profiles"] = profiles
+    km = kmeans_segments(rfm[["recency_days", "frequency", "monetary"]])
+    out["kmeans"] = _without_frames(km, keep=("centres", "sizes", "silhouette_by_k"))
+    if getattr(km, "reason", None):
+        reasons["kmeans"] = km.reason
+    return out
+
+
+def _without_frames(result: Any, keep: Sequence[str] = ()) -> Any:
+    """The result with its per-customer frames/series and models dropped (they are
+    large, and customer-level rows must not travel into the deck)."""
+    import dataclasses
+
+    if result is None or not dataclasses.is_dataclass(result):
+        return result
+    changes = {}
+    for fld in dataclasses.fields(result):
+        v = getattr(result, fld.name)
+        if fld.name in keep:
+            continue
+        if (
+            isinstance(v, pd.DataFrame | pd.Series)
+            and len(v) > 50
+            or fld.name in ("model", "labels", "scores", "customers")
+        ):
+            changes[fld.name] = None
+    try:
+        return dataclasses.replace(result, **changes)
+    except (TypeError, ValueError):
+        return result
+
+
+def _churn(
+    f: dict[str, pd.DataFrame],
+    trend: Sequence[Any],
+    value: pd.Series | None,
+    reasons: dict[str, str],
+) -> tuple[Any, pd.DataFrame | None]:
+    from reportgen.analytics.churn import high_value_at_risk, train_and_evaluate
+
+    orders, customers = f.get("orders"), f.get("customers")
+    if orders is None or customers is None or orders.empty or customers.empty:
+        reasons["churn"] = "needs orders and CRM customers"
+        return None, None
+    if customers["churn_date"].isna().all():
+        reasons["churn"] = "no churn dates in the CRM data"
+        return None, None
+    empty = pd.DataFrame(columns=["customer_id", "date", "csat", "ltr"])
+    responses = f.get("responses", empty)
+    tickets = f.get(
+        "tickets",
+        pd.DataFrame(columns=["customer_id", "opened_at", "resolved_at", "contacts", "complaint"]),
+    )
+    snapshots = [p.last_day for p in trend]
+    result = train_and_evaluate(snapshots, orders, customers, responses, tickets)
+    if result.reason:
+        reasons["churn"] = result.reason
+        return _without_frames(result), None
+    at_risk = None
+    if value is not None and result.scores is not None:
+        # "at risk": the top decile of churn probability (absolute probabilities are
+        # small when churn is rare), ranked by expected loss = probability × value
+        cut = float(result.scores.quantile(0.9))
+        at_risk = high_value_at_risk(result.scores, value, top=AT_RISK_TOP, min_probability=cut)
+    return _without_frames(result, keep=()), at_risk
+
+
+def _theme_analysis(
+    responses: pd.DataFrame | None,
+    trend: Sequence[Any],
+    themes: Any,
+    lang: str,
+    reasons: dict[str, str],
+) -> dict[str, Any]:
+    from reportgen.analytics.themes import frequent_terms, representative_quotes, theme_summary
+
+    if responses is None or "comment" not in responses:
+        reasons["themes"] = "no comment column"
+        return {}
+    d = pd.to_datetime(responses["date"])
+    parts = []
+    for p in trend[-2:]:  # the period and the one before it, for share changes
+        sub = responses[(d >= pd.Timestamp(p.start)) & (d < pd.Timestamp(p.end))]
+        sub = sub[sub["comment"].notna() & (sub["comment"].astype(str).str.strip() != "")]
+        sub = sub.sort_values("date", ascending=False, kind="stable").head(MAX_COMMENTS)
+        parts.append(sub.assign(period=p.label))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    current_label = trend[-1].label
+    now = frame[frame["period"] == current_label] if len(frame) else frame
+    if now.empty:
+        reasons["themes"] = "no comments in the period"
+        return {}
+    frame["period"] = pd.Categorical(frame["period"], [p.label for p in trend[-2:]], ordered=True)
+    summary = theme_summary(
+        frame[["comment", "ltr", "period"]], themes, lang=lang, current=current_label
+    )
+    quotes = {
+        th: representative_quotes(now, th, QUOTES_PER_THEME, themes=themes)
+        for th in summary["theme"].head(TOP_THEMES)
+    }
+    terms = frequent_terms(now["comment"], 15, themes=themes, unthemed_only=True)
+    from reportgen.analytics.sentiment import sentiment_scores
+
+    scores = sentiment_scores(now["comment"])
+    return {
+        "summary": summary,
+        "quotes": {k: v for k, v in quotes.items() if v},
+        "terms": terms,
+        "sentiment": {"mean": float(scores.mean()), "comments": float(scores.notna().sum())},
+    }
+
+
+def _anomalies(
+    f: dict[str, pd.DataFrame], config: Any, unit: str, reasons: dict[str, str]
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Monthly proportion series over the analysis window, judged by p charts."""
+    from reportgen.analytics.anomalies import watch_items
+
+    rows = []
+    r = f.get("responses")
+    if r is not None and not r.empty:
+        month = pd.to_datetime(r["date"]).dt.strftime("%Y-%m")
+        if "csat" in r:
+            top2 = config.scale_for("responses", "csat").max - 1
+            ok = r["csat"].notna()
+            g = pd.DataFrame({"m": month[ok], "x": (r["csat"][ok] >= top2)})
+            rows.append(_monthly(g, "satisfied_share", unit))
+        if "ltr" in r:
+            ok = r["ltr"].notna()
+            g = pd.DataFrame({"m": month[ok], "x": (r["ltr"][ok] <= 6)})
+            rows.append(_monthly(g, "detractor_share", unit))
+    tk = f.get("tickets")
+    if tk is not None and not tk.empty:
+        month = pd.to_datetime(tk["opened_at"]).dt.strftime("%Y-%m")
+        if "contacts" in tk:
+            ok = tk["contacts"].notna()
+            g = pd.DataFrame({"m": month[ok], "x": tk["contacts"][ok] == 1})
+            rows.append(_monthly(g, "fcr_share", unit))
+        if "complaint" in tk:
+            ok = tk["complaint"].notna()
+            g = pd.DataFrame({"m": month[ok], "x": tk["complaint"][ok].astype(bool)})
+            rows.append(_monthly(g, "complaint_share", unit))
+    if not rows:
+        reasons["anomalies"] = "no dated survey or ticket rows"
+        return None, None
+    series = pd.concat(rows, ignore_index=True)
+    watch = watch_items(series)
+    if len(watch.skipped) and len(watch.skipped) == series["kpi"].nunique():
+        reasons["anomalies"] = "too little history for control limits (fewer than 8 months)"
+    return series, watch.items
+
+
+def _monthly(g: pd.DataFrame, kpi: str, unit: str) -> pd.DataFrame:
+    agg = g.groupby("m", sort=True)["x"].agg(["sum", "count"]).reset_index()
+    return pd.DataFrame(
+        {
+            "kpi": kpi,
+            "unit": unit,
+            "period": agg["m"],
+            "successes": agg["sum"].astype(float),
+            "n": agg["count"].astype(float),
+        }
+    )
