@@ -396,7 +396,9 @@ def run_build(
         label = _resolve_period_label(config, period, today, out_dir, config_sha, inputs)
         report = None
         if label is None:
-            report = compute_kpis(config, period=period, today=today, by=tuple(config.dimensions))
+            report = compute_kpis(
+                config, period=period, today=today, by=tuple(config.dimensions), insights=True
+            )
             label = report.period.label
         folder = out_dir / label
         previous = read_manifest(folder / MANIFEST)
@@ -428,7 +430,7 @@ def run_build(
         if to_build:
             if report is None:
                 report = compute_kpis(
-                    config, period=period, today=today, by=tuple(config.dimensions)
+                    config, period=period, today=today, by=tuple(config.dimensions), insights=True
                 )
             timings.update({k: round(v, 3) for k, v in report.timings.items()})
             if report.period.label != label:  # a stale manifest named another period

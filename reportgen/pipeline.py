@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -46,6 +47,8 @@ class KpiReport:
     quarantine: pd.DataFrame
     comments: pd.DataFrame = field(default_factory=pd.DataFrame)  # see period_comments()
     timings: dict[str, float] = field(default_factory=dict)
+    #: reportgen.analytics.insights.Insights (chapters 4–6) when asked for, else None
+    insights: Any = None
 
     def value(self, kpi: str, unit: str = ALL) -> float:
         """The current value of a KPI for a unit (``"all"`` = all units together)."""
@@ -135,6 +138,7 @@ def compute_kpis(
     today: _dt.date | None = None,
     by: Sequence[str] = (),
     con: ibis.BaseBackend | None = None,
+    insights: bool = False,
 ) -> KpiReport:
     """Load the sources, resolve the period and compute every selected KPI."""
     timings: dict[str, float] = {}
@@ -207,6 +211,15 @@ def compute_kpis(
     timings["breakdowns"] = time.perf_counter() - t3
     scorecard = _complete_grid(scorecard, kpis, (*unit_ids, ALL), current, previous, last_year)
     comments = period_comments(ds, scope, current, unit_ids)
+    found = None
+    if insights and config.analytics.enabled:
+        from reportgen.analytics.insights import compute_insights
+
+        t4 = time.perf_counter()
+        found = compute_insights(
+            ds, config, period=current, trend=trend, scope=scope, units=unit_ids
+        )
+        timings["insights"] = time.perf_counter() - t4
     keep = [*unit_ids, ALL]
     scorecard, breakdowns, trends = (
         f[f.unit.isin(keep)].reset_index(drop=True) for f in (scorecard, breakdowns, trends)
@@ -227,6 +240,7 @@ def compute_kpis(
         quarantine=quarantine,
         comments=comments,
         timings=timings,
+        insights=found,
     )
 
 
