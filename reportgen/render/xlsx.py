@@ -16,10 +16,18 @@ Breakdowns                one table per dimension: KPI × value with changes
 Attributes                attribute (touchpoint) scores with changes; a bar chart
 Service by channel        ticket KPIs × ticket channel
 Segments                  every KPI × customer segment
+Drivers *                 key drivers of CSAT and recommend (Shapley R², quadrants)
+Customer segments *       RFM / lifecycle / CLV-tier profiles, CLV model, k-means
+Churn risk *              churn model evaluation, high-value customers at risk (ids only)
+Comment themes *          theme summary, unthemed terms, representative quotes
+Watch items *             flagged control-chart points and the monthly series behind them
 Comments                  the period's open comments (redacted), newest first
 Data quality              reconciliation per input file, quarantined rows with reasons
 Definitions               KPI definitions, tests, and how to read the workbook
 ========================  ==============================================================
+
+Sheets marked * are written only when the report carries the insight analyses
+(``compute_kpis(..., insights=True)``); see :mod:`reportgen.render.xlsx_insights`.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -40,6 +49,7 @@ from reportgen.pipeline import KpiReport
 from reportgen.render.xlsx_appendix import write_comments, write_data_quality, write_definitions
 from reportgen.render.xlsx_breakdowns import write_attributes, write_breakdowns
 from reportgen.render.xlsx_context import Context
+from reportgen.render.xlsx_insights import INSIGHT_SHEETS, WRITERS
 from reportgen.render.xlsx_matrix import (
     any_kpi,
     is_service_kpi,
@@ -64,6 +74,7 @@ SHEETS: tuple[str, ...] = (
     "attributes",
     "channels",
     "segments",
+    *INSIGHT_SHEETS,
     "comments",
     "data_quality",
     "definitions",
@@ -87,11 +98,19 @@ class WorkbookSummary:
     seconds: float
 
 
-def sheet_names(lang: str) -> tuple[str, ...]:
-    """The localised, Excel-safe and unique sheet names, in :data:`SHEETS` order."""
+def sheet_keys(report: KpiReport) -> tuple[str, ...]:
+    """The sheets of this report's workbooks: the insight sheets only when the insight
+    analyses ran (``report.insights``; each sheet then says what could not be computed)."""
+    if report.insights is not None:
+        return SHEETS
+    return tuple(k for k in SHEETS if k not in INSIGHT_SHEETS)
+
+
+def sheet_names(lang: str, keys: tuple[str, ...] = SHEETS) -> tuple[str, ...]:
+    """The localised, Excel-safe and unique sheet names of ``keys``, in that order."""
     t = load_texts("workbook", lang)
     names: list[str] = []
-    for key in SHEETS:
+    for key in keys:
         name = excel_sheet_title(t(f"sheets.{key}"), fallback=key)
         base, i = name, 2
         while name.casefold() in (n.casefold() for n in names):
@@ -123,6 +142,7 @@ def _builders(ctx: Context) -> dict[str, Callable[[Worksheet], object]]:
             subtitle="subtitles.segments",
             stem="Segments",
         ),
+        **{key: partial(write, ctx) for key, write in WRITERS.items()},
         "comments": lambda ws: write_comments(ctx, ws),
         "data_quality": lambda ws: write_data_quality(ctx, ws),
         "definitions": lambda ws: write_definitions(ctx, ws),
@@ -144,7 +164,8 @@ def build_workbook(
     wb.remove(wb.active)
     finish: list[Callable[[], None]] = []
     builders = _builders(ctx)
-    for key, name in zip(SHEETS, sheet_names(lang), strict=True):
+    keys = sheet_keys(report)
+    for key, name in zip(keys, sheet_names(lang, keys), strict=True):
         ws = wb.create_sheet(name)
         done = builders[key](ws)
         if callable(done):
