@@ -414,7 +414,7 @@ def _without_frames(result: Any, keep: Sequence[str] = ()) -> Any:
         if (
             isinstance(v, pd.DataFrame | pd.Series)
             and len(v) > 50
-            or fld.name in ("model", "labels", "scores", "customers")
+            or (fld.name in ("model", "labels", "scores", "customers") and not isinstance(v, str))
         ):
             changes[fld.name] = None
     try:
