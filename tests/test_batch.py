@@ -440,3 +440,32 @@ def test_bad_file_name_pattern_is_a_config_error(tmp_path):
     config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"report\.file_names.*owner"):
         load_config(config)
+
+
+def test_group_deck_has_the_consolidated_slides(built):
+    from reportgen.model.group import best_movers, target_gaps
+    from reportgen.pipeline import compute_kpis
+
+    cfg, out, _ = built
+    report = compute_kpis(cfg, today=TODAY)
+    prs = Presentation(str(out / "2026Q3" / "_group" / "group_2026Q3.pptx"))
+    titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
+    gaps = target_gaps(report, None)
+    met, total = int(gaps.target_met.fillna(False).astype(bool).sum()), len(gaps)
+    assert any(t.endswith("KPIs") and " is ahead of the group on " in t for t in titles)
+    # heat-map table: one column per unit plus the group, values as the engine's
+    heat = next(
+        s for s in prs.slides if s.shapes.title and "is ahead of the group" in s.shapes.title.text
+    )
+    table = next(sh.table for sh in heat.shapes if sh.has_table)
+    header = [table.cell(0, j).text for j in range(len(table.columns))]
+    assert header[1:-1] == [cfg.unit(u).names.en for u in report.units]
+    assert header[-1] == "All units"
+    movers = best_movers(report, 5)
+    if len(movers):
+        first = movers.iloc[0]
+        assert any(cfg.unit(first.unit).names.en in t and "improvement" in t for t in titles)
+    unit_deck = Presentation(str(out / "2026Q3" / "hotel" / "hotel_2026Q3.pptx"))
+    unit_titles = [s.shapes.title.text for s in unit_deck.slides if s.shapes.title]
+    assert not any("ahead of the group on" in t or "unit targets met" in t for t in unit_titles)
+    assert f"{met} of {total} unit targets met" in titles or total == 0

@@ -455,7 +455,7 @@ def _churn(
         # small when churn is rare), ranked by expected loss = probability × value
         cut = float(result.scores.quantile(0.9))
         at_risk = high_value_at_risk(result.scores, value, top=AT_RISK_TOP, min_probability=cut)
-    return _without_frames(result, keep=()), at_risk
+    return _without_frames(result, keep=("scores",)), at_risk  # scores: counts in the deck
 
 
 def _theme_analysis(

@@ -90,7 +90,7 @@ class Action:
     theme id); ``priority`` is 1 for the first action. Driver actions carry
     ``importance_share`` (0–1), ``performance`` (0–100) and ``gap_to_best`` (0–100
     points below the best-performing attribute); theme actions carry ``comments``,
-    ``detractor_share`` (0–1: the theme's share of detractors' comments) and
+    ``detractor_share`` (0–1: detractors among the theme's rated comments) and
     ``share_change`` (None when unknown). Fields of the other kind are None.
     """
 
@@ -175,9 +175,11 @@ def priority_actions(
     max_actions: int = 3,
 ) -> list[Action]:
     """Up to ``max_actions`` actions in priority order: the fix-first driver
-    attributes by importance, then the comment themes with the largest share of
-    detractors' comments (ties: more comments first, then theme id). Themes no
-    detractor mentioned (share 0 or missing) are not actions.
+    attributes by importance, then the comment themes that most detractors complain
+    about: comments × detractor share (the theme's detractor comments, so a theme of 30
+    comments all from detractors does not outrank one of 150 at 50%; ties: higher
+    share, then theme id). Themes no detractor mentioned (share 0 or missing) are not
+    actions.
 
     ``themes`` has the columns :data:`THEME_COLUMNS` (extra columns are ignored).
     """
@@ -212,8 +214,9 @@ def priority_actions(
                 "change": pd.to_numeric(themes["share_change"], errors="coerce"),
             }
         )
-        ranked = ranked[ranked["share"] > 0].sort_values(
-            ["share", "comments", "theme"], ascending=[False, False, True], kind="stable"
+        ranked = ranked[ranked["share"] > 0].assign(weight=lambda f: f["share"] * f["comments"])
+        ranked = ranked.sort_values(
+            ["weight", "share", "theme"], ascending=[False, False, True], kind="stable"
         )
         for theme, comments, share, change in zip(
             ranked["theme"], ranked["comments"], ranked["share"], ranked["change"], strict=True

@@ -24,6 +24,7 @@ NUMBER_FORMATS: dict[str, str] = {
     "hours": "0.00",
     "currency": "#,##0",
     "count": "0.00",
+    "number": "#,##0",  # whole counts: customers, comments
 }
 
 
@@ -59,11 +60,14 @@ class Series:
 
 @dataclass(frozen=True)
 class ReferenceLine:
-    """A horizontal (or, for bar charts, vertical) line such as a target or benchmark."""
+    """A horizontal (or, for bar charts, vertical) line such as a target or benchmark.
+    On a scatter chart ``axis`` says which axis ``value`` is on: ``"x"`` draws a vertical
+    line, ``"y"`` a horizontal one (e.g. the splits of a quadrant chart)."""
 
     label: str
     value: float
     role: Literal["target", "benchmark", "average"] = "target"
+    axis: Literal["x", "y"] = "y"
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ class ChartSpec:
     references: tuple[ReferenceLine, ...] = ()
     x_title: str | None = None
     y_title: str | None = None
+    #: scatter only: the unit of the x values (the first series); default ``value_unit``
+    x_unit: str | None = None
 
     def __post_init__(self) -> None:
         for s in self.series:
@@ -86,10 +92,17 @@ class ChartSpec:
                 )
         if self.value_unit not in NUMBER_FORMATS:
             raise ValueError(f"chart {self.title!r}: unknown value unit {self.value_unit!r}")
+        if self.x_unit is not None and self.x_unit not in NUMBER_FORMATS:
+            raise ValueError(f"chart {self.title!r}: unknown x unit {self.x_unit!r}")
 
     @property
     def number_format(self) -> str:
         return NUMBER_FORMATS[self.value_unit]
+
+    @property
+    def x_number_format(self) -> str:
+        """Scatter: the number format of the x axis."""
+        return NUMBER_FORMATS[self.x_unit or self.value_unit]
 
     @classmethod
     def build(

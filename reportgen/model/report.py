@@ -81,6 +81,9 @@ class Table:
     numbers: tuple[tuple[float | None, ...], ...] = ()
     #: relative column widths (defaults to equal)
     widths: tuple[float, ...] = ()
+    #: heat-map tone per cell, −1 (bad, red) … +1 (good, green), None: no fill; one row
+    #: per table row when given (the header is never toned)
+    tones: tuple[tuple[float | None, ...], ...] = ()
 
     def __post_init__(self) -> None:
         width = len(self.header)
@@ -95,6 +98,10 @@ class Table:
             for v in r:
                 if v is not None and not math.isfinite(v):
                     raise ValueError(f"table number {v!r} is not finite; use None")
+        if self.tones and (
+            len(self.tones) != len(self.rows) or any(len(t) != width for t in self.tones)
+        ):
+            raise ValueError("table tones must have one entry per cell")
         if self.widths and len(self.widths) != width:
             raise ValueError("table widths must have one entry per column")
 

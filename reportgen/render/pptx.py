@@ -3,7 +3,9 @@
 Layouts are chosen by name (:mod:`reportgen.render.pptx_layouts`), placeholders are
 filled by type and unused ones removed. Text is measured with the real font and kept in
 its box (:mod:`reportgen.render.pptx_text`): shrink within a floor, wrap, and move what
-still does not fit to the speaker notes. Every run gets the Latin and the East Asian
+still does not fit to the speaker notes. A title-only slide lays out KPI tiles on top,
+then a chart or a table with the bullets beside it, or a chart and a table side by side
+with the bullets below both. Every run gets the Latin and the East Asian
 font. Charts are native (:mod:`reportgen.render.pptx_charts`). Document properties come
 from the period, not the clock, so a rerun gives the same content. The file is written
 atomically and reopened before it replaces the previous one.
@@ -55,6 +57,9 @@ TILE_FILL = RGBColor(0xF2, 0xF4, 0xF7)
 TITLE_SIZE, TITLE_FLOOR = 24.0, 16.0
 BODY_SIZE, BODY_FLOOR = 16.0, 10.0
 TABLE_SIZE, TABLE_FLOOR = 12.0, 8.0
+#: A slide with a chart and a table: the chart's share of the width, and the share of
+#: the body height left to the bullets below them.
+CHART_SHARE, BULLET_BAND = 0.5, 0.3
 
 
 class DeckError(ReportgenError):
@@ -216,6 +221,19 @@ class _Renderer:
             self.tiles(slide, tiles, (x0, y0, w, band))  # type: ignore[arg-type]
             y0 += band + GAP
             h -= band + GAP
+        chart = next(iter(s.blocks_of(Chart)), None)
+        table = next(iter(s.blocks_of(Table)), None)
+        if chart is not None and table is not None:
+            # a chart and a table side by side; the bullets in a full-width band below
+            band = int(h * BULLET_BAND) if bullets else 0
+            vh = h - band - (GAP if bullets else 0)
+            cw = int(w * CHART_SHARE)
+            self.visual(slide, chart, (x0, y0, cw, vh), moved)
+            self.visual(slide, table, (x0 + cw + GAP, y0, w - cw - GAP, vh), moved)
+            if bullets:
+                box = slide.shapes.add_textbox(x0, y0 + vh + GAP, w, band)
+                moved += fit_into(box, [f"• {b}" for b in bullets], BODY_SIZE, BODY_FLOOR)
+            return moved
         if visual is not None and bullets:
             vw = int(w * 0.62)
             self.visual(slide, visual, (x0, y0, vw, h), moved)
@@ -312,6 +330,10 @@ class _Renderer:
             table.rows[i].height = Emu(int(heights[i] * tx.EMU_PER_PT))
             for j, text in enumerate(r):
                 cell = table.cell(i, j)
+                tone = block.tones[i - 1][j] if i and block.tones else None
+                if tone is not None:
+                    cell.fill.solid()
+                    cell.fill.fore_color.rgb = heat_colour(tone)
                 cell.margin_left = cell.margin_right = Emu(INSET_X)
                 cell.margin_top = cell.margin_bottom = Emu(INSET_Y)
                 write_paragraphs(
@@ -322,6 +344,18 @@ class _Renderer:
                     color=RGBColor(0xFF, 0xFF, 0xFF) if i == 0 else DARK,
                 )
         return moved
+
+
+#: Heat-map end points (bad, neutral, good): light enough for dark text on top.
+HEAT = ((0xF4, 0xA6, 0xA8), (0xFF, 0xFF, 0xFF), (0xA8, 0xD8, 0xB4))
+
+
+def heat_colour(tone: float) -> RGBColor:
+    """White at 0, shading to red at −1 and to green at +1."""
+    t = max(-1.0, min(1.0, tone))
+    end = HEAT[2] if t >= 0 else HEAT[0]
+    mid = HEAT[1]
+    return RGBColor(*(round(m + abs(t) * (e - m)) for m, e in zip(mid, end, strict=True)))
 
 
 def _clear_slides(prs) -> None:  # type: ignore[no-untyped-def]

@@ -7,12 +7,19 @@ editable: dashed lines on line charts; on column charts they are moved into a
 draw as a dashed line across the columns instead of as empty bars. A horizontal bar chart
 cannot carry such an overlay; its references are left out of the chart and belong in
 the slide's text. Data labels use the KPI's number format; data series take the
-branding palette's colours (:mod:`reportgen.branding`). Scatter charts are not native
-here and are drawn by matplotlib as a picture (:func:`reportgen.render.png.render_png`).
+branding palette's colours (:mod:`reportgen.branding`).
+
+Scatter charts (:func:`add_scatter`) are native XY charts: one marker per category,
+labelled with its name; their references are dashed lines across the plot, vertical
+for an ``x`` reference and horizontal for a ``y`` one (the splits of a quadrant chart).
 """
 
 from __future__ import annotations
 
+import math
+
+from pptx.chart.data import XyChartData
+from pptx.chart.xlsx import XyWorkbookWriter
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import (
     XL_CHART_TYPE,
@@ -27,13 +34,14 @@ from pptx.util import Pt
 
 from reportgen.branding import DEFAULT_PALETTE, series_colour
 from reportgen.model.charts import ChartSpec
-from reportgen.render.pptx_chartdata import ReproducibleChartData
+from reportgen.render.pptx_chartdata import ReproducibleChartData, _FixedDateWorkbookWriter
 
 NATIVE = {
     "column": XL_CHART_TYPE.COLUMN_CLUSTERED,
     "bar": XL_CHART_TYPE.BAR_CLUSTERED,
     "line": XL_CHART_TYPE.LINE_MARKERS,
     "stacked_100": XL_CHART_TYPE.BAR_STACKED_100,
+    "scatter": XL_CHART_TYPE.XY_SCATTER,
 }
 
 
@@ -135,6 +143,8 @@ def add_chart(  # type: ignore[no-untyped-def]
 ):
     """A native chart of ``spec`` in ``box``; data series coloured from ``colours``
     (the branding palette, ``RRGGBB``), text in ``fonts`` (Latin, East Asian)."""
+    if spec.kind == "scatter":
+        return add_scatter(slide, spec, box, fonts, colours)
     x, y, cx, cy = box
     frame = slide.shapes.add_chart(NATIVE[spec.kind], x, y, cx, cy, chart_data(spec))
     chart = frame.chart
@@ -183,3 +193,138 @@ def add_chart(  # type: ignore[no-untyped-def]
         overlay_references(chart, len(spec.series))
     _ea_on_txpr(chart._chartSpace, *fonts)
     return frame
+
+
+# -- scatter ---------------------------------------------------------------------------
+
+
+class _FixedDateXyWriter(XyWorkbookWriter):
+    _open_worksheet = _FixedDateWorkbookWriter._open_worksheet
+
+
+class ReproducibleXyChartData(XyChartData):
+    """:class:`XyChartData` with a fixed-date embedded workbook."""
+
+    @property
+    def _workbook_writer(self) -> XyWorkbookWriter:
+        writer = self.__dict__.get("_fixed_writer")
+        if writer is None:
+            writer = self.__dict__["_fixed_writer"] = _FixedDateXyWriter(self)
+        return writer
+
+
+def _span(values: list[float], floor: float | None = None) -> tuple[float, float]:
+    """Axis bounds around ``values`` with 10% padding (at least ``floor`` below)."""
+    lo, hi = min(values), max(values)
+    pad = (hi - lo) * 0.1 or abs(hi) * 0.1 or 1.0
+    lo, hi = lo - pad, hi + pad
+    if floor is not None:
+        lo = max(lo, floor)
+    return lo, hi
+
+
+def scatter_points(spec: ChartSpec) -> list[tuple[str, float, float]]:
+    """(name, x, y) of every category with both values (first series x, second y)."""
+    if len(spec.series) < 2:
+        raise ValueError(f"chart {spec.title!r}: a scatter needs an x and a y series")
+    xs, ys = spec.series[0].values, spec.series[1].values
+    return [
+        (name, x, y)
+        for name, x, y in zip(spec.categories, xs, ys, strict=True)
+        if x is not None and y is not None
+    ]
+
+
+def add_scatter(  # type: ignore[no-untyped-def]
+    slide,
+    spec: ChartSpec,
+    box: tuple[int, int, int, int],
+    fonts: tuple[str, str],
+    colours: tuple[str, ...] = DEFAULT_PALETTE,
+):
+    """A native XY chart of ``spec``: markers labelled with the category names, axis
+    titles from ``x_title`` / ``y_title``, references as dashed lines."""
+    points = scatter_points(spec)
+    xs = [p[1] for p in points] + [r.value for r in spec.references if r.axis == "x"]
+    ys = [p[2] for p in points] + [r.value for r in spec.references if r.axis == "y"]
+    x_lo, x_hi = _span(xs or [0.0], floor=0.0 if min(xs or [0.0]) >= 0 else None)
+    y_lo, y_hi = _span(ys or [0.0], floor=0.0 if min(ys or [0.0]) >= 0 else None)
+    if min(xs or [0.0]) >= 0:
+        x_lo = 0.0  # x is typically a share (importance): read it from zero
+    data = ReproducibleXyChartData(number_format=spec.number_format)
+    s = data.add_series(spec.series[1].name, number_format=spec.number_format)
+    for _, xv, yv in points:
+        s.add_data_point(xv, yv)
+    for ref in spec.references:
+        line = data.add_series(ref.label)
+        if ref.axis == "x":
+            line.add_data_point(ref.value, y_lo)
+            line.add_data_point(ref.value, y_hi)
+        else:
+            line.add_data_point(x_lo, ref.value)
+            line.add_data_point(x_hi, ref.value)
+    x, y, cx, cy = box
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER, x, y, cx, cy, data)
+    chart = frame.chart
+    chart.font.size = Pt(10)
+    chart.has_title = True
+    chart.chart_title.text_frame.text = spec.title
+    for p in chart.chart_title.text_frame.paragraphs:
+        for r in p.runs:
+            r.font.size = Pt(12)
+            r.font.bold = False
+    chart.has_legend = bool(spec.references)
+    if spec.references:
+        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+        chart.legend.include_in_layout = False
+        # the legend names the reference lines only; the points carry their own labels
+        chart.legend._element.find(qn("c:legendPos")).addnext(
+            parse_xml(
+                f'<c:legendEntry {nsdecls("c")}><c:idx val="0"/><c:delete val="1"/></c:legendEntry>'
+            )
+        )
+    series = chart.plots[0].series
+    marks = series[0]
+    marks.format.line.fill.background()
+    marks.marker.style = XL_MARKER_STYLE.CIRCLE
+    marks.marker.size = 9
+    colour = RGBColor.from_string(series_colour(colours, 0))
+    marks.marker.format.fill.solid()
+    marks.marker.format.fill.fore_color.rgb = colour
+    marks.marker.format.line.color.rgb = colour
+    for i, (name, _, _) in enumerate(points):
+        label = marks.points[i].data_label
+        label.has_text_frame = True
+        label.text_frame.text = name
+        label.position = XL_LABEL_POSITION.RIGHT
+        label.font.size = Pt(9)
+    for ref_series in list(series)[1:]:
+        ref_series.marker.style = XL_MARKER_STYLE.NONE
+        ref_series.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
+        ref_series.format.line.color.rgb = RGBColor.from_string(REFERENCE_COLOUR)
+        ref_series.smooth = False
+    for axis, lo, hi, fmt, title in (
+        (chart.category_axis, x_lo, x_hi, spec.x_number_format, spec.x_title),
+        (chart.value_axis, y_lo, y_hi, spec.number_format, spec.y_title),
+    ):
+        step = _step(hi - lo)
+        axis.minimum_scale = math.floor(lo / step + 1e-9) * step
+        axis.maximum_scale = math.ceil(hi / step - 1e-9) * step
+        axis.major_unit = step
+        axis.tick_labels.number_format = fmt
+        axis.tick_labels.number_format_is_linked = False
+        axis.has_major_gridlines = False
+        if title:
+            axis.has_title = True
+            axis.axis_title.text_frame.text = title
+    _ea_on_txpr(chart._chartSpace, *fonts)
+    return frame
+
+
+def _step(span: float) -> float:
+    """A tidy tick step (1, 2 or 5 × 10^k) giving about five ticks over ``span``."""
+    if not span > 0 or not math.isfinite(span):
+        return 1.0
+    raw = span / 5
+    base = 10 ** math.floor(math.log10(raw))
+    return next(m * base for m in (1, 2, 5, 10) if m * base >= raw)

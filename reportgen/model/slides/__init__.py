@@ -13,6 +13,8 @@ from reportgen.model.slides import (
     attainment,
     challenges,
     digital,
+    group,
+    insights,
     plan,
     segments,
     standing,
@@ -23,10 +25,12 @@ Builder = Callable[[SlideContext, dict[str, Any]], list[Slide]]
 
 BUILDERS: dict[str, Builder] = {
     **standing.BUILDERS,
+    **group.BUILDERS,
     **attainment.BUILDERS,
     **digital.BUILDERS,
     **segments.BUILDERS,
     **challenges.BUILDERS,
+    **insights.BUILDERS,
     **plan.BUILDERS,
     **appendix.BUILDERS,
 }

@@ -1,6 +1,11 @@
-"""Chapter 5 — challenges the data supports today: the weakest attributes, complaint
-rate per ticket category, customers' own words (sanitised), and data-quality gaps.
-Driver analysis, comment themes and churn risk are not built yet and are named as such."""
+"""Chapter 5 — challenges from the KPI results: the weakest attributes, complaint rate
+per ticket category, customers' own words (sanitised), and data-quality gaps, including
+the insight analyses that could not run and why. The key drivers, comment themes, churn
+risk and watch items are in :mod:`reportgen.model.slides.insights`.
+
+``weakest_attributes`` and ``customer_voices`` take ``fallback: true`` in the report
+spec to show only when the driver analysis (resp. the theme quotes) is missing, so two
+slides never say the same thing."""
 
 from __future__ import annotations
 
@@ -10,13 +15,16 @@ from reportgen.engine.compute import ALL
 from reportgen.formatting import format_value
 from reportgen.model.charts import ChartSpec
 from reportgen.model.kpi_charts import attribute_chart
-from reportgen.model.report import Bullets, Chart, Slide, Table, TitleSentence
+from reportgen.model.report import Bullets, Chart, Notes, Slide, Table, TitleSentence
 from reportgen.model.slides._context import SlideContext
+from reportgen.model.slides.insights import driver_result, gap_bullets, has_quotes, unit_insights
 from reportgen.model.slides.standing import kpi_bullets
 from reportgen.sanitize import redact_pii, shorten, strip_control
 
 
 def weakest_attributes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    if p.get("fallback") and driver_result(unit_insights(ctx)) is not None:
+        return []  # the key-driver slide shows the attributes' performance
     ids = [k for k in ctx.report.kpis if k.startswith("attr_") and ctx.value(k) is not None]
     if len(ids) < 2:
         return []
@@ -40,7 +48,8 @@ def weakest_attributes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         second_value=fmt(ids[1]),
     )
     bullets = [ctx.headline(k) for k in ids[:3]]
-    bullets.append(ctx.say("not_yet", what=ctx.texts("not_yet.drivers")))
+    if ctx.report.insights is None:
+        bullets.append(ctx.say("not_yet", what=ctx.texts("not_yet.drivers")))
     return [
         Slide(
             "challenges.attributes",
@@ -73,7 +82,8 @@ def complaint_categories(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         names = ", ".join(str(v) for v in small.dim_value)
         bullets.append(ctx.texts("notes.low_n_left_out", min_n=min_n, names=names))
     blocks: tuple[Chart | Bullets, ...]
-    if len(ranked) >= 2:
+    if len(ranked) >= 2 and ranked.value.iloc[0] > ranked.value.iloc[-1]:
+        # (equal rates, e.g. all 0%, rank nothing)
         top = ranked.iloc[0]
         title = ctx.say(
             "complaints", category=top.dim_value, rate=fmt(top.value), overall=fmt(ctx.value(kpi))
@@ -109,6 +119,8 @@ def clean_comment(text: object, limit: int = 120) -> str:
 
 
 def customer_voices(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    if p.get("fallback") and has_quotes(unit_insights(ctx)):
+        return []  # the complaint-themes slide quotes customers by theme
     c = ctx.report.comments
     if c is None or c.empty:
         return []
@@ -152,6 +164,7 @@ def data_gaps(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     low = int(mine.low_n.sum()) + int(b[b.unit == ctx.unit].low_n.sum())
     quarantined = sum(r.quarantined for r in ctx.report.reconciliation)
     low_kpis = [ctx.label(k) for k in mine[mine.low_n].kpi][:4]
+    gaps, reasons = gap_bullets(ctx)
     bullets = [
         f"{ctx.texts('headers.low_n')}: {', '.join(low_kpis)}" if low_kpis else None,
         *[
@@ -159,16 +172,22 @@ def data_gaps(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
             f"{ctx.texts('headers.read')} {r.read:,}"
             for r in ctx.report.reconciliation
             if r.quarantined
-        ][:3],
-        ctx.say("not_yet", what=ctx.texts("not_yet.drivers")),
+        ][: 3 if not gaps else 2],
+        *gaps,
+        ctx.say("not_yet", what=ctx.texts("not_yet.drivers"))
+        if ctx.report.insights is None
+        else None,
     ]
     items = tuple(b_ for b_ in bullets if b_)[:5]
+    if not items:
+        items = (ctx.texts("notes.min_n", min_n=ctx.config.statistics.min_n),)
     return [
         Slide(
             "challenges.data_gaps",
             "title_only",
             TitleSentence(ctx.say("data_gaps", low_n=f"{low:,}", quarantined=f"{quarantined:,}")),
             blocks=(Bullets(items),),
+            notes=Notes("\n".join(reasons)) if reasons else None,
         )
     ]
 

@@ -1,60 +1,77 @@
-"""Chapter 6 — next period's plan: targets *proposed* from the trend and its variability.
-They are suggestions for review (the slide says so); priority actions need the driver
-analysis, which does not exist yet."""
+"""Chapter 6 — next period's plan: targets *proposed* from each KPI's trend and its noise
+(:func:`reportgen.analytics.plan.propose_target`), each row saying which rule set it.
+They are suggestions for review (the slide says so). The priority actions come from the
+driver and theme analyses (:func:`reportgen.model.slides.insights.priority_actions`)."""
 
 from __future__ import annotations
 
-import statistics
 from typing import Any
 
-from reportgen.formatting import format_change, format_value
+from reportgen.analytics.plan import (
+    BASIS_BOUND,
+    BASIS_CAP,
+    BASIS_STRETCH,
+    BASIS_TREND,
+    TargetProposal,
+    propose_target,
+)
+from reportgen.formatting import format_change, format_magnitude, format_value
 from reportgen.model.kpi_charts import trend_values
 from reportgen.model.report import Bullets, Slide, Table, TitleSentence
 from reportgen.model.slides._context import SlideContext
 
 
-def propose_target(values: list[float], current: float, direction: int, unit: str) -> float:
-    """Current value moved in the good direction by half the standard deviation of the
-    trend's values (a stretch the unit has shown it can move); rates stay within 0–1."""
-    sd = statistics.stdev(values) if len(values) >= 2 else 0.0
-    out = current + direction * 0.5 * sd
-    if unit == "ratio":
-        out = min(1.0, max(0.0, out))
-    return out
+def basis_text(ctx: SlideContext, p: TargetProposal) -> str:
+    """Why the proposal is what it is, in the KPI's own terms."""
+    return ctx.texts(
+        f"plan.basis.{p.basis}",
+        slope=format_change(p.slope, p.unit, ctx.lang),
+        sd=format_magnitude(p.sd, p.unit, ctx.lang),
+        periods=p.periods,
+    )
 
 
 def proposed_targets(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     t = ctx.texts
-    rows, numbers = [], []
+    rows, numbers, proposals = [], [], []
     for k in ctx.kpis(p.get("kpis")):
         cur = ctx.value(k)
-        values = [v for v in trend_values(ctx.report, k, ctx.unit) if v is not None]
-        if cur is None or len(values) < 3:
+        if cur is None:
             continue
         d = ctx.report.kpis[k]
-        proposal = propose_target(values, cur, d.direction, d.unit)
-        sd = statistics.stdev(values)
+        history = [v for v in trend_values(ctx.report, k, ctx.unit) if v is not None]
+        proposal = propose_target(history, cur, direction=d.direction, unit=d.unit)
+        if proposal is None:
+            continue
+        proposals.append(proposal)
         rows.append(
             (
                 ctx.label(k),
                 format_value(cur, d.unit, ctx.lang),
-                format_value(proposal, d.unit, ctx.lang),
-                t("plan.basis", periods=len(values), sd=format_change(sd, d.unit, ctx.lang)),
+                format_value(proposal.proposal, d.unit, ctx.lang),
+                basis_text(ctx, proposal),
             )
         )
-        numbers.append((None, cur, proposal, None))
+        numbers.append((None, cur, proposal.proposal, None))
     if not rows:
         return []
     header = (t("headers.kpi"), t("headers.value"), t("headers.proposal"), t("headers.basis"))
-    bullets = (t("plan.rule"), ctx.say("not_yet", what=t("not_yet.actions")))
+    count = lambda *b: sum(1 for x in proposals if x.basis in b)  # noqa: E731
+    mix = ctx.say(
+        "plan_mix",
+        trend=count(BASIS_TREND),
+        stretch=count(BASIS_STRETCH),
+        capped=count(BASIS_CAP, BASIS_BOUND),
+        total=len(proposals),
+    )
     return [
         Slide(
             "plan.targets",
             "title_only",
             TitleSentence(ctx.say("plan", count=len(rows))),
             blocks=(
-                Table(header, tuple(rows), tuple(numbers), (2.0, 1.0, 1.2, 1.8)),
-                Bullets(bullets),
+                Table(header, tuple(rows), tuple(numbers), (1.8, 0.9, 1.1, 2.8)),
+                Bullets((mix, t("plan.rule"))),
             ),
         )
     ]

@@ -1,6 +1,7 @@
-"""Chapter 4 — segments: satisfaction and value per customer segment, from the engine's
-breakdowns. RFM tiers, lifecycle stages and risk segments need a segment model that does
-not exist yet; the slide says so instead of pretending."""
+"""Chapter 4 — segments: satisfaction per customer segment as the CRM records it, from
+the engine's breakdowns. RFM segments, lifecycle stages and CLV value tiers come from the
+insight analyses (:mod:`reportgen.model.slides.insights`); when those were not run, this
+slide says so instead of pretending."""
 
 from __future__ import annotations
 
@@ -48,9 +49,30 @@ def segment_breakdown(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         worst_value=fmt(worst.value, lead),
     )
     bullets = [title]
+    for k in ids[1:2]:
+        b = ctx.breakdown(k, dim).dropna(subset=["value"])
+        b = b[~b.low_n.astype(bool)].sort_values(
+            "value", ascending=ctx.report.kpis[k].direction < 0
+        )
+        if len(b) >= 2:
+            hi, lo = b.iloc[0], b.iloc[-1]
+            bullets.append(
+                ctx.say(
+                    "segment_spread",
+                    label=ctx.label(k),
+                    best=hi.dim_value,
+                    best_value=fmt(hi.value, k),
+                    worst=lo.dim_value,
+                    worst_value=fmt(lo.value, k),
+                )
+            )
     if b0.low_n.any():
         bullets.append(t("notes.min_n", min_n=ctx.config.statistics.min_n))
-    bullets.append(ctx.say("not_yet", what=t("not_yet.segments")))
+    if ctx.report.insights is None:
+        bullets.append(ctx.say("not_yet", what=t("not_yet.segments")))
+    f = ctx.fact(lead)
+    if len(bullets) < 2 and f is not None:
+        bullets.append(ctx.say("sample", f=f))
     return [
         Slide(
             f"segments.{dim}",

@@ -1,0 +1,578 @@
+"""Chapters 4–6 from the insight analyses: hand-made UnitInsights with known numbers →
+slide titles, tables, charts and notes; then the real sample, written and reopened."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+from pptx import Presentation
+
+from reportgen.analytics.clv import BgNbdFit, ClvFit, ClvResult, GammaGammaFit
+from reportgen.analytics.drivers import DriverResult
+from reportgen.analytics.insights import Insights, UnitInsights
+from reportgen.analytics.plan import Action, propose_target
+from reportgen.model.deck import build_report_model
+from reportgen.model.kpi_charts import trend_values
+from reportgen.model.narrative import Narrator
+from reportgen.model.report import Bullets, Chart, KpiTiles, Table
+from reportgen.model.slides import BUILDERS, SlideContext
+from reportgen.model.slides.insights import MAX_QUOTES
+from reportgen.render.pptx import write_deck
+from reportgen.render.pptx_checks import check_deck
+from reportgen.texts import load_texts
+
+UNIT = "retail"
+
+
+# -- hand-made inputs ----------------------------------------------------------------
+
+
+def profile(by: str, rows: list[tuple]) -> pd.DataFrame:
+    """Rows: (segment, customers, revenue, csat_mean, csat_n, nps, nps_n, churned, churn_n)."""
+    f = pd.DataFrame(
+        rows,
+        columns=[
+            by,
+            "customers",
+            "revenue",
+            "csat_mean",
+            "csat_n",
+            "nps",
+            "nps_n",
+            "churned",
+            "churn_n",
+        ],
+    )
+    f["share"] = f.customers / f.customers.sum()
+    f["revenue_share"] = f.revenue / f.revenue.sum()
+    f["nps_moe"] = 10.0
+    f["churn_rate"] = f.churned / f.churn_n
+    return f
+
+
+RFM = profile(
+    "rfm_segment",
+    [
+        ("champions", 100, 300_000.0, 4.6, 80, 50.0, 80, 1, 100),
+        ("loyal", 200, 500_000.0, 4.4, 120, 35.0, 120, 4, 200),
+        ("at_risk", 150, 150_000.0, 3.9, 60, -5.0, 60, 15, 150),
+        ("lost", 50, 50_000.0, 3.5, 4, -50.0, 4, 3, 10),
+        ("unassigned", 80, 0.0, math.nan, 0, math.nan, 0, 0, 5),
+    ],
+)
+STAGES = profile(
+    "lifecycle_stage",
+    [
+        ("new", 40, 20_000.0, 4.2, 8, 20.0, 8, 0, 40),
+        ("growing", 300, 600_000.0, 4.5, 5, 40.0, 5, 1, 300),  # too few answers to judge
+        ("declining", 200, 200_000.0, 4.0, 90, 10.0, 90, 9, 200),
+        ("churned", 100, 10_000.0, 3.8, 40, -20.0, 40, 60, 70),
+    ],
+)
+TIERS = profile(
+    "value_tier",
+    [
+        ("top", 100, 700_000.0, 4.7, 50, 60.0, 50, 1, 100),
+        ("middle", 150, 250_000.0, 4.3, 60, 30.0, 60, 3, 150),
+        ("low", 250, 50_000.0, 4.0, 70, 5.0, 70, 20, 250),
+    ],
+)
+CLV_FIT = ClvResult(
+    customers=None,  # type: ignore[arg-type]
+    fit=ClvFit(
+        BgNbdFit(r=0.243, alpha=4.41, a=0.793, b=2.43, log_likelihood=-9582.4, n_customers=500),
+        GammaGammaFit(p=6.25, q=3.74, gamma=15.44, log_likelihood=-4000.0, n_customers=300),
+    ),
+    reason=None,
+    horizon_months=12,
+    monthly_discount=0.01,
+    time_unit_days=7.0,
+)
+
+
+def drivers_table(quadrants: list[str]) -> pd.DataFrame:
+    t = pd.DataFrame(
+        {
+            "importance": [0.20, 0.15, 0.10, 0.05],
+            "importance_share": [0.40, 0.30, 0.20, 0.10],
+            "relative_weight": [0.201, 0.149, 0.10, 0.05],
+            "correlation": [0.6, 0.5, 0.4, 0.3],
+            "mean": [3.6, 4.2, 3.8, 4.4],
+            "performance": [65.0, 80.0, 70.0, 85.0],
+            "rank": [1, 2, 3, 4],
+            "quadrant": quadrants,
+        },
+        index=pd.Index(
+            ["problem_solving", "responsiveness", "price_fairness", "staff_attitude"],
+            name="attribute",
+        ),
+    )
+    return t
+
+
+def driver(outcome: str = "csat", quadrants: list[str] | None = None) -> DriverResult:
+    q = quadrants or ["fix_first", "maintain", "monitor", "surplus"]
+    return DriverResult(outcome, 400, 380, 20, 82, 0.5, drivers_table(q), 0.25, 75.0)
+
+
+THEMES = pd.DataFrame(
+    {
+        "theme": ["logistics", "price", "billing", "process"],
+        "name": ["物流配送", "价格", "账单与支付", "办理流程"],
+        "comments": [40, 30, 20, 10],
+        "share": [0.4, 0.3, 0.2, 0.1],
+        "rated": [40, 30, 20, 10],
+        "detractors": [25, 12, 10, 0],
+        "detractor_share": [0.625, 0.4, 0.5, 0.0],
+        "mean_sentiment": [-0.4, -0.2, -0.3, 0.1],
+        "previous_comments": [30, 35, 10, 10],
+        "previous_share": [0.32, 0.35, 0.10, 0.10],
+        "share_change": [0.08, -0.05, 0.10, 0.0],
+    }
+)
+QUOTES = {
+    "logistics": ["Parcel arrived broken, call me on 13812345678", "Late again"],
+    "price": ["Parcel arrived broken, call me on 13812345678", "Too expensive"],
+    "billing": ["Hidden fees on the invoice"],
+    "process": ["Too many forms"],
+}
+
+
+def churn(auc: float, **kw: object) -> object:
+    from reportgen.analytics.churn import ChurnModelResult
+
+    base = dict(
+        reason=None,
+        model="hist_gradient_boosting",
+        features=("recency_days",),
+        train_snapshots=(dt.date(2025, 3, 31), dt.date(2026, 3, 31)),
+        test_snapshot=dt.date(2026, 6, 30),
+        current=dt.date(2026, 9, 30),
+        n_train=5000,
+        positives_train=300,
+        n_test=1000,
+        positives_test=50,
+        base_rate=0.05,
+        auc=auc,
+        top_decile_rate=0.15,
+        lift_top_decile=3.0,
+        n_top_decile=100,
+        scores=pd.Series([0.1] * 1234, index=[f"C{i:05d}" for i in range(1234)]),
+    )
+    return ChurnModelResult(**{**base, **kw})  # type: ignore[arg-type]
+
+
+AT_RISK = pd.DataFrame(
+    {
+        "customer_id": ["C00007", "C00042", "C00099"],
+        "probability": [0.5, 0.4, 0.25],
+        "value": [10_000.0, 5_000.0, 4_000.0],
+        "expected_loss": [5_000.0, 2_000.0, 1_000.0],
+    }
+)
+MONTHS = [f"2025-{m:02d}" for m in range(10, 13)] + [f"2026-{m:02d}" for m in range(1, 10)]
+
+
+def series(last: float) -> pd.DataFrame:
+    """Monthly satisfied share: 80% of 500 for 11 months, then ``last``."""
+    x = [400.0] * 11 + [last * 500]
+    return pd.DataFrame(
+        {"kpi": "satisfied_share", "unit": UNIT, "period": MONTHS, "successes": x, "n": 500.0}
+    )
+
+
+WATCH = pd.DataFrame(
+    [
+        {
+            "kpi": "satisfied_share",
+            "unit": UNIT,
+            "period": "2026-09",
+            "chart": "p",
+            "value": 0.70,
+            "centre": 0.80,
+            "limit": 0.7463,
+            "direction": "below",
+            "rule": "limit",
+            "n_baseline": 11,
+        }
+    ]
+)
+ACTIONS = (
+    Action(
+        1, "driver", "problem_solving", importance_share=0.4, performance=65.0, gap_to_best=20.0
+    ),
+    Action(2, "theme", "logistics", comments=40, detractor_share=0.625, share_change=0.08),
+)
+
+
+def full_insights(**changes: object) -> UnitInsights:
+    ui = UnitInsights(
+        unit=UNIT,
+        drivers={"csat": driver("csat"), "ltr": driver("ltr")},
+        profiles={"rfm_segment": RFM, "lifecycle_stage": STAGES, "value_tier": TIERS},
+        clv_fit=CLV_FIT,
+        clv_summary={
+            "customers": 500.0,
+            "clv_mean": 2000.0,
+            "clv_median": 800.0,
+            "top_tier_share": 0.62,
+            "horizon_months": 12.0,
+        },
+        churn=churn(0.78),
+        at_risk=AT_RISK,
+        themes=THEMES,
+        quotes=QUOTES,
+        sentiment={"mean": -0.12, "comments": 100.0},
+        watch=WATCH,
+        series=series(0.70),
+        actions=ACTIONS,
+    )
+    return dataclasses.replace(ui, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def base(sample_report):
+    return sample_report.report, sample_report.config
+
+
+def context(base, lang: str = "en", insights: UnitInsights | None = None) -> SlideContext:
+    report, cfg = base
+    found = None if insights is None else Insights({UNIT: insights})
+    return SlideContext(
+        report=dataclasses.replace(report, insights=found),
+        config=cfg,
+        unit=UNIT,
+        lang=lang,
+        narrator=Narrator(lang),
+        texts=load_texts("deck", lang),
+    )
+
+
+def build(base, kind: str, lang: str = "en", insights: UnitInsights | None = None, **p):
+    return BUILDERS[kind](context(base, lang, insights or full_insights()), {"kind": kind, **p})
+
+
+def one(slides, kind):
+    assert len(slides) == 1
+    return slides[0].blocks_of(kind)[0]
+
+
+def text_of(slide) -> str:
+    parts = [slide.title.text, slide.notes.text if slide.notes else ""]
+    for b in slide.blocks:
+        if isinstance(b, Bullets):
+            parts += b.items
+        elif isinstance(b, Table):
+            parts += [c for r in (b.header, *b.rows) for c in r]
+        elif isinstance(b, KpiTiles):
+            parts += [x for t in b.tiles for x in (t.label, t.value, t.detail)]
+        elif isinstance(b, Chart):
+            parts += [b.spec.title, *b.spec.categories]
+    return "\n".join(parts)
+
+
+# -- chapter 4 -----------------------------------------------------------------------
+
+
+def test_rfm_title_names_the_revenue_segment_and_its_satisfaction(base):
+    (s,) = build(base, "segment_profile", by="rfm_segment")
+    assert s.id == "segments.rfm"
+    # loyal: 500k of 1M revenue; overall mean CSAT weighted by n
+    overall = (4.6 * 80 + 4.4 * 120 + 3.9 * 60 + 3.5 * 4) / 264
+    assert s.title.text == (
+        f"Loyal customers hold 50.0% of revenue, with a mean CSAT of 4.40 against "
+        f"{overall:.2f} for all customers"
+    )
+    table = s.blocks_of(Table)[0]
+    assert table.header == (
+        "RFM segment", "Customers", "Share", "Revenue share", "CSAT (mean)", "NPS (n)",
+        "Churn rate",
+    )  # fmt: skip
+    assert table.rows[1] == (
+        "Loyal customers",
+        "200",
+        "34.5%",
+        "50.0%",
+        "4.40",
+        "35.0 (120)",
+        "2.0%",
+    )
+    assert table.rows[-1][0] == "Customers without orders" and table.rows[-1][4] == "–"
+    assert table.numbers[2][6] == pytest.approx(0.1)
+    items = s.blocks_of(Bullets)[0].items
+    assert "Least satisfied: at-risk customers, mean CSAT 3.90 (n = 60)" in items
+    # lost customers churned at 30%, but of 10 customers (< min n 30): not ranked
+    assert any(i.startswith("Highest churn: at-risk customers, 10.0%") for i in items)
+    assert "RFM" in s.notes.text and "580 customers" in s.notes.text
+
+
+def test_lifecycle_small_sample_is_not_judged_and_churned_stage_not_ranked(base):
+    (s,) = build(base, "segment_profile", by="lifecycle_stage")
+    assert s.title.text.startswith("Growing customers hold 72.3% of revenue; too few survey")
+    assert "(n = 5)" in s.title.text
+    items = " ".join(s.blocks_of(Bullets)[0].items)
+    assert "Highest churn: declining customers" in items  # not the churned stage
+
+
+def test_segment_profiles_zh_names(base):
+    (s,) = build(base, "segment_profile", "zh-CN", by="rfm_segment")
+    assert s.title.text.startswith("忠诚客户贡献了 50.0% 的收入")
+    assert s.blocks_of(Table)[0].rows[0][0] == "核心价值客户"
+
+
+def test_value_tiers(base):
+    (s,) = build(base, "value_tiers")
+    assert s.title.text == (
+        "The top CLV tier (100 customers) holds 62.0% of expected 12-month value; "
+        "its mean CSAT is 4.70 against 4.00 in the low tier"
+    )
+    rows = s.blocks_of(Table)[0].rows
+    assert [r[0] for r in rows] == ["Top tier", "Middle tier", "Low tier"]
+    assert "r = 0.243" in s.notes.text and "γ = 15.4" in s.notes.text
+    assert "Mean CLV 2,000 against a median of 800" in " ".join(s.blocks_of(Bullets)[0].items)
+
+
+def test_value_tiers_missing_without_a_fit(base):
+    ins = full_insights(
+        profiles={
+            "value_tier": profile("value_tier", [("unassigned", 10, 1.0, 4.0, 3, 0.0, 3, 0, 10)])
+        },
+        clv_summary={},
+        reasons={"clv": "only 12 customers have orders up to the observation end"},
+    )
+    assert build(base, "value_tiers", insights=ins) == []
+    (gaps,) = BUILDERS["data_gaps"](context(base, "en", ins), {})
+    assert any(
+        i.startswith("CLV value tiers not shown: only 12 customers")
+        for i in gaps.blocks_of(Bullets)[0].items
+    )
+
+
+# -- chapter 5 -----------------------------------------------------------------------
+
+
+def test_key_drivers_quadrant_table_and_fix_first_title(base):
+    (s,) = build(base, "key_drivers")
+    assert s.title.text == (
+        "Fix problem solving first: it drives 40.0% of explained satisfaction (CSAT) but "
+        "scores 65/100, 20 points below the best attribute"
+    )
+    chart = s.blocks_of(Chart)[0].spec
+    assert chart.kind == "scatter" and chart.x_unit == "ratio"
+    assert chart.categories[0] == "Problem solving"
+    assert chart.series[0].values == (0.4, 0.3, 0.2, 0.1)
+    assert chart.series[1].values == (65.0, 80.0, 70.0, 85.0)
+    assert {(r.axis, r.value) for r in chart.references} == {("x", 0.25), ("y", 75.0)}
+    table = s.blocks_of(Table)[0]
+    assert table.rows[0] == ("Problem solving", "40.0%", "65", "Fix first")
+    assert table.rows[3][3] == "Surplus"
+    assert "Shapley" in s.notes.text and "n = 380" in s.notes.text
+
+
+def test_key_drivers_without_fix_first(base):
+    ins = full_insights(
+        drivers={"csat": driver(quadrants=["maintain", "maintain", "monitor", "surplus"])}
+    )
+    (s,) = build(base, "key_drivers", insights=ins)
+    assert s.title.text.startswith("No attribute is both important and lagging: problem solving")
+
+
+def test_drivers_replace_weakest_attributes_only_as_fallback(base):
+    assert (
+        BUILDERS["weakest_attributes"](context(base, "en", full_insights()), {"fallback": True})
+        == []
+    )
+    without = full_insights(drivers={}, reasons={"drivers": "no attribute ratings configured"})
+    assert build(base, "key_drivers", insights=without) == []
+    assert BUILDERS["weakest_attributes"](context(base, "en", without), {"fallback": True})
+
+
+def test_complaint_themes_pareto_table_and_quotes(base):
+    (s,) = build(base, "complaint_themes")
+    assert s.title.text == (
+        "Delivery & logistics leads detractors' complaints: 25 detractor comments, 62.5% of "
+        "the theme's rated comments; its share of comments moved +8.0 pp vs the previous period"
+    )
+    chart = s.blocks_of(Chart)[0].spec
+    assert chart.kind == "bar" and chart.series[0].values == (25.0, 12.0, 10.0, 0.0)
+    table = s.blocks_of(Table)[0]
+    assert table.rows[2] == ("Billing & payment", "20", "50.0%", "+10.0 pp")
+    items = s.blocks_of(Bullets)[0].items
+    assert items[0] == "Fastest-growing theme: billing & payment (+10.0 pp share of comments)"
+    quotes = [i for i in items if i.startswith("“")]
+    assert 2 <= len(quotes) <= MAX_QUOTES
+    assert len(set(q.split("”")[0] for q in quotes)) == len(quotes)  # each text once
+    text = text_of(s)
+    assert "13812345678" not in text  # PII masked
+
+
+def test_complaint_themes_zh_names(base):
+    (s,) = build(base, "complaint_themes", "zh-CN")
+    assert s.title.text.startswith("“物流配送”是贬损者抱怨最多的主题")
+
+
+def test_customer_voices_give_way_to_theme_quotes(base):
+    ctx = context(base, "en", full_insights())
+    assert BUILDERS["customer_voices"](ctx, {"fallback": True}) == []
+
+
+def test_churn_low_auc_is_called_indicative(base):
+    (s,) = build(base, "churn_risk", insights=full_insights(churn=churn(0.55)))
+    assert s.title.text == (
+        "The churn model separates poorly (AUC 0.55): treat its risk ranking as indicative"
+    )
+    assert any("below 0.6" in i for i in s.blocks_of(Bullets)[0].items)
+    (s,) = build(base, "churn_risk", "zh-CN", insights=full_insights(churn=churn(0.55)))
+    assert "区分能力弱" in s.title.text
+
+
+def test_churn_good_auc_counts_and_loss_without_ids(base):
+    (s,) = build(base, "churn_risk")
+    assert s.title.text == (
+        "The churn model ranks risk usefully (AUC 0.78): 3 high-value customers at risk, "
+        "expected loss 8,000"
+    )
+    tiles = {t.label: t.value for t in s.blocks_of(KpiTiles)[0].tiles}
+    assert tiles["Top-decile lift"] == "3.0×" and tiles["Customers scored"] == "1,234"
+    items = s.blocks_of(Bullets)[0].items
+    assert any("15.0% against 5.0% overall (lift 3.0×)" in i for i in items)
+    text = text_of(s)
+    assert not any(cid in text for cid in AT_RISK.customer_id)
+    assert "AUC 0.5 = chance" in s.notes.text
+
+
+def test_churn_missing_gives_no_slide_and_a_gap(base):
+    ins = full_insights(
+        churn=None, at_risk=None, reasons={"churn": "no churn dates in the CRM data"}
+    )
+    assert build(base, "churn_risk", insights=ins) == []
+    (gaps,) = BUILDERS["data_gaps"](context(base, "zh-CN", ins), {})
+    assert "未展示流失风险模型(原因见备注)" in gaps.blocks_of(Bullets)[0].items
+    assert "no churn dates in the CRM data" in gaps.notes.text
+
+
+def test_watch_items_table(base):
+    (s,) = build(base, "watch_items")
+    assert s.title.text == (
+        "Satisfied share (CSAT top two) moved below its control limit in 2026-09 "
+        "(70.0% vs limit 74.6%)"
+    )
+    table = s.blocks_of(Table)[0]
+    assert table.rows[0] == (
+        "Satisfied share (CSAT top two)", "2026-09", "70.0%", "80.0%", "74.6%",
+        "outside the control limit",
+    )  # fmt: skip
+    chart = s.blocks_of(Chart)[0].spec
+    assert chart.series[0].values[-1] == pytest.approx(0.70)
+    assert chart.references[0].value == pytest.approx(0.80)
+
+
+def test_watch_none(base):
+    ins = full_insights(watch=WATCH.iloc[0:0], series=series(0.80))
+    (s,) = build(base, "watch_items", insights=ins)
+    assert s.title.text == (
+        "No unusual movement: all 1 monthly series stayed within their control limits in 2026-09"
+    )
+    assert not s.blocks_of(Table)
+
+
+# -- chapter 6 -----------------------------------------------------------------------
+
+
+def test_priority_actions(base):
+    (s,) = build(base, "priority_actions")
+    assert s.title.text == "2 priority actions for next period, starting with problem solving"
+    rows = s.blocks_of(Table)[0].rows
+    assert rows[0] == (
+        "1",
+        "Improve problem solving",
+        "Drives 40.0% of explained satisfaction; scores 65/100, 20 points below the best attribute",
+    )
+    assert rows[1][1] == "Address delivery & logistics complaints"
+    assert "+8.0 pp" in rows[1][2] and "62.5%" in rows[1][2]
+    assert build(base, "priority_actions", insights=full_insights(actions=())) == []
+
+
+def test_proposed_targets_follow_propose_target(base):
+    report, _ = base
+    (s,) = build(base, "proposed_targets", kpis=["csat", "nps"])
+    table = s.blocks_of(Table)[0]
+    for row, nums, kpi in zip(table.rows, table.numbers, ["csat", "nps"], strict=True):
+        d = report.kpis[kpi]
+        history = [v for v in trend_values(report, kpi, UNIT) if v is not None]
+        p = propose_target(history, report.value(kpi, UNIT), direction=d.direction, unit=d.unit)
+        assert nums[2] == pytest.approx(p.proposal)
+        word = {
+            "trend": "trend forecast",
+            "stretch": "current + ½ sd",
+            "cap": "capped",
+            "bound": "0–100%",
+        }
+        assert word[p.basis] in row[3]
+    items = " ".join(s.blocks_of(Bullets)[0].items)
+    assert "Not yet" not in items and "Of 2 proposals" in items
+
+
+# -- without insights ----------------------------------------------------------------
+
+
+def test_no_insights_no_insight_slides(base):
+    report, cfg = base
+    model = build_report_model(dataclasses.replace(report, insights=None), cfg, UNIT, "en")
+    ids = {s.id for s in model.slides}
+    assert not ids & {"segments.rfm", "challenges.drivers", "challenges.churn", "plan.actions"}
+    assert "challenges.attributes" in ids  # the fallback shows
+
+
+# -- the real sample -----------------------------------------------------------------
+
+INSIGHT_SLIDES = {
+    "segments.rfm",
+    "segments.lifecycle",
+    "challenges.drivers",
+    "challenges.themes",
+    "challenges.churn",
+    "challenges.watch",
+    "plan.targets",
+    "plan.actions",
+}
+
+
+@pytest.fixture(scope="module")
+def sample_insights(sample_report):
+    from reportgen.pipeline import compute_kpis
+
+    cfg = sample_report.config
+    report = compute_kpis(cfg, today=sample_report.TODAY, by=cfg.dimensions, insights=True)
+    assert report.insights is not None
+    return report, cfg
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_sample_deck_chapters_4_to_6(sample_insights, tmp_path, lang):
+    report, cfg = sample_insights
+    model = build_report_model(report, cfg, UNIT, lang)
+    by_id = {s.id: s for s in model.slides}
+    assert set(by_id) >= INSIGHT_SLIDES
+    path = write_deck(report, cfg, UNIT, tmp_path / f"{UNIT}-{lang}.pptx", lang)
+    assert check_deck(path) == []
+    prs = Presentation(str(path))
+    assert len(prs.slides) == len(model.slides)
+    for index, s in enumerate(model.slides):
+        if s.id not in INSIGHT_SLIDES:
+            continue
+        slide = prs.slides[index]
+        assert slide.shapes.title.text == s.title.text
+        tables = [sh.table for sh in slide.shapes if sh.has_table]
+        charts = [sh.chart for sh in slide.shapes if sh.has_chart]
+        assert tables or charts or s.blocks_of(KpiTiles), s.id
+        for t in tables:
+            assert len(t.rows) >= 2 and all(c.text for c in t.rows[1].cells)
+        for c in charts:
+            assert any(v is not None for v in c.plots[0].series[0].values)
+        if s.id == "challenges.drivers":
+            assert charts and charts[0].chart_type is not None and tables
