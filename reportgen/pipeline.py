@@ -211,6 +211,7 @@ def compute_kpis(
     timings["breakdowns"] = time.perf_counter() - t3
     scorecard = _complete_grid(scorecard, kpis, (*unit_ids, ALL), current, previous, last_year)
     comments = period_comments(ds, scope, current, unit_ids)
+    ds.check_unchanged()  # typed files are read by every query: all of them saw one version
     found = None
     if insights and config.analytics.enabled:
         from reportgen.analytics.insights import compute_insights
@@ -318,7 +319,9 @@ def period_comments(
     empty = pd.DataFrame(columns=list(COMMENT_COLUMNS))
     if not ds.has("responses"):
         return empty
-    t = ds.table("responses", scope)
+    # the period's loaded rows (the period lies in the scope's window): a window of its
+    # own lets the engine skip the rest of a typed file
+    t = ds.table("responses", Scope(start=period.start, end=period.end, units=scope.units))
     t = t.filter(
         t.comment.notnull()
         & (t.comment.strip() != "")

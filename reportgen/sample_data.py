@@ -40,7 +40,8 @@ row (there is no header row). ``duplicate_key`` rows are exact or key duplicates
 that a loader filters (not quarantines); ``ragged_row`` issues name no column
 (``column == ""``) and give the number of fields found on that line as ``value``.
 
-Output is deterministic: the same seed, scale and layout give byte-identical files.
+Output is deterministic: the same seed, scale and layout (and units and volumes) give
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ import re
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,8 +76,10 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "DRIVER_WEIGHTS",
+    "EXTRA_UNITS",
     "FIRST_QUARTER",
     "LAST_QUARTER",
+    "MAX_UNITS",
     "PlantedIssue",
     "QUARTERS",
     "SampleSet",
@@ -168,6 +171,35 @@ _RETAIL, _FINANCE, _HOTEL, _AFTER_SALES, _ECOMMERCE, _TELECOM = range(6)
 _N_UNITS = len(UNITS)
 UNIT_ZH: tuple[str, ...] = tuple(u.zh for u in UNITS)
 
+#: Further units for larger synthetic companies (``generate(..., units=7 … 10)``, Parquet
+#: layout only). They follow the company-wide trends but carry no story of their own.
+EXTRA_UNITS: tuple[_UnitSpec, ...] = (
+    _UnitSpec(
+        "logistics", "物流服务", "Logistics", ("物流", "物流事业部", "Logistics Services"),
+        ("物流", "Logistics"), ("liu.yang@example.com", "logistics-cx@example.com"),
+        ("电商", "制造业", "零售", "冷链"), ("快递配送", "仓储服务", "同城急送", "国际物流"),
+        65.0,
+    ),
+    _UnitSpec(
+        "insurance", "保险事业部", "Insurance", ("保险", "保险公司", "Insurance Services"),
+        ("保险", "Insurance"), ("xu.fang@example.com", "insurance-cx@example.com"),
+        ("汽车", "医疗", "地产", "物流"), ("车险", "健康险", "寿险", "财产险"), 1800.0,
+    ),
+    _UnitSpec(
+        "healthcare", "健康医疗", "Healthcare", ("医疗", "健康", "Health"),
+        ("医疗", "Healthcare"), ("he.jun@example.com", "health-cx@example.com"),
+        ("医院", "保险", "企业福利", "养老"), ("体检套餐", "在线问诊", "药品配送", "齿科服务"),
+        450.0,
+    ),
+    _UnitSpec(
+        "education", "教育培训", "Education", ("教育", "培训", "Training"),
+        ("教育", "Education"), ("guo.ting@example.com", "edu-cx@example.com"),
+        ("教育", "科技", "金融", "政府机构"), ("职业培训", "语言课程", "企业内训", "在线课程"),
+        1200.0,
+    ),
+)  # fmt: skip
+MAX_UNITS = len(UNITS) + len(EXTRA_UNITS)
+
 SEGMENTS: tuple[str, ...] = ("大客户", "中小企业", "个人")
 _KEY, _SMB, _CONSUMER = range(3)
 REGIONS: tuple[str, ...] = ("华东", "华南", "华北", "西南", "海外")
@@ -227,6 +259,7 @@ _CSAT_LABEL_BY_VALUE = np.array(
 _BASE_CUSTOMERS = 10_000
 _BASE_RESPONSES = 30_000
 _BASE_TICKETS = 40_000
+_VOLUME_TABLES = ("responses", "customers", "orders", "tickets")
 _CUSTOMER_UNIT_P = np.array([0.25, 0.12, 0.13, 0.13, 0.22, 0.15])
 _CUSTOMER_SEG_P = np.array(
     [
@@ -244,6 +277,85 @@ _TICKET_UNIT_P = np.array([0.18, 0.12, 0.10, 0.25, 0.22, 0.13])
 _SEG_ORDER_RATE = np.array([3.2, 2.35, 1.85])
 _UNIT_ORDER_RATE = np.array([1.25, 0.7, 0.8, 0.65, 1.35, 1.05])
 _SEG_AMOUNT = np.array([6.0, 2.2, 1.0])
+#: The same per-unit parameters for EXTRA_UNITS (shares are renormalised with them).
+_EXTRA_CUSTOMER_UNIT_P = np.array([0.10, 0.08, 0.08, 0.07])
+_EXTRA_CUSTOMER_SEG_P = np.array(
+    [[0.06, 0.30, 0.64], [0.05, 0.20, 0.75], [0.04, 0.16, 0.80], [0.06, 0.24, 0.70]]
+)
+_EXTRA_RESPONSE_UNIT_P = np.array([0.15, 0.15, 0.15, 0.15])
+_EXTRA_RESPONSE_SEG_P = np.array([[0.18, 0.32, 0.50]] * 4)
+_EXTRA_TICKET_UNIT_P = np.array([0.15, 0.10, 0.08, 0.08])
+_EXTRA_UNIT_ORDER_RATE = np.array([1.5, 0.5, 0.9, 0.6])
+
+
+@dataclass(frozen=True)
+class _Company:
+    """The business units of one generated data set and their per-unit parameters.
+
+    ``_Company.of(6)`` uses the module-level constants unchanged, so the default data set
+    does not depend on whether more units exist.
+    """
+
+    units: tuple[_UnitSpec, ...]
+    customer_unit_p: np.ndarray
+    customer_seg_p: np.ndarray
+    response_unit_p: np.ndarray
+    response_seg_p: np.ndarray
+    ticket_unit_p: np.ndarray
+    unit_order_rate: np.ndarray
+
+    @classmethod
+    def of(cls, n_units: int) -> _Company:
+        if not _N_UNITS <= n_units <= MAX_UNITS:
+            raise ValueError(f"units must be between {_N_UNITS} and {MAX_UNITS}, got {n_units!r}")
+        if n_units == _N_UNITS:
+            return cls(
+                UNITS,
+                _CUSTOMER_UNIT_P,
+                _CUSTOMER_SEG_P,
+                _RESPONSE_UNIT_P,
+                _RESPONSE_SEG_P,
+                _TICKET_UNIT_P,
+                _UNIT_ORDER_RATE,
+            )
+        k = n_units - _N_UNITS
+
+        def share(base: np.ndarray, extra: np.ndarray) -> np.ndarray:
+            p = np.concatenate([base, extra[:k]])
+            return p / p.sum()
+
+        return cls(
+            (*UNITS, *EXTRA_UNITS[:k]),
+            share(_CUSTOMER_UNIT_P, _EXTRA_CUSTOMER_UNIT_P),
+            np.vstack([_CUSTOMER_SEG_P, _EXTRA_CUSTOMER_SEG_P[:k]]),
+            share(_RESPONSE_UNIT_P, _EXTRA_RESPONSE_UNIT_P),
+            np.vstack([_RESPONSE_SEG_P, _EXTRA_RESPONSE_SEG_P[:k]]),
+            share(_TICKET_UNIT_P, _EXTRA_TICKET_UNIT_P),
+            np.concatenate([_UNIT_ORDER_RATE, _EXTRA_UNIT_ORDER_RATE[:k]]),
+        )
+
+    @property
+    def n(self) -> int:
+        return len(self.units)
+
+    @property
+    def unit_zh(self) -> tuple[str, ...]:
+        return tuple(u.zh for u in self.units)
+
+    @property
+    def industries(self) -> tuple[str, ...]:
+        """Four industries per unit (index unit * 4 + k), then the consumer "industry"."""
+        return (*(i for u in self.units for i in u.industries), _CONSUMER_INDUSTRY)
+
+    @property
+    def products(self) -> tuple[str, ...]:
+        """Four products per unit (index unit * 4 + k)."""
+        return tuple(p for u in self.units for p in u.products)
+
+    @property
+    def order_median(self) -> np.ndarray:
+        return np.array([u.order_median for u in self.units])
+
 
 # -- comments ----------------------------------------------------------------------------------
 
@@ -369,6 +481,8 @@ def generate(
     seed: int = 7,
     scale: float = 1.0,
     layout: Layout = "messy",
+    units: int = _N_UNITS,
+    volumes: Mapping[str, int] | None = None,
 ) -> SampleSet:
     """Write a synthetic input set and its ``reportgen.yaml`` into ``out_dir``.
 
@@ -376,12 +490,32 @@ def generate(
     150k orders, 40k tickets). ``layout="messy"`` writes realistic exports (limited to
     about scale 100 by the workbook's 1,048,576-row limit); ``layout="parquet"`` writes
     clean canonical Parquet files in chunks, for benchmarks at large scale.
+
+    For benchmarks (``layout="parquet"`` only): ``units`` (6 … :data:`MAX_UNITS`) adds
+    the units of :data:`EXTRA_UNITS`; ``volumes`` sets approximate row counts per table
+    (``responses``, ``customers``, ``orders``, ``tickets``) in place of what ``scale``
+    gives. Orders follow the customers' buying rates, so an ``orders`` count scales those
+    rates. The defaults (6 units, no volumes) give the same files as before they existed.
     """
     if layout not in ("messy", "parquet"):
         raise ValueError(f"layout must be 'messy' or 'parquet', got {layout!r}")
     if not (scale > 0 and np.isfinite(scale)):
         raise ValueError(f"scale must be a positive number, got {scale!r}")
-    n_customers = max(200, round(_BASE_CUSTOMERS * scale))
+    company = _Company.of(units)
+    volumes = dict(volumes or {})
+    unknown = sorted(set(volumes) - set(_VOLUME_TABLES))
+    if unknown:
+        raise ValueError(f"volumes: unknown table(s) {unknown}; expected some of {_VOLUME_TABLES}")
+    bad = {k: v for k, v in volumes.items() if not (isinstance(v, int | float) and v >= 1)}
+    if bad:
+        raise ValueError(f"volumes must be row counts >= 1, got {bad}")
+    if layout == "messy" and (units != _N_UNITS or volumes):
+        raise ValueError("units and volumes are only supported with layout='parquet'")
+    n_customers = (
+        round(volumes["customers"])
+        if "customers" in volumes
+        else max(200, round(_BASE_CUSTOMERS * scale))
+    )
     if layout == "messy" and n_customers + 3 > 1_048_576:
         raise ValueError(
             f"scale {scale} gives {n_customers} customers, more than an Excel sheet holds; "
@@ -390,12 +524,14 @@ def generate(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    world = _World(seed=seed, scale=scale, n_customers=n_customers)
+    world = _World(
+        seed=seed, scale=scale, n_customers=n_customers, company=company, volumes=volumes
+    )
     writer: _MessyWriter | _ParquetWriter
     writer = _MessyWriter(out_dir, world) if layout == "messy" else _ParquetWriter(out_dir, world)
     files, rows, planted = writer.write_all()
     config_path = out_dir / "reportgen.yaml"
-    atomic_write_bytes(config_path, _config_yaml(layout, files).encode("utf-8"))
+    atomic_write_bytes(config_path, _config_yaml(layout, files, company).encode("utf-8"))
     log.info(
         "sample data (%s, seed %d, scale %g) written to %s in %.1f s: %s",
         layout,
@@ -465,12 +601,37 @@ class _Customers:
 class _World:
     """The simulated company: customers, and per-quarter responses, orders, tickets."""
 
-    def __init__(self, *, seed: int, scale: float, n_customers: int) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        scale: float,
+        n_customers: int,
+        company: _Company | None = None,
+        volumes: Mapping[str, int] | None = None,
+    ) -> None:
         self.seed = seed
         self.scale = scale
+        self.company = company or _Company.of(_N_UNITS)
+        volumes = volumes or {}
+        # per-table scales: the rows per quarter are proportional to them
+        self.response_scale = (
+            volumes["responses"] / _rows_per_scale(_BASE_RESPONSES, 0.93, 0.01)
+            if "responses" in volumes
+            else scale
+        )
+        self.ticket_scale = (
+            volumes["tickets"] / _rows_per_scale(_BASE_TICKETS, 0.9, 0.015)
+            if "tickets" in volumes
+            else scale
+        )
         self.customers = self._make_customers(n_customers)
         self.churn_rate = self._churn_rates()
         self.stats: dict[str, dict[int, np.ndarray]] = {}
+        self.order_factor = 1.0
+        if "orders" in volumes:
+            expected = sum(float(self._order_rates(q)[-1].sum()) for q in range(N_QUARTERS))
+            self.order_factor = volumes["orders"] / max(expected, 1e-9)
 
     def rng(self, *key: int) -> np.random.Generator:
         """An independent random stream per (table, quarter, …) so chunks are reproducible."""
@@ -479,12 +640,13 @@ class _World:
     # customers ------------------------------------------------------------------
     def _make_customers(self, n: int) -> _Customers:
         rng = self.rng(0)
-        unit = rng.choice(_N_UNITS, size=n, p=_CUSTOMER_UNIT_P).astype(np.int16)
-        segment = _draw_rows(rng, _CUSTOMER_SEG_P, unit)
+        co = self.company
+        unit = rng.choice(co.n, size=n, p=co.customer_unit_p).astype(np.int16)
+        segment = _draw_rows(rng, co.customer_seg_p, unit)
         region = rng.choice(len(REGIONS), size=n, p=_REGION_P).astype(np.int16)
         industry = np.where(
             segment == _CONSUMER,
-            len(INDUSTRIES) - 1,
+            len(co.industries) - 1,
             unit * 4 + rng.integers(0, 4, size=n),
         ).astype(np.int16)
         old = rng.random(n) < 0.40
@@ -493,7 +655,7 @@ class _World:
         join = lo + np.floor(rng.random(n) * (hi - lo)).astype(np.int64)
         z = rng.standard_normal(n)
         # churn: piecewise-constant quarterly hazard per unit, scaled per customer
-        hazard = np.full((_N_UNITS, len(_H_DAYS) - 1), 0.026)
+        hazard = np.full((co.n, len(_H_DAYS) - 1), 0.026)
         q_idx = np.arange(len(_H_DAYS) - 1) - _HIST_OFFSET  # study quarter index
         last_year = np.clip(q_idx - 10, 0, 4)  # 2025Q4 … 2026Q3 → 1 … 4
         hazard *= 1.0 + 0.10 * last_year
@@ -502,7 +664,7 @@ class _World:
         mult = np.array([0.5, 0.9, 1.1])[segment] * np.exp(-0.25 * z)
         target = rng.exponential(size=n) / mult
         churn = np.full(n, _NO_DAY, dtype=np.int64)
-        for u in range(_N_UNITS):
+        for u in range(co.n):
             m = unit == u
             cum = np.concatenate(([0.0], np.cumsum(-np.log1p(-hazard[u]))))
             start = np.interp(join[m], _H_DAYS, cum)
@@ -529,17 +691,18 @@ class _World:
         )
 
     def _churn_rates(self) -> np.ndarray:
-        """True churn rate per quarter (rows) and unit (cols 0-5) / overall (col 6)."""
+        """True churn rate per quarter (rows) and unit (one column each) / overall (last)."""
         c = self.customers
-        out = np.zeros((N_QUARTERS, _N_UNITS + 1))
+        k = self.company.n
+        out = np.zeros((N_QUARTERS, k + 1))
         for q in range(N_QUARTERS):
             q0, q1 = _Q_DAYS[q], _Q_DAYS[q + 1]
             active = (c.join_day < q0) & (c.churn_day >= q0)
             lost = active & (c.churn_day < q1)
-            a = np.bincount(c.unit[active], minlength=_N_UNITS)
-            lo = np.bincount(c.unit[lost], minlength=_N_UNITS)
-            out[q, :_N_UNITS] = lo / np.maximum(a, 1)
-            out[q, _N_UNITS] = lo.sum() / max(a.sum(), 1)
+            a = np.bincount(c.unit[active], minlength=k)
+            lo = np.bincount(c.unit[lost], minlength=k)
+            out[q, :k] = lo / np.maximum(a, 1)
+            out[q, k] = lo.sum() / max(a.sum(), 1)
         return out
 
     def _active_window(self, q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -559,12 +722,13 @@ class _World:
         """Survey responses of quarter q, numeric codes, sorted by date and customer."""
         rng = self.rng(1, q)
         c = self.customers
-        n = max(6, round(_BASE_RESPONSES / N_QUARTERS * self.scale * (0.93 + 0.01 * q)))
-        cell_p = (_RESPONSE_UNIT_P[:, None] * _RESPONSE_SEG_P).ravel()
+        co = self.company
+        n = max(6, round(_BASE_RESPONSES / N_QUARTERS * self.response_scale * (0.93 + 0.01 * q)))
+        cell_p = (co.response_unit_p[:, None] * co.response_seg_p).ravel()
         cell = rng.choice(len(cell_p), size=n, p=cell_p / cell_p.sum())
         idx, start, end = self._active_window(q)
         pool_cell = c.unit[idx] * 3 + c.segment[idx]
-        pos = _pick_in_groups(rng, pool_cell, cell, _N_UNITS * 3)
+        pos = _pick_in_groups(rng, pool_cell, cell, co.n * 3)
         anonymous = (rng.random(n) < 0.03) | (pos < 0)
         cust = np.where(anonymous, -1, idx[np.maximum(pos, 0)] if len(idx) else -1)
         w0 = np.where(anonymous, _Q_DAYS[q], start[np.maximum(pos, 0)] if len(idx) else 0)
@@ -577,7 +741,7 @@ class _World:
             rng.choice(len(REGIONS), size=n, p=_REGION_P),
             c.region[np.maximum(cust, 0)],
         ).astype(np.int16)
-        channel = _draw_rows(rng, _channel_probs(q), unit)
+        channel = _draw_rows(rng, _channel_probs(q, co.n), unit)
         z = np.where(anonymous, rng.standard_normal(n), c.z[np.maximum(cust, 0)])
         person = 0.45 * z + rng.normal(0.0, 0.35, n)
 
@@ -689,10 +853,11 @@ class _World:
     def _record_response_stats(
         self, q: int, unit: np.ndarray, csat: np.ndarray, ltr: np.ndarray
     ) -> None:
-        n = np.bincount(unit, minlength=_N_UNITS).astype(float)
-        top = np.bincount(unit, weights=csat >= 4, minlength=_N_UNITS)
-        pro = np.bincount(unit, weights=ltr >= 9, minlength=_N_UNITS)
-        det = np.bincount(unit, weights=ltr <= 6, minlength=_N_UNITS)
+        k = self.company.n
+        n = np.bincount(unit, minlength=k).astype(float)
+        top = np.bincount(unit, weights=csat >= 4, minlength=k)
+        pro = np.bincount(unit, weights=ltr >= 9, minlength=k)
+        det = np.bincount(unit, weights=ltr <= 6, minlength=k)
         tot = max(n.sum(), 1)
         self._record("csat", q, np.append(top / np.maximum(n, 1), top.sum() / tot))
         self._record(
@@ -702,9 +867,11 @@ class _World:
         )
 
     # orders ------------------------------------------------------------------------------
-    def orders(self, q: int) -> pd.DataFrame:
-        """Orders of quarter q: seconds, customer, unit, product, amount; sorted by time."""
-        rng = self.rng(2, q)
+    def _order_rates(
+        self, q: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Customers active in quarter q (idx, start, end, unit, segment) and their
+        expected number of orders in it (before ``order_factor``)."""
         c = self.customers
         idx, start, end = self._active_window(q)
         frac = (end - start) / (_Q_DAYS[q + 1] - _Q_DAYS[q])
@@ -712,11 +879,21 @@ class _World:
         drift = 1.0 - 0.22 * max(0.0, (t - 0.35) / 0.65)  # buying frequency slips from 2024Q2
         unit = c.unit[idx]
         seg = c.segment[idx]
-        lam = _SEG_ORDER_RATE[seg] * _UNIT_ORDER_RATE[unit] * drift * frac * np.exp(0.15 * c.z[idx])
+        rate = self.company.unit_order_rate[unit]
+        lam = _SEG_ORDER_RATE[seg] * rate * drift * frac * np.exp(0.15 * c.z[idx])
+        return idx, start, end, unit, seg, lam
+
+    def orders(self, q: int) -> pd.DataFrame:
+        """Orders of quarter q: seconds, customer, unit, product, amount; sorted by time."""
+        rng = self.rng(2, q)
+        idx, start, end, unit, seg, lam = self._order_rates(q)
+        if self.order_factor != 1.0:
+            lam = lam * self.order_factor
         counts = rng.poisson(lam)
         buyers = counts >= 1
-        rep = np.bincount(unit, weights=counts >= 2, minlength=_N_UNITS)
-        buy = np.bincount(unit, weights=buyers, minlength=_N_UNITS)
+        k = self.company.n
+        rep = np.bincount(unit, weights=counts >= 2, minlength=k)
+        buy = np.bincount(unit, weights=buyers, minlength=k)
         self._record(
             "repurchase_rate", q, np.append(rep / np.maximum(buy, 1), rep.sum() / max(buy.sum(), 1))
         )
@@ -728,7 +905,7 @@ class _World:
         cust = idx[owner]
         ounit = unit[owner]
         product = (ounit * 4 + rng.choice(4, size=n, p=[0.4, 0.3, 0.2, 0.1])).astype(np.int16)
-        median = np.array([u.order_median for u in UNITS])[ounit] * _SEG_AMOUNT[seg[owner]]
+        median = self.company.order_median[ounit] * _SEG_AMOUNT[seg[owner]]
         amount = np.round(median * np.exp(rng.normal(0.0, 0.6, n) + 0.02 * q), 2)
         order = np.lexsort((cust, ts))
         return pd.DataFrame(
@@ -746,10 +923,11 @@ class _World:
         """Help-desk tickets opened in quarter q, sorted by opening time."""
         rng = self.rng(3, q)
         c = self.customers
-        n = max(6, round(_BASE_TICKETS / N_QUARTERS * self.scale * (0.9 + 0.015 * q)))
-        unit = rng.choice(_N_UNITS, size=n, p=_TICKET_UNIT_P).astype(np.int16)
+        co = self.company
+        n = max(6, round(_BASE_TICKETS / N_QUARTERS * self.ticket_scale * (0.9 + 0.015 * q)))
+        unit = rng.choice(co.n, size=n, p=co.ticket_unit_p).astype(np.int16)
         idx, start, end = self._active_window(q)
-        pos = _pick_in_groups(rng, c.unit[idx], unit, _N_UNITS)
+        pos = _pick_in_groups(rng, c.unit[idx], unit, co.n)
         anonymous = (rng.random(n) < 0.02) | (pos < 0)
         p0 = np.maximum(pos, 0)
         cust = np.where(anonymous, -1, idx[p0] if len(idx) else -1)
@@ -758,7 +936,7 @@ class _World:
         day = w0 + np.floor(rng.random(n) * (w1 - w0)).astype(np.int64)
         tod = (8 * 3600 + rng.beta(2.0, 2.0, n) * 14 * 3600).astype(np.int64)
         opened = day * _DAY_S + tod
-        channel = _draw_rows(rng, _channel_probs(q), unit)
+        channel = _draw_rows(rng, _channel_probs(q, co.n), unit)
         # first response: lognormal around a channel median, slower for late after-sales
         frt_median_h = np.array([0.10, 0.25, 0.005, 0.05, 0.05, 6.0])[channel]
         slow = np.where(unit == _AFTER_SALES, 1.15, 1.0)
@@ -785,7 +963,7 @@ class _World:
         resolved = np.where(waiting, -1, resolved)
         late_as = (unit == _AFTER_SALES) & (q >= 12)
         complaint = rng.random(n) < np.where(late_as, 0.26, 0.13)
-        cat_complaint = _draw_rows(rng, _complaint_probs(late_as), unit * 2 + late_as)
+        cat_complaint = _draw_rows(rng, _complaint_probs(co.n), unit * 2 + late_as)
         cat_other = _N_COMPLAINT_CATS + rng.choice(4, size=n, p=[0.45, 0.2, 0.2, 0.15])
         category = np.where(complaint, cat_complaint, cat_other).astype(np.int16)
         self._record_ticket_stats(q, unit, contacts, resolved, frt_s, first)
@@ -813,36 +991,43 @@ class _World:
         first: np.ndarray,
     ) -> None:
         done = resolved >= 0
-        fcr_n = np.bincount(unit[done], minlength=_N_UNITS)
-        fcr_k = np.bincount(unit[done], weights=contacts[done] == 1, minlength=_N_UNITS)
+        k = self.company.n
+        fcr_n = np.bincount(unit[done], minlength=k)
+        fcr_k = np.bincount(unit[done], weights=contacts[done] == 1, minlength=k)
         self._record(
             "fcr", q, np.append(fcr_k / np.maximum(fcr_n, 1), fcr_k.sum() / max(fcr_n.sum(), 1))
         )
         answered = first >= 0
         med = np.array(
             [np.median(frt_s[answered & (unit == u)]) if (answered & (unit == u)).any() else np.nan
-             for u in range(_N_UNITS)]
+             for u in range(k)]
             + [np.median(frt_s[answered]) if answered.any() else np.nan]
         ) / 3600  # fmt: skip
         self._record("first_response_hours_median", q, med)
 
 
-def _channel_probs(q: int) -> np.ndarray:
+def _rows_per_scale(base: int, first: float, step: float) -> float:
+    """Rows per unit of scale of a table with ``base / N_QUARTERS * (first + step * q)``
+    rows (times the scale) in quarter q."""
+    return base / N_QUARTERS * sum(first + step * q for q in range(N_QUARTERS))
+
+
+def _channel_probs(q: int, n_units: int = _N_UNITS) -> np.ndarray:
     """Channel mix per unit (rows) in quarter q: self-service grows over time."""
     base = np.array([0.32, 0.28, 0.10, 0.12, 0.10, 0.08])
     shift = 0.012 * q
     p = base + np.array([-0.5, -0.5, 0.5, 0.25, 0.25, 0.0]) * shift
-    probs = np.tile(p, (_N_UNITS, 1))
+    probs = np.tile(p, (n_units, 1))
     probs[_FINANCE] += np.array([0.08, 0.0, -0.03, -0.02, -0.03, 0.0])
     probs[_ECOMMERCE] += np.array([-0.10, 0.0, 0.02, 0.04, 0.04, 0.0])
     probs[_HOTEL] += np.array([0.04, 0.0, -0.02, 0.0, -0.02, 0.0])
     return probs / probs.sum(axis=1, keepdims=True)
 
 
-def _complaint_probs(late_as: np.ndarray) -> np.ndarray:
+def _complaint_probs(n_units: int = _N_UNITS) -> np.ndarray:
     """Complaint-category probabilities for groups unit*2 + late_after_sales."""
     base = np.array([0.28, 0.22, 0.18, 0.16, 0.08, 0.05, 0.03])
-    per_unit = np.tile(base, (_N_UNITS, 1))
+    per_unit = np.tile(base, (n_units, 1))
     for u in (_FINANCE, _HOTEL, _TELECOM):  # few parcels: complaints about price and speed
         per_unit[u, 1] += (per_unit[u, 0] - 0.04) / 2
         per_unit[u, 3] += (per_unit[u, 0] - 0.04) / 2
@@ -1423,7 +1608,7 @@ def _write_targets(path: Path, world: _World) -> int:
         "churn_rate": (lambda v: max(v - 0.002, 0.005), 4),
         "first_response_hours_median": (lambda v: v * 0.9, 3),
     }
-    labels = [*UNIT_ZH, "all"]
+    labels = [*world.company.unit_zh, "all"]
     rows: list[tuple[str, str, str, str]] = []
     for period_idx in range(8, 16):  # 2025Q1 … 2026Q4
         period = f"{2023 + period_idx // 4}Q{period_idx % 4 + 1}"
@@ -1535,6 +1720,7 @@ class _ParquetWriter:
         self.world = world
         self.cust_ids = world.customers.ids()
         self.planted: list[PlantedIssue] = []
+        self.unit_zh = world.company.unit_zh
 
     def write_all(self) -> tuple[dict[str, str], dict[str, int], list[PlantedIssue]]:
         f = _FILES_PARQUET
@@ -1563,7 +1749,7 @@ class _ParquetWriter:
         c = self.world.customers
         rng = self.world.rng(21)
         planter = _Planter(rng, c.n)
-        unit = _take(UNIT_ZH, c.unit)
+        unit = _take(self.unit_zh, c.unit)
         bad_unit = planter.take(2)
         no_join = planter.take(2)
         unit_np = _text(unit)
@@ -1581,7 +1767,7 @@ class _ParquetWriter:
                 "unit": pa.array(unit_np, type=pa.string()),
                 "segment": _take(SEGMENTS, c.segment),
                 "region": _take(REGIONS, c.region),
-                "industry": _take(INDUSTRIES, c.industry),
+                "industry": _take(self.world.company.industries, c.industry),
                 "join_date": pa.array(c.join_day.astype("datetime64[D]"), mask=join_mask),
                 "churn_date": pa.array(
                     np.where(churned, c.churn_day, 0).astype("datetime64[D]"), mask=~churned
@@ -1601,7 +1787,7 @@ class _ParquetWriter:
                 "response_id": _ids("SV", offset + 1, n, 8),
                 "customer_id": _take(self.cust_ids, df["cust"].to_numpy()),
                 "date": pa.array(df["day"].to_numpy().astype("datetime64[D]")),
-                "unit": _take(UNIT_ZH, df["unit"].to_numpy()),
+                "unit": _take(self.unit_zh, df["unit"].to_numpy()),
                 "channel": _take(CHANNELS, df["channel"].to_numpy()),
                 "region": _take(REGIONS, df["region"].to_numpy()),
                 "segment": _take(SEGMENTS, df["segment"].to_numpy()),
@@ -1673,9 +1859,9 @@ class _ParquetWriter:
                     "order_id": _ids("SO", offset + 1, n, 9),
                     "customer_id": _take(self.cust_ids, df["cust"].to_numpy()),
                     "date": _ts_array(df["ts"].to_numpy()),
-                    "unit": _take(UNIT_ZH, df["unit"].to_numpy()),
+                    "unit": _take(self.unit_zh, df["unit"].to_numpy()),
                     "amount": pa.array(amount, mask=mask),
-                    "product": _take(PRODUCTS, df["product"].to_numpy()),
+                    "product": _take(self.world.company.products, df["product"].to_numpy()),
                 },
                 schema=_ORDERS_SCHEMA,
             )
@@ -1688,7 +1874,7 @@ class _ParquetWriter:
             n = len(df)
             opened = df["opened"].to_numpy()
             resolved = df["resolved"].to_numpy().copy()
-            unit = _take(UNIT_ZH, df["unit"].to_numpy())
+            unit = _take(self.unit_zh, df["unit"].to_numpy())
             if q == 0:
                 rng = self.world.rng(23)
                 planter = _Planter(rng, n)
@@ -1738,7 +1924,7 @@ def _flow(items: tuple[str, ...] | list[str]) -> str:
     return "[" + ", ".join(_q(i) for i in items) + "]"
 
 
-def _config_yaml(layout: Layout, files: dict[str, str]) -> str:
+def _config_yaml(layout: Layout, files: dict[str, str], company: _Company | None = None) -> str:
     """The commented ``reportgen.yaml`` describing the generated files."""
     messy = layout == "messy"
     out: list[str] = []
@@ -1782,7 +1968,7 @@ def _config_yaml(layout: Layout, files: dict[str, str]) -> str:
     add("# owners receive their unit's summary by e-mail (`reportgen send`).")
     add("# id 为命令行使用的固定标识；aliases 为数据中出现的其他写法；owners 为邮件收件人。")
     add("units:")
-    for u in UNITS:
+    for u in (company or _Company.of(_N_UNITS)).units:
         add(f"  - id: {u.id}")
         add(f"    names: {{en: {_q(u.en)}, zh-CN: {_q(u.zh)}}}")
         add(f"    aliases: {_flow(u.aliases)}")

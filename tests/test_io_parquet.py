@@ -60,3 +60,26 @@ def test_garbage_after_magic_is_an_input_error(tmp_path: Path) -> None:
 
     with pytest.raises(InputFileError, match="corrupt or truncated Parquet"):
         read_file(path)
+
+
+def test_float_columns_with_nan_are_found_past_the_statistics(tmp_path: Path) -> None:
+    from reportgen.io.parquet_reader import float_columns_with_nan
+
+    path = tmp_path / "t.parquet"
+    nan = float("nan")
+    pq.write_table(
+        pa.table(
+            {
+                "clean": [1.0, None, 3.0, 4.0],
+                "late_nan": [1.0, 2.0, 3.0, nan],  # statistics of the last group: 3..3
+                "nulls": pa.array([None] * 4, pa.float64()),
+                "text": ["nan"] * 4,
+            }
+        ),
+        path,
+        row_group_size=2,
+    )
+
+    found = float_columns_with_nan(path, ["clean", "late_nan", "nulls", "text", "absent"])
+
+    assert found == {"late_nan"}

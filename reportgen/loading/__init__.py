@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,7 +29,14 @@ import pandas as pd
 from reportgen.canonical import FACT_TABLES, TABLES
 from reportgen.config import ReportConfig
 from reportgen.errors import ReconciliationError
-from reportgen.loading.stage import ALL_UNITS, StagedTable, stage_source
+from reportgen.loading.stage import (
+    ALL_UNITS,
+    RAW_DATE,
+    StagedTable,
+    check_unchanged,
+    restage,
+    stage_source,
+)
 from reportgen.sanitize import safe_display
 
 log = logging.getLogger(__name__)
@@ -106,39 +114,65 @@ class Dataset:
     # -- buckets -------------------------------------------------------------
 
     def status(self, name: str, scope: Scope) -> ir.StringValue:
-        """The bucket of each staged row of ``name`` under ``scope``."""
+        """The bucket of each row of ``self.staged[name].table`` under ``scope``."""
         t = self.staged[name].table
         cases: list[tuple[ir.BooleanValue, ir.StringValue]] = [
             (t._error.notnull(), ibis.literal(QUARANTINED)),
             (t._dup, ibis.literal(FILTERED_DUPLICATE)),
         ]
+        other_unit, outside = self._out_of_scope(name, t, scope)
+        cases += [
+            (other_unit, ibis.literal(FILTERED_UNIT)),
+            (outside, ibis.literal(FILTERED_PERIOD)),
+        ]
+        return ibis.cases(*cases, else_=ibis.literal(LOADED))
+
+    def _out_of_scope(
+        self, name: str, t: ir.Table, scope: Scope
+    ) -> tuple[ir.BooleanValue, ir.BooleanValue]:
+        """(another unit, outside the window) for the rows of ``t`` (never NULL; the
+        window is tested only where the unit is in scope, as in :meth:`status`)."""
+        other_unit: ir.BooleanValue = ibis.literal(False)
         if scope.units is not None and "unit" in t.columns:
             allowed = [*scope.units, ALL_UNITS] if name == "targets" else list(scope.units)
-            cases.append((~t.unit.isin(allowed), ibis.literal(FILTERED_UNIT)))
+            other_unit = (~t.unit.isin(allowed)).fill_null(False)
+        outside: ir.BooleanValue = ibis.literal(False)
         date_col = TABLES[name].date_column
         if date_col and scope.start is not None and scope.end is not None:
             d = t[date_col].cast(dt.date)
-            outside = (d < scope.start) | (d >= scope.end)
-            cases.append((outside, ibis.literal(FILTERED_PERIOD)))
-        return ibis.cases(*cases, else_=ibis.literal(LOADED))
+            outside = ~other_unit & ((d < scope.start) | (d >= scope.end)).fill_null(False)
+        return other_unit, outside
 
     def table(self, name: str, scope: Scope) -> ir.Table:
         """The canonical table: only the loaded rows, engine-side (nothing pulled).
 
-        Materialised once per scope, so the many KPI queries scan a plain table
-        instead of re-deciding every row's bucket."""
+        Not a copy: the staged values (a view over a typed source, or the parsed
+        table) without the quarantined and duplicate rows, filtered to the scope."""
         key = (name, scope)
         if key not in self._loaded:
-            t = self.staged[name].table
-            keep = [c for c in t.columns if not c.startswith("_") or c == "_row"]
-            expr = t.filter(self.status(name, scope) == LOADED).select(keep)
-            self._loaded[key] = self.con.create_table(
-                f"loaded_{name}_{len(self._loaded)}", expr, temp=True
-            )
+            staged = self.staged[name]
+            v = staged.values
+            other_unit, outside = self._out_of_scope(name, v, scope)
+            keep = staged.keep(v)
+            conds = [c for c in (keep,) if c is not None]
+            if scope.units is not None and "unit" in v.columns:
+                conds.append(~other_unit)
+            if scope.start is not None and scope.end is not None and TABLES[name].date_column:
+                conds.append(~outside)
+                if RAW_DATE in v.columns:
+                    conds.append(_raw_window(v[RAW_DATE], scope.start, scope.end))
+            t = v.filter(*conds) if conds else v
+            self._loaded[key] = t.drop(RAW_DATE) if RAW_DATE in t.columns else t
         return self._loaded[key]
 
     def has(self, name: str) -> bool:
         return name in self.staged
+
+    def check_unchanged(self) -> None:
+        """Raise InputFileError if a source file changed since it was staged (the
+        canonical tables of typed files are views that re-read them)."""
+        for staged in self.staged.values():
+            check_unchanged(staged)
 
     # -- facts about the data ------------------------------------------------
 
@@ -147,10 +181,9 @@ class Dataset:
         latest: list[_dt.date] = []
         for name in ("responses", "orders", "tickets"):
             if name in self.staged:
-                t = self.staged[name].table
                 col = TABLES[name].date_column
                 assert col is not None
-                value = t.filter(t._error.isnull() & ~t._dup)[col].max().execute()
+                value = _max_kept(self.staged[name], col)
                 if value is not None and not pd.isna(value):
                     latest.append(pd.Timestamp(value).date())
         return max(latest) if latest else None
@@ -160,6 +193,7 @@ class Dataset:
     def reconcile(self, scope: Scope) -> list[FileReconciliation]:
         """Account for every row of every file; raise if any file does not balance."""
         out = [self._reconcile_one(name, scope) for name in self.staged]
+        self.check_unchanged()
         broken = [r for r in out if not r.balanced]
         if broken:
             r = broken[0]
@@ -171,26 +205,36 @@ class Dataset:
         return out
 
     def _reconcile_one(self, name: str, scope: Scope) -> FileReconciliation:
+        """Counted, not derived: quarantined rows per reason (the small error table),
+        duplicates that are not quarantined (the small duplicate table), and one pass
+        over every other row for loaded / other unit / outside the window. The reader's
+        rejected rows are added; the sum must equal the rows the reader saw."""
         staged = self.staged[name]
-        t = staged.table
+        reasons = _error_counts(staged)
+        quarantined = sum(reasons.values())
+        duplicates = 0
+        if staged.dups is not None:
+            d = staged.dups
+            if staged.n_errors:
+                d = d.filter(~d._row.isin(staged.errors._row))
+            duplicates = int(d.count().execute())
+        v = staged.values
+        keep = staged.keep(v)
+        rest = v.filter(keep) if keep is not None else v
+        other_unit, outside = self._out_of_scope(name, rest, scope)
+        flags = rest.select(_u=other_unit, _p=outside)
         counts = (
-            t.mutate(status_=self.status(name, scope), reason_=t._error)
-            .group_by(["status_", "reason_"])
-            .aggregate(n=ibis._.count())
-            .execute()
+            flags.aggregate(
+                loaded_=(~flags._u & ~flags._p).cast(dt.int64).sum(),
+                unit_=flags._u.cast(dt.int64).sum(),
+                period_=flags._p.cast(dt.int64).sum(),
+            )
+            .to_pyarrow()
+            .to_pylist()[0]
         )
-        by_status: dict[str, int] = {}
-        reasons: dict[str, int] = {}
-        for status, reason, n in zip(counts.status_, counts.reason_, counts.n, strict=True):
-            by_status[status] = by_status.get(status, 0) + int(n)
-            if status == QUARANTINED:
-                reasons[reason] = reasons.get(reason, 0) + int(n)
+        loaded, by_unit, by_period = (int(counts[k] or 0) for k in ("loaded_", "unit_", "period_"))
         for issue in staged.raw.rejected:
             reasons[issue.reason] = reasons.get(issue.reason, 0) + 1
-        filtered = {
-            key.split(":", 1)[1]: by_status.get(key, 0)
-            for key in (FILTERED_DUPLICATE, FILTERED_UNIT, FILTERED_PERIOD)
-        }
         raw = staged.raw
         return FileReconciliation(
             table=name,
@@ -200,9 +244,9 @@ class Dataset:
             sheet=raw.sheet,
             header_row=raw.header_row,
             read=raw.rows_read,
-            loaded=by_status.get(LOADED, 0),
-            quarantined=by_status.get(QUARANTINED, 0) + len(raw.rejected),
-            filtered=filtered,
+            loaded=loaded,
+            quarantined=quarantined + len(raw.rejected),
+            filtered={"duplicate": duplicates, "unit": by_unit, "period": by_period},
             quarantine_reasons=dict(sorted(reasons.items())),
             blank_rows=raw.blank_rows,
             warnings=raw.warnings,
@@ -212,8 +256,8 @@ class Dataset:
         """Quarantined rows: table, file, row, column, value (PII-redacted), reason."""
         frames = []
         for name, staged in self.staged.items():
-            t = staged.table
-            q = t.filter(t._error.notnull()).order_by(t._row)
+            t = staged.errors
+            q = t.order_by(t._row)
             if limit is not None:
                 q = q.limit(limit)
             df = q.select(
@@ -244,6 +288,59 @@ class Dataset:
         return out.sort_values(["table", "row"], kind="stable").reset_index(drop=True)
 
 
+def _raw_window(raw: ir.Value, start: _dt.date, end: _dt.date) -> ir.BooleanValue:
+    """The window on the event date as the file types it. Redundant with the window on
+    the canonical date (they agree on every row that is not quarantined), but on a
+    plain column, so that the engine skips the row groups outside it."""
+    if raw.type().is_date():
+        return (raw >= start) & (raw < end)
+    lo = _dt.datetime.combine(start, _dt.time())
+    hi = _dt.datetime.combine(end, _dt.time())
+    return (raw >= lo) & (raw < hi)
+
+
+def _error_counts(staged: StagedTable) -> dict[str, int]:
+    if not staged.n_errors:
+        return {}
+    e = staged.errors
+    rows = e.group_by("_error").aggregate(n=e.count()).to_pyarrow().to_pylist()
+    return {r["_error"]: int(r["n"]) for r in rows}
+
+
+#: Up to this many excluded rows, the latest date is found among the top rows by date.
+_TOP_K_EXCLUDED = 10_000
+
+
+def _max_kept(staged: StagedTable, col: str) -> object:
+    """The latest ``col`` among the rows neither quarantined nor duplicate.
+
+    With k excluded rows, one of the k + 1 latest rows is kept, so the first kept one
+    among them holds the answer: a top-k scan instead of an anti-join over every row.
+    On a typed date column of a file the scan reads little more than the row groups
+    whose statistics hold the latest dates. (A kept row's date is its canonical date:
+    an implausible date would have been quarantined.)"""
+    v = staged.values
+    if staged.raw_dates is not None:
+        v, col = staged.raw_dates, "d"
+    dated = v.filter(v[col].notnull())
+    latest = dated[col].max().execute()  # from the statistics, for a typed file column
+    if staged.excluded is None or latest is None or pd.isna(latest):
+        return latest
+    excluded = staged.excluded
+    if int(excluded.count().execute()) > _TOP_K_EXCLUDED:
+        return dated.filter(staged.keep(dated))[col].max().execute()
+    skip = set(excluded._row.to_pyarrow().to_pylist())
+    if staged.raw_dates is not None:
+        # the rows holding the latest date: the scan skips the row groups before it
+        at = dated.filter(dated[col] == latest).select("_row").limit(len(skip) + 1)
+        if any(r not in skip for r in at._row.to_pyarrow().to_pylist()):
+            return latest
+    top = dated.order_by([dated[col].desc(), dated._row]).limit(len(skip) + 1)
+    top = top.select("_row", col)
+    rows = top.to_pyarrow().to_pylist()
+    return next((r[col] for r in rows if r["_row"] not in skip), None)
+
+
 def load_dataset(
     config: ReportConfig,
     con: ibis.BaseBackend | None = None,
@@ -257,11 +354,12 @@ def load_dataset(
 
     con = con if con is not None else connect()
     ds = Dataset(config=config, con=con)
+    tag = f"_{uuid.uuid4().hex[:8]}"  # this load's engine tables, apart from any other's
     for name, source in config.sources.items():
         if tables is not None and name not in tables:
             continue
         log.info("loading %s from %s", name, source.path or source.sql)
-        staged = stage_source(con, name, source, config)
+        staged = stage_source(con, name, source, config, tag=tag)
         if name in ("targets", "benchmarks"):
             staged = _check_reference(con, staged, config, known_kpis)
         ds.staged[name] = staged
@@ -336,5 +434,4 @@ def _check_reference(
         column = ibis.cases((fresh, ibis.literal(header)), else_=column)
         value = ibis.cases((fresh, t[col].cast(dt.string)), else_=value)
     updated = t.mutate(**mutations, _error=error, _error_column=column, _error_value=value)
-    table = con.create_table(f"checked_{staged.name}", updated, overwrite=True)
-    return StagedTable(name=staged.name, table=table, raw=staged.raw, mapping=staged.mapping)
+    return restage(con, staged, updated)

@@ -62,6 +62,16 @@ def _try_strptime(s, fmt):  # type: ignore[no-untyped-def]
     """DuckDB's try_strptime: NULL instead of an error when the text does not match."""
 
 
+@ibis.udf.scalar.builtin(name="strlen", signature=((dt.string,), dt.int64))
+def _strlen(s):  # type: ignore[no-untyped-def]
+    """DuckDB's strlen: the length in bytes (stored with the string: no scan)."""
+
+
+@ibis.udf.scalar.builtin(name="array_extract", signature=((dt.string, dt.int64), dt.string))
+def _char_at(s, i):  # type: ignore[no-untyped-def]
+    """DuckDB's ``s[i]``: one character; ``i = -1`` is the last."""
+
+
 @dataclass(frozen=True)
 class Parsed:
     """A canonical value and the reason it failed (NULL when it did not)."""
@@ -76,9 +86,12 @@ Refs = Mapping[str, ir.Value]
 @dataclass(frozen=True)
 class Parser:
     """``pre(col)`` → named intermediate expressions (projected once);
-    ``finish(refs, missing)`` → :class:`Parsed`, from references to them."""
+    ``finish(refs, missing)`` → :class:`Parsed`, from references to them.
 
-    pre: Callable[[ir.Value], dict[str, ir.Value]]
+    ``pre`` may take ``care=`` (:func:`needs_care` of a text column) to skip work on
+    values that need none."""
+
+    pre: Callable[..., dict[str, ir.Value]]
     finish: Callable[[Refs, ir.BooleanValue], Parsed]
 
     def inline(self, col: ir.Value, missing: ir.BooleanValue) -> Parsed:
@@ -111,6 +124,35 @@ def _one_of(col: ir.StringValue, values: list[str]) -> ir.BooleanValue:
     return (matched | (col == "")) if "" in values else matched
 
 
+#: What ``clean_text``/``strip`` remove at either end (ibis compiles ``strip`` to this TRIM).
+_TRIMMED = " \t\n\r\v\f"
+
+
+def needs_care(col: ir.StringValue, na_values: tuple[str, ...]) -> ir.BooleanValue:
+    """False only where the text is certainly kept as it is: not NULL, nothing to trim at
+    either end and too long to be one of the missing-value spellings.
+
+    A cheap guard (a byte length, the first and the last character) in front of the
+    trimming and the spelling test, which cost ≈ 5× more per value: on clean
+    identifiers it is false for every row, and only the flagged rows are trimmed.
+    Every character ``strip`` removes sorts below ``"!"``, so a value with one at an
+    end has its first or its last character below ``"!"``."""
+    longest = max((len(v.strip(_TRIMMED).encode()) for v in na_values), default=0)
+    return col.notnull() & (
+        (_strlen(col) <= longest) | (col < "!") | (_char_at(col, ibis.literal(-1)) < "!")
+    )
+
+
+def read_differently(col: ir.StringValue, na_values: tuple[str, ...]) -> ir.BooleanValue:
+    """True where the text is not its own canonical value: it needs trimming, or it is
+    a missing-value spelling (the empty text included). NULL is its own value."""
+    stripped = col.strip()
+    spelled = _one_of(stripped, [v.strip() for v in na_values] + [""])
+    return ibis.cases(
+        (needs_care(col, na_values), (stripped != col) | spelled), else_=ibis.literal(False)
+    )
+
+
 def is_nan(col: ir.FloatingValue) -> ir.BooleanValue:
     """NaN, tested on the value's text form.
 
@@ -121,21 +163,46 @@ def is_nan(col: ir.FloatingValue) -> ir.BooleanValue:
     return ((text == "nan") | (text == "-nan")).fill_null(False)
 
 
-def without_nan(col: ir.Value) -> ir.Value:
-    """A typed float column with NaN as NULL (other columns unchanged)."""
-    if not col.type().is_floating():
+def without_nan(col: ir.Value, nan_possible: bool = True) -> ir.Value:
+    """A typed float column with NaN as NULL (other columns unchanged).
+
+    ``nan_possible=False``: the caller knows the column holds no NaN (a Parquet column
+    checked once, see :func:`reportgen.io.parquet_reader.float_columns_with_nan`)."""
+    if not col.type().is_floating() or not nan_possible:
         return col
     return ibis.cases((is_nan(col), ibis.null(col.type())), else_=col)
 
 
-def is_missing(col: ir.Value, na_values: tuple[str, ...]) -> ir.BooleanValue:
+def is_missing(
+    col: ir.Value,
+    na_values: tuple[str, ...],
+    *,
+    nan_possible: bool = True,
+    care: ir.BooleanValue | None = None,
+) -> ir.BooleanValue:
     """NULL, NaN in a typed float column (Parquet/SQL), or text equal to one of the
-    declared missing-value spellings (trimmed)."""
+    declared missing-value spellings (trimmed).
+
+    ``care``: :func:`needs_care` of the column, when the caller has it already; the
+    spelling test then runs only where it is true (the same result, cheaper)."""
     if col.type().is_floating():
-        return col.isnull() | is_nan(col)
+        return col.isnull() | is_nan(col) if nan_possible else col.isnull()
     if not _is_text(col):
         return col.isnull()
-    return col.isnull() | _one_of(col.strip(), [v.strip() for v in na_values] + [""])
+    spelled = _one_of(col.strip(), [v.strip() for v in na_values] + [""])
+    if care is None:
+        care = needs_care(col, na_values)
+    return col.isnull() | ibis.cases((care, spelled), else_=ibis.literal(False))
+
+
+def is_missing_value(col: ir.Value, missing: list[str]) -> ir.BooleanValue:
+    """NULL or one of the given raw values (found missing among the column's few
+    distinct values, e.g. of a unit column)."""
+    if not missing:
+        return col.isnull()
+    return col.isnull() | ibis.cases(
+        *[(col == v, ibis.literal(True)) for v in missing], else_=ibis.literal(False)
+    )
 
 
 def _error_if(cond: ir.BooleanValue, reason: str) -> ir.StringValue:
@@ -162,7 +229,7 @@ def _as_text(col: ir.Value) -> ir.StringValue:
 def text_parser() -> Parser:
     """Free text: kept verbatim; only the empty string becomes missing."""
 
-    def pre(col: ir.Value) -> dict[str, ir.Value]:
+    def pre(col: ir.Value, care: ir.BooleanValue | None = None) -> dict[str, ir.Value]:
         text = col if _is_text(col) else col.cast(dt.string)
         return {"v": ibis.cases((text == "", ibis.null(dt.string)), else_=text)}
 
@@ -172,10 +239,16 @@ def text_parser() -> Parser:
 def id_parser() -> Parser:
     """Identifiers and dimension values: text exactly as written (trimmed)."""
 
+    def pre(col: ir.Value, care: ir.BooleanValue | None = None) -> dict[str, ir.Value]:
+        if care is None or not _is_text(col):
+            return {"v": _as_text(col)}
+        # trim only where needs_care() says it may change something
+        return {"v": ibis.cases((care, col.strip()), else_=col)}
+
     def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
         return Parsed(ibis.cases((missing, ibis.null(dt.string)), else_=r["v"]), _NO_ERROR)
 
-    return Parser(lambda col: {"v": _as_text(col)}, finish)
+    return Parser(pre, finish)
 
 
 def unit_parser(spellings: Mapping[str, str], present: list | None = None) -> Parser:
@@ -184,7 +257,7 @@ def unit_parser(spellings: Mapping[str, str], present: list | None = None) -> Pa
     with ``present`` (the distinct raw values of the column, looked up once),
     the CASE compares the raw value with the few values present only."""
 
-    def pre(col: ir.Value) -> dict[str, ir.Value]:
+    def pre(col: ir.Value, care: ir.BooleanValue | None = None) -> dict[str, ir.Value]:
         if present is not None and _is_text(col):
             # (raw value, its lower(trim()) computed by the engine) pairs
             lookup = {v: spellings.get(k) for v, k in present if v is not None}
@@ -210,7 +283,7 @@ def unit_parser(spellings: Mapping[str, str], present: list | None = None) -> Pa
     return Parser(pre, finish)
 
 
-def _number_pre(col: ir.Value) -> dict[str, ir.Value]:
+def _number_pre(col: ir.Value, care: ir.BooleanValue | None = None) -> dict[str, ir.Value]:
     if not _is_text(col):
         return {"v": col.cast(dt.float64)}  # NaN is missing (is_missing): no value, no error
     cleaned = clean_text(col).re_replace(r"(?i)^(?:¥|￥|\$|cny|rmb)|(?:元|cny|rmb)$|\s", "")
@@ -264,7 +337,7 @@ def integer_parser() -> Parser:
 def bool_parser(true_values: tuple[str, ...], false_values: tuple[str, ...]) -> Parser:
     """Yes/no flags from the source's declared spellings (是/否, Y/N, 1/0 …)."""
 
-    def pre(col: ir.Value) -> dict[str, ir.Value]:
+    def pre(col: ir.Value, care: ir.BooleanValue | None = None) -> dict[str, ir.Value]:
         if col.type().is_boolean():
             return {"v": col}
         key = (clean_text(col) if _is_text(col) else col.cast(dt.string)).lower()
@@ -282,15 +355,15 @@ def bool_parser(true_values: tuple[str, ...], false_values: tuple[str, ...]) -> 
     return Parser(pre, finish)
 
 
-def score_parser(scale: Scale) -> Parser:
+def score_parser(scale: Scale, nan_possible: bool = True) -> Parser:
     """A rating: labels → numbers, "10分" / "８" → 10 / 8, n/a codes → NULL,
     range-checked, reversed scales flipped so that higher is always better."""
 
-    def pre(col: ir.Value) -> dict[str, ir.Value]:
+    def pre(col: ir.Value, care: ir.BooleanValue | None = None) -> dict[str, ir.Value]:
         if not _is_text(col):
             # NaN is no answer (see is_missing); left in, DuckDB would order it above
             # every number and count it in the top box.
-            return {"v": without_nan(col).cast(dt.float64)}
+            return {"v": without_nan(col, nan_possible).cast(dt.float64)}
         cleaned = clean_text(col)
         numeric = cleaned.re_replace(r"(?i)\s*(分|points?|pts?)$", "").try_cast(dt.float64)
         if not scale.labels:
@@ -375,7 +448,11 @@ def _shape_parse(text: ir.StringValue, formats: tuple[tuple[str, str], ...]) -> 
 
 
 def timestamp_parser(
-    settings: DateSettings, *, plausible: tuple[_dt.date, _dt.date], excel_epoch: int | None = None
+    settings: DateSettings,
+    *,
+    plausible: tuple[_dt.date, _dt.date],
+    excel_epoch: int | None = None,
+    nan_possible: bool = True,
 ) -> Parser:
     """Dates and timestamps from ISO text, 2025/3/5, 2025年3月5日, Excel serials (1900 or
     1904 system), day-first/month-first text per the source's ``dates.dayfirst``,
@@ -383,11 +460,11 @@ def timestamp_parser(
     05/03/2025 is quarantined as ambiguous unless ``dayfirst`` is set."""
     epoch = excel_epoch or settings.excel_epoch
 
-    def pre(col: ir.Value) -> dict[str, ir.Value]:
+    def pre(col: ir.Value, care: ir.BooleanValue | None = None) -> dict[str, ir.Value]:
         if col.type().is_timestamp() or col.type().is_date():
             return {"v": col.cast(dt.timestamp), "amb": ibis.literal(False)}
         if col.type().is_numeric():
-            serial = without_nan(col).cast(dt.float64)
+            serial = without_nan(col, nan_possible).cast(dt.float64)
             return {"v": _from_serial(serial, epoch), "amb": ibis.literal(False)}
         text = _date_text(col)
         first = text.re_extract(_SLASHED, 1).try_cast(dt.int64)

@@ -12,17 +12,23 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import ibis
 import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
-from reportgen.canonical import TABLES, Column, Table
+from reportgen.canonical import TABLES, Column
 from reportgen.config import ReportConfig, Source
-from reportgen.errors import MappingError
+from reportgen.errors import InputFileError, MappingError
 from reportgen.io import RawTable, read_file, read_sql
+from reportgen.io.model import ROW_COLUMN
+from reportgen.io.parquet_reader import float_columns_with_nan
 from reportgen.loading import normalize as nz
 
 log = logging.getLogger(__name__)
@@ -34,12 +40,54 @@ _ALL_SPELLINGS = ("all", "全部", "总体", "集团", "total", "group")
 
 @dataclass(frozen=True)
 class StagedTable:
-    """A source staged in the engine, with what the reader saw."""
+    """A source staged in the engine, with what the reader saw.
+
+    - ``values``: ``_row`` and the canonical columns of every data row read. A view
+      over the source when every mapped column is typed or kept as text (a typed
+      Parquet file: nothing is copied, each query re-reads the file as direct SQL
+      would), else a materialised table (text to parse: parsed once).
+    - ``errors``: the quarantined rows (``_row``, ``_error``, ``_error_column``,
+      ``_error_value``): small.
+    - ``dups``: ``_row`` of the valid rows that repeat an earlier row's key, or None.
+    - ``excluded``: ``_row`` of errors and duplicates together, or None when both are
+      empty; the loaded rows are the others (within the scope).
+    """
 
     name: str
-    table: ir.Table
+    values: ir.Table
+    errors: ir.Table
     raw: RawTable
     mapping: dict[str, str]  # canonical column -> source header
+    dups: ir.Table | None = None
+    excluded: ir.Table | None = None
+    n_errors: int = 0
+    n_dups: int = 0
+    tag: str = ""  # suffix of this load's engine table names
+    #: ``_row`` and ``d``, the event date column as the source types it, when that is a
+    #: date or timestamp (without time zone) and ``values`` a view: its latest values
+    #: are found from the file's statistics (see loading.Dataset.max_event_date), and
+    #: ``values`` then also holds it (RAW_DATE) for windows that skip row groups
+    raw_dates: ir.Table | None = None
+    #: (path, size, mtime) of the file ``values`` reads, when it is a view over a file
+    fingerprint: tuple[str, int, int] | None = None
+
+    @property
+    def table(self) -> ir.Table:
+        """Every staged row with its canonical columns, ``_error``, ``_error_column``,
+        ``_error_value`` and ``_dup`` (repeats an earlier key)."""
+        v = self.values.drop(RAW_DATE) if RAW_DATE in self.values.columns else self.values
+        if self.n_errors:
+            e = self.errors.rename(_erow="_row")
+            t = v.left_join(e, v._row == e._erow).drop("_erow")
+        else:
+            none = ibis.null(dt.string)
+            t = v.mutate(_error=none, _error_column=none, _error_value=none)
+        dup = t._row.isin(self.dups._row) if self.dups is not None else ibis.literal(False)
+        return t.mutate(_dup=dup)
+
+    def keep(self, t: ir.Table) -> ir.BooleanValue | None:
+        """Not quarantined and not a duplicate (None: every row qualifies)."""
+        return None if self.excluded is None else ~t._row.isin(self.excluded._row)
 
 
 def read_raw(name: str, source: Source, config: ReportConfig) -> RawTable:
@@ -116,9 +164,41 @@ def _columns_for(name: str, config: ReportConfig) -> tuple[Column, ...]:
 def _raw_table(con: ibis.BaseBackend, name: str, raw: RawTable) -> ir.Table:
     if raw.parquet_path is not None:
         t = con.read_parquet(raw.parquet_path, table_name=f"raw_{name}", file_row_number=True)
+        if raw.real_format != "parquet" and ROW_COLUMN in t.columns:
+            # a large text file spilled to Parquet by the reader: its rows carry the
+            # source row number (after the header, blank and rejected lines)
+            return t.drop("file_row_number")
         return t.mutate(_row=(t.file_row_number + 1).cast(dt.int64)).drop("file_row_number")
     assert raw.data is not None
     return con.create_table(f"raw_{name}", raw.data, overwrite=True)
+
+
+def _nan_columns(raw: RawTable, floats: list[str]) -> set[str]:
+    """Which of the float columns may hold NaN. A Parquet file is asked once (DuckDB's
+    ``isnan`` cannot be trusted on its values, see :func:`normalize.is_nan`); any other
+    float column is assumed to."""
+    if floats and raw.parquet_path is not None and raw.real_format == "parquet":
+        return float_columns_with_nan(raw.parquet_path, floats)
+    return set(floats)
+
+
+def _with_nan(
+    plans: list[_Plan],
+    nan: set[str],
+    name: str,
+    source: Source,
+    config: ReportConfig,
+    raw: RawTable,
+) -> list[_Plan]:
+    """The plans of float columns that hold no NaN, without the NaN test."""
+    out = []
+    for p in plans:
+        if p.float_column and p.header not in nan:
+            parser = _parser(p.col, name, source, config, raw, nan_possible=False)
+            missing = partial(_missing, na_values=source.na_values, nan_possible=False)
+            p = replace(p, parser=parser, missing=missing)
+        out.append(p)
+    return out
 
 
 def _plausible(config: ReportConfig) -> tuple[_dt.date, _dt.date]:
@@ -126,8 +206,20 @@ def _plausible(config: ReportConfig) -> tuple[_dt.date, _dt.date]:
     return _dt.date.fromisoformat(p.plausible_from), _dt.date.fromisoformat(p.plausible_to)
 
 
+def _unit_spellings(name: str, config: ReportConfig) -> dict[str, str]:
+    spellings = config.unit_spellings()
+    if name == "targets":
+        spellings = {**spellings, **{s: ALL_UNITS for s in _ALL_SPELLINGS}}
+    return spellings
+
+
 def _parser(
-    col: Column, name: str, source: Source, config: ReportConfig, raw: RawTable
+    col: Column,
+    name: str,
+    source: Source,
+    config: ReportConfig,
+    raw: RawTable,
+    nan_possible: bool = True,
 ) -> nz.Parser:
     match col.kind:
         case "id" | "category":
@@ -135,10 +227,7 @@ def _parser(
         case "text":
             return nz.text_parser()
         case "unit":
-            spellings = config.unit_spellings()
-            if name == "targets":
-                spellings = {**spellings, **{s: ALL_UNITS for s in _ALL_SPELLINGS}}
-            return nz.unit_parser(spellings)
+            return nz.unit_parser(_unit_spellings(name, config))
         case "number":
             return nz.number_parser()
         case "integer":
@@ -146,49 +235,412 @@ def _parser(
         case "bool":
             return nz.bool_parser(source.true_values, source.false_values)
         case "score":
-            return nz.score_parser(config.scale_for(name, col.name))
+            return nz.score_parser(config.scale_for(name, col.name), nan_possible=nan_possible)
         case "date" | "datetime":
             return nz.timestamp_parser(
-                source.dates, plausible=_plausible(config), excel_epoch=raw.excel_epoch
+                source.dates,
+                plausible=_plausible(config),
+                excel_epoch=raw.excel_epoch,
+                nan_possible=nan_possible,
             )
     raise AssertionError(col.kind)
 
 
+#: Text-like kinds whose parser keeps the text (trimmed): no parsing to speak of.
+_TEXT_KINDS = ("id", "category", "text")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one mapped source column is read: its parser, the missing-value test, and
+    whether re-evaluating the parser on every query is cheap (no text parsing)."""
+
+    col: Column
+    header: str
+    parser: nz.Parser
+    #: (raw column, its needs_care() or None) -> "missing" flag
+    missing: Callable[[ir.Value, ir.BooleanValue | None], ir.BooleanValue]
+    cheap: bool
+    care: bool  # compute needs_care() (a text column of an id/category/text kind)
+    float_column: bool = False
+    #: a key column found to hold nothing to trim and no missing-value spelling (see
+    #: _key_pass): read as it is, only NULL is missing
+    clean: bool = False
+    null_free: bool = False  # ... and no NULL either: nothing to check on it
+
+
+def _plans(
+    con: ibis.BaseBackend,
+    t: ir.Table,
+    name: str,
+    source: Source,
+    config: ReportConfig,
+    raw: RawTable,
+    used: list[tuple[Column, str]],
+    nan: set[str],
+) -> list[_Plan]:
+    """``nan``: the float columns that may hold NaN."""
+    plans = []
+    for col, h in used:
+        x = t[h]
+        text = x.type().is_string()
+        parser = _parser(col, name, source, config, raw, nan_possible=h in nan)
+        care = text and col.kind in _TEXT_KINDS
+        missing = partial(_missing, na_values=source.na_values, nan_possible=h in nan)
+        cheap = not text or col.kind in _TEXT_KINDS
+        if col.kind == "unit" and text:
+            # the few distinct raw values, looked up once: the per-row work is a CASE
+            # on the raw value (mapped, missing, or unknown)
+            d = t.select(v=x).distinct()
+            d = d.mutate(k=d.v.strip().lower(), s=d.v.strip()).to_pyarrow()
+            if d.num_rows <= 1000:
+                values = d.column("v").to_pylist()
+                present = list(zip(values, d.column("k").to_pylist(), strict=True))
+                na = {v.strip() for v in source.na_values} | {""}
+                blank = [v for v, s in zip(values, d.column("s").to_pylist(), strict=True)
+                         if v is not None and s in na]  # fmt: skip
+                parser = nz.unit_parser(_unit_spellings(name, config), present=present)
+                missing = partial(_missing_among, blank=blank)
+                cheap = True
+        plans.append(_Plan(col, h, parser, missing, cheap, care, x.type().is_floating()))
+    return plans
+
+
+def _missing(
+    x: ir.Value, care: ir.BooleanValue | None, *, na_values: tuple[str, ...], nan_possible: bool
+) -> ir.BooleanValue:
+    return nz.is_missing(x, na_values, nan_possible=nan_possible, care=care)
+
+
+def _missing_among(x: ir.Value, care: ir.BooleanValue | None, *, blank: list) -> ir.BooleanValue:
+    return nz.is_missing_value(x, blank)
+
+
 def stage_source(
-    con: ibis.BaseBackend, name: str, source: Source, config: ReportConfig
+    con: ibis.BaseBackend,
+    name: str,
+    source: Source,
+    config: ReportConfig,
+    tag: str = "",
+    typed_view: bool = True,
 ) -> StagedTable:
-    """Read, map and normalise one source; materialise the staged table in the engine."""
+    """Read, map and normalise one source; find its quarantined and duplicate rows.
+
+    ``tag`` makes this load's engine table names unique on a shared connection.
+    ``typed_view=False`` materialises the canonical columns of a typed source too
+    (the same buckets and values; for comparison)."""
     raw = read_raw(name, source, config)
     for warning in raw.warnings:
         log.warning("%s", warning)
     columns = _columns_for(name, config)
     mapping = resolve_mapping(name, raw, source, columns)
-    t = _raw_table(con, name, raw)
-
-    # Layered projections, so that no expression is repeated in the SQL:
-    # 1. each mapped source column by position and its "missing" flag; 2. the parsers'
-    # expensive pre-step; 3. parsed values and one error column per source column;
-    # 4. (below) the first error, its column and value.
+    suffix = f"{name}{tag}"
+    t = _raw_table(con, suffix, raw)
     used = [(col, mapping[col.name]) for col in columns if col.name in mapping]
-    parsers = [_parser(col, name, source, config, raw) for col, _ in used]
-    # unit columns: look up the few distinct raw values once, map only those.
-    for i, (col, h) in enumerate(used):
-        if col.kind == "unit" and t[h].type().is_string():
-            d = t.select(v=t[h], k=t[h].strip().lower()).distinct().to_pyarrow()
-            present = list(zip(d.column("v").to_pylist(), d.column("k").to_pylist(), strict=True))
-            if len(present) <= 1000:
-                spellings = config.unit_spellings()
-                if name == "targets":
-                    spellings = {**spellings, **{s: ALL_UNITS for s in _ALL_SPELLINGS}}
-                parsers[i] = nz.unit_parser(spellings, present=present)
+    floats = list(dict.fromkeys(h for _, h in used if t[h].type().is_floating()))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the NaN look-up reads the file on one core while the engine checks the key
+        nan = pool.submit(_nan_columns, raw, floats)
+        plans = _plans(con, t, name, source, config, raw, used, set(floats))
+        full = _staged_projection(t, name, columns, mapping, plans, source.na_values)
+        key = TABLES[name].key
+        cheap = typed_view and all(p.cheap for p in plans)
+        keyed = cheap and bool(key) and all(k in mapping for k in key)
+        found = _key_pass(con, suffix, full, plans, key, source.na_values) if keyed else None
+        plans = _with_nan(plans, nan.result(), name, source, config, raw)
+    full = _staged_projection(t, name, columns, mapping, plans, source.na_values)
+    canonical = ["_row", *(c.name for c in columns)]
+    if not cheap:
+        # Text to parse: parse every value once into a table.
+        staged = con.create_table(
+            f"staged_{suffix}", full.select(*canonical, *_ERROR_COLUMNS), overwrite=True
+        )
+        errors = con.create_table(
+            f"errors_{suffix}",
+            staged.filter(staged._error.notnull()).select("_row", *_ERROR_COLUMNS),
+            overwrite=True,
+        )
+        values = staged.select(*canonical)
+        n_errors = int(errors.count().execute())
+        dups = _find_duplicates(con, suffix, values, errors if n_errors else None, key)
+        return _assemble(con, name, suffix, values, errors, n_errors, dups, raw, mapping)
+
+    # No text to parse (a typed source): the canonical columns stay a view over the
+    # source. Stored are only the keys that repeat and the rows with an error.
+    repeated = None
+    if found is not None:  # the key texts are clean: at most NULL to check on them
+        repeated, with_null = found
+        plans = [
+            replace(p, clean=True, care=False, null_free=p.col.name not in with_null)
+            if p.col.name in key and p.care
+            else p
+            for p in plans
+        ]
+        full = _staged_projection(t, name, columns, mapping, plans, source.na_values)
+    # Identifiers the KPIs use (required ones) are read as they are where no value
+    # needs trimming; the check rides along with the errors (``_a<i>``).
+    facts = [
+        f"_a{i}"
+        for i, p in enumerate(plans)
+        if p.care and p.col.kind == "id" and p.col.required and not p.clean
+    ]
+    interesting = full.filter(ibis.or_(full._fails, *[full[a] for a in facts]))
+    checked = con.create_table(
+        f"checked_{suffix}",
+        interesting.select("_row", *_ERROR_COLUMNS, *facts),
+        overwrite=True,
+    )
+    errors = checked.filter(checked._error.notnull()).select("_row", *_ERROR_COLUMNS)
+    changed = _changed_by_canonicalising(checked, facts)
+    identity = {
+        p.col.name: f"_s{i}"
+        for i, p in enumerate(plans)
+        if p.clean or (f"_a{i}" in facts and f"_a{i}" not in changed)
+    }
+    date_col = TABLES[name].date_column
+    raw_date = t[mapping[date_col]] if date_col in mapping else None
+    if raw_date is not None and not _naive_temporal(raw_date.type()):
+        raw_date = None
+    values = full.select(
+        *[full[identity[c]].name(c) if c in identity else full[c] for c in canonical],
+        # the event date as the file types it: a window on it prunes row groups
+        **({RAW_DATE: full[f"_s{plans_index(plans, date_col)}"]} if raw_date is not None else {}),
+    )
+    n_errors = int(errors.count().execute())
+    if repeated is None:
+        dups = _find_duplicates(con, suffix, values, errors if n_errors else None, key)
+    else:
+        dups = _window_duplicates(con, suffix, values, errors if n_errors else None, key, repeated)
+    staged = _assemble(con, name, suffix, values, errors, n_errors, dups, raw, mapping)
+    if raw_date is not None:
+        staged = replace(staged, raw_dates=t.select("_row", d=raw_date))
+    if raw.parquet_path is not None:
+        staged = replace(staged, fingerprint=_fingerprint(raw.parquet_path))
+    return staged
+
+
+def _fingerprint(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return (str(path), st.st_size, st.st_mtime_ns)
+
+
+def check_unchanged(staged: StagedTable) -> None:
+    """Raise if the file a staged view reads was replaced or changed since it was staged:
+    every query reads it again, so the numbers of one run would mix two versions."""
+    if staged.fingerprint is None:
+        return
+    path = Path(staged.fingerprint[0])
+    now = _fingerprint(path) if path.exists() else None
+    if now != staged.fingerprint:
+        raise InputFileError(
+            f"{staged.raw.source} changed while the report was computed; run it again "
+            "when the file is complete"
+        )
+
+
+#: Hidden column of a staged view: the event date as the source types it.
+RAW_DATE = "_date_raw"
+
+
+def plans_index(plans: list[_Plan], column: str) -> int:
+    return next(i for i, p in enumerate(plans) if p.col.name == column)
+
+
+def _naive_temporal(t: dt.DataType) -> bool:
+    return t.is_date() or (t.is_timestamp() and t.timezone is None)
+
+
+def _key_pass(
+    con: ibis.BaseBackend,
+    suffix: str,
+    full: ir.Table,
+    plans: list[_Plan],
+    key: tuple[str, ...],
+    na_values: tuple[str, ...],
+) -> tuple[ir.Table, set[str]] | None:
+    """One hash aggregate over the raw key text: the keys that occur more than once
+    (usually none), the key columns holding NULL, and whether any key text needs
+    trimming or is a missing-value spelling. None in that last case; else the repeated
+    keys (the text is then the canonical key) and the key columns with a NULL (the
+    only missing value left to look for, row by row).
+
+    Reading the key text here only, instead of in the check of every row as well,
+    saves a pass over the widest column (identifiers) of the largest tables."""
+    index = {p.col.name: i for i, p in enumerate(plans)}
+    texts = [k for k in key if plans[index[k]].care]
+    if not texts:
+        return None
+    if len(key) == 1:
+        ordered = _ordered_key_pass(con, suffix, full, f"_s{index[key[0]]}", key[0], na_values)
+        if ordered is not None:
+            return ordered
+    cols = {k: full[f"_s{index[k]}"] if k in texts else full[k] for k in key}
+    groups = full.select(**cols).group_by(list(key)).aggregate(_n=ibis._.count())
+    unclean = ibis.or_(*[nz.read_differently(groups[k], na_values) for k in texts])
+    null = ibis.or_(*[groups[k].isnull() for k in texts])
+    found = con.create_table(
+        f"keys_{suffix}",
+        groups.filter((groups._n > 1) | unclean | null).mutate(_unclean=unclean),
+        overwrite=True,
+    )
+    if int(found.filter(found._unclean).count().execute()):
+        return None
+    flags = found.aggregate(**{k: found[k].isnull().any() for k in texts})
+    with_null = {k for k, v in flags.to_pyarrow().to_pylist()[0].items() if v}
+    return found.filter(found._n > 1).select(*key), with_null
+
+
+def _ordered_key_pass(
+    con: ibis.BaseBackend,
+    suffix: str,
+    full: ir.Table,
+    text: str,
+    key: str,
+    na_values: tuple[str, ...],
+) -> tuple[ir.Table, set[str]] | None:
+    """The key pass of a key column whose texts are in ascending order in the file (as
+    exports sorted by id are): each key compared with the previous non-NULL one in
+    file order, a streaming scan instead of a hash table of every key (≈ 4× less
+    CPU). Equal neighbours are then the only repeats.
+
+    The previous row is taken by ``LAG`` over the scan's own order; the same pass
+    checks that this order is the file's (every row's ``_row`` above the previous
+    one, one start), so a different order can only make the proof fail. None when
+    it fails (keys out of order, or the scan's order not provable): the caller
+    falls back to the hash aggregate. The result is as for :func:`_key_pass`."""
+    t = full.select(_k=full[text], _row=full._row)
+    nonnull = t.filter(t._k.notnull())
+    w = ibis.window()
+    pairs = nonnull.select(
+        _k=nonnull._k,
+        _row=nonnull._row,
+        _prev=nonnull._k.lag().over(w),
+        _prev_row=nonnull._row.lag().over(w),
+    )
+    row = (
+        pairs.aggregate(
+            n=pairs.count(),
+            starts=pairs._prev_row.isnull().cast(dt.int64).sum(),
+            back=(pairs._prev_row >= pairs._row).cast(dt.int64).sum(),
+            down=(pairs._prev > pairs._k).cast(dt.int64).sum(),
+            equal=(pairs._prev == pairs._k).cast(dt.int64).sum(),
+            care=nz.read_differently(pairs._k, na_values).cast(dt.int64).sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    n = int(row["n"])
+    counts = {k: int(row[k] or 0) for k in ("starts", "back", "down", "equal", "care")}
+    if counts["care"]:
+        return None  # texts to trim or missing spellings: the general path
+    if n and (counts["starts"] != 1 or counts["back"] or counts["down"]):
+        return None  # not provably in ascending order
+    with_null = {key} if int(t.count().execute()) > n else set()
+    name = f"keys_{suffix}"
+    if not counts["equal"]:
+        schema = ibis.schema({key: dt.string})
+        return con.create_table(name, schema=schema, overwrite=True), with_null
+    repeated = pairs.filter(pairs._prev == pairs._k).select(**{key: pairs._k}).distinct()
+    return con.create_table(name, repeated, overwrite=True), with_null
+
+
+_ERROR_COLUMNS = ("_error", "_error_column", "_error_value")
+
+
+def _assemble(
+    con: ibis.BaseBackend,
+    name: str,
+    suffix: str,
+    values: ir.Table,
+    errors: ir.Table,
+    n_errors: int,
+    dups: ir.Table | None,
+    raw: RawTable,
+    mapping: dict[str, str],
+) -> StagedTable:
+    n_dups = int(dups.count().execute()) if dups is not None else 0
+    if not n_dups:
+        dups = None
+    parts = [
+        t.select(_row=t._row.cast(dt.int64))
+        for t in ([errors] if n_errors else []) + ([dups] if dups is not None else [])
+    ]
+    excluded = None
+    if parts:
+        union = parts[0] if len(parts) == 1 else parts[0].union(parts[1], distinct=False)
+        excluded = con.create_table(f"excluded_{suffix}", union, overwrite=True)
+    return StagedTable(
+        name=name,
+        values=values,
+        errors=errors,
+        raw=raw,
+        mapping=mapping,
+        dups=dups,
+        excluded=excluded,
+        n_errors=n_errors,
+        n_dups=n_dups,
+        tag=suffix[len(name) :],
+    )
+
+
+def restage(con: ibis.BaseBackend, staged: StagedTable, full: ir.Table) -> StagedTable:
+    """A staged table from a (small) table with every row and its bucket columns, as
+    :attr:`StagedTable.table` gives it (after further checks, e.g. of targets)."""
+    suffix = f"{staged.name}{staged.tag}"
+    table = con.create_table(f"checked_{suffix}", full, overwrite=True)
+    values = table.select(*[c for c in table.columns if c not in (*_ERROR_COLUMNS, "_dup")])
+    errors = table.filter(table._error.notnull()).select("_row", *_ERROR_COLUMNS)
+    dups = table.filter(table._dup).select("_row")
+    n_errors = int(errors.count().execute())
+    return _assemble(
+        con, staged.name, suffix, values, errors, n_errors, dups, staged.raw, staged.mapping
+    )
+
+
+def _changed_by_canonicalising(checked: ir.Table, facts: list[str]) -> set[str]:
+    """Which ``_a<i>`` flags are set on a row that is not quarantined."""
+    if not facts:
+        return set()
+    ok = checked.filter(checked._error.isnull())
+    row = ok.aggregate(**{a: ok[a].any() for a in facts}).to_pyarrow().to_pylist()[0]
+    return {a for a, v in row.items() if v}
+
+
+def _staged_projection(
+    t: ir.Table,
+    name: str,
+    columns: tuple[Column, ...],
+    mapping: dict[str, str],
+    plans: list[_Plan],
+    na_values: tuple[str, ...],
+) -> ir.Table:
+    """Every row: ``_row``, the canonical columns, ``_error``, ``_error_column``,
+    ``_error_value``; and ``_a<i>`` (canonicalising changes the raw text) per text column.
+
+    Layered projections, so that no expression is repeated in the SQL: 1. each mapped
+    source column by position, its "missing" flag and its needs_care() guard; 2. the
+    parsers' expensive pre-step; 3. parsed values and one error column per source
+    column; 4. the first error, its column and value."""
     l1 = t.select(
         _row=t._row,
-        **{f"_s{i}": t[h] for i, (_, h) in enumerate(used)},
-        **{f"_m{i}": nz.is_missing(t[h], source.na_values) for i, (_, h) in enumerate(used)},
+        **{f"_s{i}": t[p.header] for i, p in enumerate(plans)},
+        **{f"_g{i}": nz.needs_care(t[p.header], na_values) for i, p in enumerate(plans) if p.care},
+    )
+    cares = {i: l1[f"_g{i}"] for i, p in enumerate(plans) if p.care}
+    l1 = l1.mutate(
+        **{
+            f"_m{i}": _clean_missing(l1[f"_s{i}"], p)
+            if p.clean
+            else p.missing(l1[f"_s{i}"], cares.get(i))
+            for i, p in enumerate(plans)
+        }
     )
     pre: dict[str, ir.Value] = {}
-    for i, parser in enumerate(parsers):
-        pre.update({f"_p{i}_{k}": v for k, v in parser.pre(l1[f"_s{i}"]).items()})
+    for i, p in enumerate(plans):
+        if p.clean:
+            continue
+        care = cares.get(i)
+        pre.update({f"_p{i}_{k}": v for k, v in p.parser.pre(l1[f"_s{i}"], care=care).items()})
     l1 = l1.mutate(**pre)
 
     layer2: dict[str, ir.Value] = {"_row": l1._row}
@@ -196,27 +648,41 @@ def stage_source(
         if col.name not in mapping:
             layer2[col.name] = ibis.null(_dtype(col.kind))
     errors: list[tuple[str, str, str]] = []  # (error column, header, raw column)
-    for i, ((col, header), parser) in enumerate(zip(used, parsers, strict=True)):
-        prefix = f"_p{i}_"
-        refs = {c[len(prefix) :]: l1[c] for c in l1.columns if c.startswith(prefix)}
-        parsed = parser.finish(refs, l1[f"_m{i}"])
-        error = parsed.error
-        if col.required:
-            error = ibis.coalesce(_missing_required(l1[f"_m{i}"]), error)
-        layer2[col.name] = parsed.value
-        layer2[f"_e{i}"] = error
+    for i, p in enumerate(plans):
         layer2[f"_s{i}"] = l1[f"_s{i}"]  # cast to text only for error rows (below)
-        errors.append((f"_e{i}", header, f"_s{i}"))
+        if p.clean:
+            parsed = nz.Parsed(l1[f"_s{i}"], ibis.null(dt.string))
+        else:
+            prefix = f"_p{i}_"
+            refs = {c[len(prefix) :]: l1[c] for c in l1.columns if c.startswith(prefix)}
+            parsed = p.parser.finish(refs, l1[f"_m{i}"])
+        error = parsed.error
+        if p.col.required and not p.null_free:
+            error = ibis.coalesce(_missing_required(l1[f"_m{i}"]), error)
+        layer2[p.col.name] = parsed.value
+        if p.care:
+            layer2[f"_a{i}"] = l1[f"_g{i}"] & ~parsed.value.identical_to(l1[f"_s{i}"])
+        fails = can_fail(error)
+        if fails is not None:  # (a column that cannot fail is not read for the check)
+            layer2[f"_e{i}"] = error
+            layer2[f"_f{i}"] = fails
+            errors.append((f"_e{i}", p.header, f"_s{i}"))
     l2 = l1.select(**layer2)
     if name == "tickets":
         extra = _ticket_checks(l2, mapping)
         l2 = l2.mutate(
             **{e: err for e, (_, err, _) in extra.items()},
             **{f"{e}v": val for e, (_, _, val) in extra.items()},
+            **{f"{e}f": can_fail(err) for e, (_, err, _) in extra.items()},
         )
         errors += [(e, header, f"{e}v") for e, (header, _, _) in extra.items()]
 
     no_error = ibis.null(dt.string)
+    # whether the row fails a check, as booleans only: the filter that finds the rows
+    # to quarantine builds no reason text (that is done for those rows only)
+    fails = [
+        l2[c] for c in l2.columns if c.startswith("_f") or (c.startswith("_t") and c.endswith("f"))
+    ]
     if errors:
         error = ibis.coalesce(*[l2[e] for e, _, _ in errors])
         error_column = ibis.cases(
@@ -227,17 +693,20 @@ def stage_source(
         )
     else:
         error = error_column = error_value = no_error
-    staged = l2.select(
+    return l2.select(
         _row=l2._row,
         **{c.name: l2[c.name] for c in columns},
         _error=error,
         _error_column=error_column,
         _error_value=error_value,
+        _fails=ibis.or_(*fails) if fails else ibis.literal(False),
+        **{c: l2[c] for c in l2.columns if c.startswith("_a")},
+        **{c: l2[c] for c in l2.columns if c.startswith("_s")},
     )
-    # materialise without the duplicate window; find duplicates in a narrow pass.
-    table = con.create_table(f"staged_{name}", staged, overwrite=True)
-    table = _mark_duplicates(con, name, table, TABLES[name])
-    return StagedTable(name=name, table=table, raw=raw, mapping=mapping)
+
+
+def _clean_missing(x: ir.Value, plan: _Plan) -> ir.BooleanValue:
+    return ibis.literal(False) if plan.null_free else x.isnull()
 
 
 def _missing_required(missing: ir.BooleanValue) -> ir.StringValue:
@@ -262,17 +731,81 @@ def _ticket_checks(
     return out
 
 
-def _mark_duplicates(con: ibis.BaseBackend, name: str, staged: ir.Table, table: Table) -> ir.Table:
-    """``_dup`` from a small table of the duplicate rows' numbers, found by a
-    window over (key, _row) of the valid rows only (not over every column)."""
-    if not table.key:
-        return staged.mutate(_dup=ibis.literal(False))
-    keys = list(table.key)
-    v = staged.filter(staged._error.isnull() & staged[keys[0]].notnull()).select("_row", *keys)
-    rank = ibis.row_number().over(group_by=[v[k] for k in keys], order_by=v._row)
-    dups = v.mutate(_rk=rank).filter(ibis._._rk > 0).select("_row")
-    dups = con.create_table(f"dups_{name}", dups, overwrite=True)
-    return staged.mutate(_dup=staged._row.isin(dups._row))
+def _find_duplicates(
+    con: ibis.BaseBackend,
+    suffix: str,
+    values: ir.Table,
+    errors: ir.Table | None,
+    key: tuple[str, ...],
+) -> ir.Table | None:
+    """``_row`` of the valid rows whose key an earlier valid row has (first one wins).
+
+    Two narrow passes: the keys that occur more than once among all rows (a hash
+    aggregate over the key columns only, usually empty), then, only when there are
+    some, a window over the rows holding those keys."""
+    if not key:
+        return None
+    v = values.filter(values[key[0]].notnull())
+    repeated = v.group_by(list(key)).aggregate(_n=ibis._.count()).filter(ibis._._n > 1)
+    repeated = con.create_table(f"dupkeys_{suffix}", repeated.select(*key), overwrite=True)
+    return _window_duplicates(con, suffix, values, errors, key, repeated)
+
+
+def _window_duplicates(
+    con: ibis.BaseBackend,
+    suffix: str,
+    values: ir.Table,
+    errors: ir.Table | None,
+    key: tuple[str, ...],
+    repeated: ir.Table,
+) -> ir.Table | None:
+    """The duplicates among the valid rows holding one of the ``repeated`` keys: all
+    but the first (lowest ``_row``) of each key. None when no key repeats."""
+    if not int(repeated.count().execute()):
+        return None
+    keys = list(key)
+    rows = values.filter(values[keys[0]].notnull())
+    if errors is not None:
+        rows = rows.filter(~rows._row.isin(errors._row))
+    match = [rows[keys[0]] == repeated[keys[0]]]
+    match += [rows[k].identical_to(repeated[k]) for k in keys[1:]]
+    rows = rows.semi_join(repeated, match).select("_row", *keys)
+    rank = ibis.row_number().over(group_by=[rows[k] for k in keys], order_by=rows._row)
+    dups = rows.mutate(_rk=rank).filter(ibis._._rk > 0).select("_row")
+    return con.create_table(f"dups_{suffix}", dups, overwrite=True)
+
+
+def can_fail(error: ir.StringValue) -> ir.BooleanValue | None:
+    """``error IS NOT NULL`` as a boolean expression without the reason strings (None:
+    the error is always NULL). For the cheap filter that finds the rows to quarantine;
+    the reason text is then built for those rows only."""
+    op = error.op()
+    if isinstance(op, ops.Literal):
+        return None if op.value is None else ibis.literal(True)
+    if isinstance(op, ops.Coalesce):
+        parts = [f for f in (can_fail(a.to_expr()) for a in op.arg) if f is not None]
+        return ibis.or_(*parts) if parts else None
+    if isinstance(op, ops.SearchedCase):
+        # CASE WHEN c1 THEN r1 … ELSE d, folded from the end: with acc the flag of what
+        # follows, "WHEN c THEN r ELSE acc" is c OR acc when r always fails, NOT c AND
+        # acc when r never does (c NULL counts as false, as in CASE)
+        acc = can_fail(op.default.to_expr())
+        for c, r in reversed(list(zip(op.cases, op.results, strict=True))):
+            cond = c.to_expr().fill_null(False)
+            flag = can_fail(r.to_expr())
+            if flag is None:
+                acc = None if acc is None else ~cond & acc
+            elif _is_true(flag):
+                acc = cond if acc is None else cond | acc
+            else:
+                acc = ibis.cases((cond, flag), else_=ibis.literal(False) if acc is None else acc)
+        return acc
+    return error.notnull()
+
+
+def _is_true(e: ir.Value) -> bool:
+    op = e.op()
+    return isinstance(op, ops.Literal) and op.value is True
 
 
 def _dtype(kind: str) -> dt.DataType:

@@ -1,0 +1,316 @@
+"""The fast paths for typed sources give the same buckets and values as the full path.
+
+A typed Parquet file is staged as a *view* (nothing copied; see
+``reportgen.loading.stage``): its key is checked in one aggregate, only the rows with
+an error are stored, identifiers that need no trimming are read as they are, NaN is
+looked for once per file. Here every row of such files is compared with the same file
+forced through the materialising path (``typed_view=False``), which parses every
+value: quarantine listing, reconciliation under several scopes, loaded rows, the
+latest date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from reportgen.config import ReportConfig, load_config
+from reportgen.errors import InputFileError
+from reportgen.io import ReadLimits, read_file
+from reportgen.loading import Dataset, Scope
+from reportgen.loading.stage import _raw_table, stage_source
+from reportgen.pipeline import compute_kpis
+
+UNITS = [
+    {"id": "alpha", "names": {"en": "Alpha", "zh-CN": "阿尔法"}, "aliases": ["A部"]},
+    {"id": "beta", "names": {"en": "Beta", "zh-CN": "贝塔"}},
+]
+NAN = float("nan")
+INF = float("inf")
+
+RESPONSES = [
+    # response_id, customer_id, date, unit, csat (1-5), ltr (0-10, float), comment
+    ("R01", "C1", dt.date(2025, 1, 10), "alpha", 5, 9.0, "good"),
+    ("R02", " C2 ", dt.date(2025, 2, 10), "A部", 4, NAN, ""),  # NaN ltr: no answer
+    ("R03", "NA", dt.date(2025, 3, 10), "Beta", 6, 8.0, None),  # csat out of range
+    ("R01", "C1", dt.date(2025, 3, 11), "alpha", 3, 7.0, None),  # duplicate of row 1
+    (None, "C3", dt.date(2025, 3, 12), "beta", 2, 5.0, None),  # id missing
+    ("R06", "C4", None, "beta", 4, 6.0, None),  # date missing
+    ("R07", "C5", dt.date(1899, 12, 31), "alpha", 4, 6.0, None),  # implausible date
+    ("R08", "C6", dt.date(2025, 4, 2), "gamma", 4, 6.0, None),  # unknown unit
+    ("R09", "C7", dt.date(2025, 4, 3), "NA", 4, 6.0, None),  # unit missing
+    ("R10", None, dt.date(2025, 5, 5), " alpha ", 1, 10.0, "ok"),
+    ("R11", "C8", dt.date(2025, 5, 6), "beta", 2, INF, None),  # ltr out of range
+    ("R03", "C9", dt.date(2025, 5, 7), "beta", 3, 3.0, None),  # first *valid* R03: loaded
+    ("R13", "C9", dt.date(2025, 6, 30), "beta", 9, 3.0, None),  # latest date, quarantined
+    ("R14", "C9", dt.date(2025, 6, 20), "beta", 5, 0.0, None),  # the latest valid date
+    ("R15", "C1", dt.date(2025, 6, 20), "alpha", None, None, None),
+    ("R01", "C2", dt.date(2024, 12, 1), "beta", 4, 9.0, None),  # another repeat of R01
+]
+_RESPONSE_SCHEMA = pa.schema(
+    [
+        ("response_id", pa.string()),
+        ("customer_id", pa.string()),
+        ("date", pa.date32()),
+        ("unit", pa.string()),
+        ("csat", pa.int8()),
+        ("ltr", pa.float64()),
+        ("comment", pa.string()),
+    ]
+)
+
+ORDERS = [
+    # order_id, customer_id, date, unit, amount
+    ("O1", "C1", dt.datetime(2025, 1, 5, 10), "alpha", 10.0),
+    ("O2", " C2", dt.datetime(2025, 2, 5, 11), "beta", NAN),  # NaN amount: missing
+    ("O3", "C3", dt.datetime(2025, 3, 5, 12), "beta", INF),  # not a number
+    ("O4", "C1", dt.datetime(2025, 4, 5, 13), "alpha", None),  # amount missing
+    ("O5", "NA", dt.datetime(2025, 5, 5, 14), "alpha", 30.0),  # customer missing
+    ("O6", "C2", None, "alpha", 40.0),  # date missing
+    ("O7", "C2", dt.datetime(2025, 6, 30, 23, 59), "beta", 50.0),
+    ("O8", "C3", dt.datetime(2025, 6, 1), "beta", 60.5),
+]
+_ORDER_SCHEMA = pa.schema(
+    [
+        ("order_id", pa.string()),
+        ("customer_id", pa.string()),
+        ("date", pa.timestamp("ms")),
+        ("unit", pa.string()),
+        ("amount", pa.float64()),
+    ]
+)
+
+
+def _write(path: Path, rows: list[tuple], schema: pa.Schema, row_group_size: int = 4) -> Path:
+    columns = list(zip(*rows, strict=True))
+    table = pa.table({f.name: pa.array(c, f.type) for f, c in zip(schema, columns, strict=True)})
+    pq.write_table(table, path, row_group_size=row_group_size)
+    return path
+
+
+def _project(root: Path, responses: list[tuple] = RESPONSES) -> ReportConfig:
+    _write(root / "responses.parquet", responses, _RESPONSE_SCHEMA)
+    _write(root / "orders.parquet", ORDERS, _ORDER_SCHEMA, row_group_size=3)
+    cfg: dict[str, Any] = {
+        "units": UNITS,
+        "periods": {"plausible_from": "2000-01-01", "plausible_to": "2030-12-31"},
+        "statistics": {"min_n": 1},
+        "sources": {
+            "responses": {
+                "path": "responses.parquet",
+                "scales": {"csat": {"min": 1, "max": 5}, "ltr": {"min": 0, "max": 10}},
+            },
+            "orders": {"path": "orders.parquet"},
+        },
+    }
+    path = root / "reportgen.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return load_config(path)
+
+
+def _dataset(config: ReportConfig, typed_view: bool) -> Dataset:
+    from reportgen.engine.backend import connect
+
+    con = connect()
+    ds = Dataset(config=config, con=con)
+    for name, source in config.sources.items():
+        tag = "_v" if typed_view else "_m"
+        ds.staged[name] = stage_source(con, name, source, config, tag=tag, typed_view=typed_view)
+    return ds
+
+
+def _rows(ds: Dataset, name: str, scope: Scope) -> pd.DataFrame:
+    return ds.table(name, scope).to_pyarrow().to_pandas().sort_values("_row", ignore_index=True)
+
+
+SCOPES = [
+    Scope(),
+    Scope(start=dt.date(2025, 1, 1), end=dt.date(2025, 4, 1)),
+    Scope(units=("alpha",)),
+    Scope(start=dt.date(2025, 4, 1), end=dt.date(2025, 7, 1), units=("beta",)),
+]
+
+
+def _sorted_responses() -> list[tuple]:
+    """RESPONSES in ascending id order (repeats next to each other, in their order),
+    with the row without an id in the middle."""
+    rows = sorted((r for r in RESPONSES if r[0] is not None), key=lambda r: r[0])
+    missing = [r for r in RESPONSES if r[0] is None]
+    return rows[:6] + missing + rows[6:]
+
+
+def _swapped(rows: list[tuple], i: int, j: int) -> list[tuple]:
+    rows = list(rows)
+    rows[i], rows[j] = rows[j], rows[i]
+    assert rows[i + 1][0] is None and rows[i][0] > rows[j][0]
+    return rows
+
+
+VARIANTS = {
+    "unordered keys": list(RESPONSES),
+    # a padded id: the key text is not the key; " R10" is R10
+    "keys to trim": [
+        *RESPONSES,
+        ("R16 ", "C1", dt.date(2025, 6, 1), "alpha", 5, 9.0, None),
+        (" R10", "C1", dt.date(2025, 6, 2), "alpha", 5, 9.0, None),
+    ],
+    "ordered keys": _sorted_responses(),
+    # in order but for the rows around the missing id (R03, R06, -, R03): not ordered
+    "ordered but across a gap": _swapped(_sorted_responses(), 5, 7),
+}
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def variant(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def pair(variant: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Dataset, Dataset]:
+    config = _project(tmp_path_factory.mktemp("typed"), VARIANTS[variant])
+    return _dataset(config, typed_view=True), _dataset(config, typed_view=False)
+
+
+def test_ordered_keys_are_checked_without_a_hash_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reportgen.loading import stage
+
+    results: dict[str, object] = {}
+    original = stage._ordered_key_pass
+
+    def spy(con: Any, suffix: str, *args: Any) -> object:
+        out = original(con, suffix, *args)
+        results[suffix] = (
+            None if out is None else sorted(out[0].to_pyarrow().to_pylist()[0:9], key=str)
+        )
+        return out
+
+    monkeypatch.setattr(stage, "_ordered_key_pass", spy)
+    for variant in ("ordered keys", "ordered but across a gap", "unordered keys"):
+        root = tmp_path / variant.replace(" ", "_")
+        root.mkdir()
+        _dataset(_project(root, VARIANTS[variant]), typed_view=True)
+        results[variant] = results.pop("responses_v")
+    assert results["ordered keys"] == [{"response_id": "R01"}, {"response_id": "R03"}]
+    assert results["ordered but across a gap"] is None
+    assert results["unordered keys"] is None
+    assert results["orders_v"] == []  # O1 … O8: in order, none repeated
+
+
+def test_the_typed_files_are_views_not_copies(pair: tuple[Dataset, Dataset]) -> None:
+    view, full = pair
+
+    def staged(ds: Dataset) -> list[str]:
+        tables = ds.con.raw_sql("SELECT table_name FROM duckdb_tables()").fetchall()
+        return [t for (t,) in tables if t.startswith("staged_")]
+
+    assert staged(view) == []
+    assert sorted(staged(full)) == ["staged_orders_m", "staged_responses_m"]
+
+
+def test_same_quarantine_listing(pair: tuple[Dataset, Dataset], variant: str) -> None:
+    view, full = pair
+    q = view.quarantine(limit=None)
+    pd.testing.assert_frame_equal(q, full.quarantine(limit=None))
+    if variant not in ("unordered keys", "keys to trim"):
+        return  # the row numbers below are those of RESPONSES
+    listed = {(r.table, r.row): (r.column, r.value, r.reason) for r in q.itertuples()}
+    assert listed[("responses", 3)] == ("csat", "6", "out_of_range")
+    assert listed[("responses", 5)] == ("response_id", None, "missing_required")
+    assert listed[("responses", 6)] == ("date", None, "missing_required")
+    assert listed[("responses", 7)][2] == "implausible_date"
+    assert listed[("responses", 8)] == ("unit", "gamma", "unknown_unit")
+    assert listed[("responses", 9)] == ("unit", "NA", "missing_required")
+    assert listed[("responses", 11)] == ("ltr", "inf", "out_of_range")
+    assert listed[("orders", 2)] == ("amount", "nan", "missing_required")  # NaN is missing
+    assert listed[("orders", 3)] == ("amount", "inf", "bad_number")
+    assert listed[("orders", 4)] == ("amount", None, "missing_required")
+    assert listed[("orders", 5)] == ("customer_id", "NA", "missing_required")
+    assert ("responses", 2) not in listed  # NaN score: no answer, not an error
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=str)
+def test_same_reconciliation_and_loaded_rows(pair: tuple[Dataset, Dataset], scope: Scope) -> None:
+    view, full = pair
+    assert view.reconcile(scope) == full.reconcile(scope)
+    for name in ("responses", "orders"):
+        pd.testing.assert_frame_equal(_rows(view, name, scope), _rows(full, name, scope))
+
+
+def test_buckets_of_the_planted_rows(pair: tuple[Dataset, Dataset]) -> None:
+    view, _ = pair
+    loaded = _rows(view, "responses", Scope()).set_index("response_id")
+    assert loaded.loc["R01", "date"] == pd.Timestamp("2025-01-10")  # the first R01 wins
+    assert loaded.loc["R03", "date"] == pd.Timestamp("2025-05-07")  # the first R03 failed
+    assert loaded.loc["R02", "customer_id"] == "C2"  # trimmed
+    assert math.isnan(loaded.loc["R02", "ltr"])  # NaN → no answer (NULL)
+    assert pd.isna(loaded.loc["R02", "comment"])
+    assert loaded.loc["R10", "unit"] == "alpha"
+    assert loaded.loc["R02", "unit"] == "alpha"  # alias
+    rec = {r.table: r for r in view.reconcile(Scope())}["responses"]
+    assert rec.balanced and rec.filtered["duplicate"] >= 2  # R01 twice (and more, by variant)
+    orders = _rows(view, "orders", Scope()).set_index("_row")
+    assert set(orders.index) == {1, 7, 8}
+    assert orders.loc[8, "amount"] == 60.5
+
+
+def test_latest_date_skips_quarantined_rows(pair: tuple[Dataset, Dataset]) -> None:
+    view, full = pair
+    # R13 (2025-06-30) is quarantined; the orders' latest (2025-06-30) is valid
+    assert view.max_event_date() == full.max_event_date() == dt.date(2025, 6, 30)
+    only = [Dataset(ds.config, ds.con, {"responses": ds.staged["responses"]}) for ds in pair]
+    assert only[0].max_event_date() == only[1].max_event_date() == dt.date(2025, 6, 20)
+
+
+def test_nan_hidden_by_parquet_statistics_is_found(tmp_path: Path) -> None:
+    # min/max statistics of a row group leave NaN out; DuckDB folds isnan() from them
+    config = _project(tmp_path)
+    ds = _dataset(config, typed_view=True)
+    q = ds.quarantine(limit=None)
+    assert ((q.table == "orders") & (q.row == 2) & (q.reason == "missing_required")).any()
+    ltr = _rows(ds, "responses", Scope()).set_index("_row").ltr
+    assert math.isnan(ltr.loc[2])  # not counted as a promoter (NaN sorts above 10)
+
+
+def test_kpis_over_typed_files(tmp_path: Path) -> None:
+    config = _project(tmp_path)
+    report = compute_kpis(config, period="2025Q2", today=dt.date(2025, 7, 15))
+    sc = report.scorecard.set_index(["kpi", "unit"])
+    # 2025Q2 loaded responses: R10 (alpha, csat 1), R03 (beta, 3), R14 (beta, 5), R15 (no csat)
+    assert sc.loc[("csat", "all"), "n"] == 3
+    assert sc.loc[("csat", "all"), "value"] == pytest.approx(1 / 3)
+    # 2025Q2 orders: O7 (50.0) and O8 (60.5), both beta
+    assert sc.loc[("aov", "beta"), "value"] == pytest.approx(55.25)
+    assert all(r.balanced for r in report.reconciliation)
+
+
+def test_a_file_changed_during_the_run_is_an_error(tmp_path: Path) -> None:
+    config = _project(tmp_path)
+    ds = _dataset(config, typed_view=True)
+    ds.reconcile(Scope())
+    _write(tmp_path / "orders.parquet", ORDERS[:3], _ORDER_SCHEMA)
+    with pytest.raises(InputFileError, match="changed while the report was computed"):
+        ds.reconcile(Scope())
+
+
+def test_spilled_text_keeps_its_source_row_numbers(tmp_path: Path) -> None:
+    lines = "".join(f"{i},x\n" for i in range(1, 21))
+    path = tmp_path / "big.csv"
+    path.write_text("n,tag\n\n" + lines + "1,2,3\n" + "21,y\n", encoding="utf-8")
+    raw = read_file(path, spill_dir=tmp_path / "spill", limits=ReadLimits(spill_after_rows=5))
+    assert raw.parquet_path is not None
+    t = _raw_table(ibis.duckdb.connect(), "big", raw)
+    rows = t.order_by("_row").select("_row", "n").to_pyarrow().to_pylist()
+    # header on line 1, a blank line 2, data from line 3; the ragged line 23 is rejected
+    assert rows[0] == {"_row": 3, "n": "1"}
+    assert rows[-1] == {"_row": 24, "n": "21"}
