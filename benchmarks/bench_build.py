@@ -21,7 +21,9 @@ For each scenario, each in a **fresh Python subprocess** with a private ``TMPDIR
    of the xlsx and pptx files, measured inside the render workers).
 2. ``rebuild`` — the same command again on the unchanged inputs: every unit is
    skipped (fingerprints match; the data are not loaded).
-3. ``stages`` — one in-process run that splits what the manifest cannot: it calls
+3. ``no-insights`` — the build on a copy of the config with ``analytics.enabled:
+   false`` (file paths made absolute), i.e. without the insight analyses.
+4. ``stages`` — one in-process run that splits what the manifest cannot: it calls
    ``compute_kpis`` exactly as the build does (``by`` = the config's dimensions,
    ``insights=True``), records peak RSS before and after the insight analyses and
    their time per analysis, then renders every unit's workbook and deck **serially**
@@ -43,11 +45,13 @@ How the figures are taken (parent side):
 - **peak tree memory (sum)** — sampled every ``--sample-interval`` s: the sum over
   every live process of the tree of RSS and of PSS (``/proc/<pid>/smaps_rollup``;
   PSS shares common pages out fairly, so the PSS sum does not count shared libraries
-  twice). Sampling can miss a spike shorter than the interval. **This is the figure
-  compared with the memory target.**
+  twice). Sampling can miss a spike shorter than the interval.
+- **peak memory** — the larger of the PSS sum and the max-process peak: the figure
+  compared with the memory target.
 - **spill** — the largest size of the private ``TMPDIR`` (DuckDB's spill files), sampled.
 - **load** — the 1-minute load average before and after, and the CPU seconds the rest
-  of the machine used during the run (``/proc/stat`` busy time minus this run's CPU).
+  of the machine used during the run (``/proc/stat`` busy time minus this run's CPU and
+  the sampler's; the sampler runs in this parent process, not in the measured tree).
 
 DuckDB's memory limit is ``REPORTGEN_MEMORY_LIMIT`` (``--memory-limit`` sets it; by
 default the environment is left alone and the engine's default applies); the value
@@ -55,7 +59,7 @@ in effect is read back from a connection made by ``reportgen.engine.backend.conn
 
 Run from the repository root::
 
-    python benchmarks/bench_build.py --sample --large --reuse --json bench_data/build/results.json
+    python benchmarks/bench_build.py --sample --large --reuse --json bench_data/build/r.json
 
 This is a measurement tool, not a test; it is not collected by pytest.
 """
