@@ -27,6 +27,7 @@ from reportgen.model.group import (
     unit_matrix,
     worst_movers,
 )
+from reportgen.model.slides._context import finite as _num
 from reportgen.pipeline import KpiReport
 from reportgen.render.xlsx import build_workbook
 from reportgen.render.xlsx_cells import COUNT_FORMAT, SheetWriter
@@ -129,14 +130,6 @@ def _runs(indices: list[int]) -> list[tuple[int, int]]:
         else:
             out.append((i, i))
     return out
-
-
-def _num(v: object) -> float | None:
-    try:
-        f = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if f != f else f
 
 
 def write_ranking(ctx: Context, ws: Worksheet) -> None:

@@ -18,6 +18,7 @@ from reportgen.model.group import (
 )
 from reportgen.model.report import Notes, Slide, Table, TitleSentence
 from reportgen.model.slides._context import SlideContext
+from reportgen.model.slides._context import finite as _num
 
 #: KPIs in the deck's heat map (a slide holds about eight rows legibly).
 HEATMAP_KPIS: tuple[str, ...] = (
@@ -34,14 +35,6 @@ HEATMAP_KPIS: tuple[str, ...] = (
 
 def _fmt(ctx: SlideContext, kpi: str, v: float | None) -> str:
     return format_value(v, ctx.report.kpis[kpi].unit, ctx.lang) if v is not None else "–"
-
-
-def _num(v: object) -> float | None:
-    try:
-        f = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if f != f else f
 
 
 def heatmap(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
