@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import pandas as pd
 import pytest
 from scipy.stats import fisher_exact
 
@@ -412,3 +413,42 @@ def test_inline_target_matches_kpi_case_insensitively(tmp_path):
     )
     report = compute_kpis(cfg, period="2025Q3", today=TODAY)
     assert row(report, "csat").target == 0.9 and row(report, "csat").target_met
+
+
+# -- breakdowns: one cube, rolled up per dimension -----------------------------------
+
+_BREAKDOWN_COLUMNS = ["n", "value", "prev_n", "prev_value", "yoy_n", "yoy_value"]
+
+
+def test_breakdowns_of_several_dimensions_equal_one_dimension_at_a_time(sample_report):
+    """All dimensions come from one cube (periods × units × every dimension), rolled up
+    per dimension; asking for one dimension alone must give the same figures, medians
+    (first-response time) included."""
+    together = sample_report.report.breakdowns
+    cfg = sample_report.config
+    assert len(cfg.dimensions) >= 3
+    for dim in cfg.dimensions:
+        alone = compute_kpis(cfg, today=sample_report.TODAY, by=(dim,)).breakdowns
+        part = together[together.dimension == dim]
+        keys = ["kpi", "unit", "dim_value"]
+        a = alone.sort_values(keys).reset_index(drop=True)[keys + _BREAKDOWN_COLUMNS]
+        b = part.sort_values(keys).reset_index(drop=True)[keys + _BREAKDOWN_COLUMNS]
+        assert len(a) > 0 and a["kpi"].isin(["first_response_hours_median"]).any() == (
+            b["kpi"].isin(["first_response_hours_median"]).any()
+        )
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+
+
+def test_breakdown_counts_add_up_to_the_scorecard(sample_report):
+    """Every row falls into exactly one value of a dimension (a missing value is its own
+    group), so the n of a dimension's values add up to the unit's (and all units') n."""
+    report = sample_report.report
+    sc = report.scorecard.set_index(["kpi", "unit"])
+    b = report.breakdowns
+    checked = 0
+    for (kpi, unit, dim), g in b.groupby(["kpi", "unit", "dimension"]):
+        if (kpi, unit) not in sc.index or report.kpis[kpi].stage == "customers":
+            continue
+        assert g["n"].sum() == sc.loc[(kpi, unit), "n"], (kpi, unit, dim)
+        checked += 1
+    assert checked > 100

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
@@ -69,29 +71,39 @@ def aggregate(
         if table is None:
             log.info("skipping %s: no %s source", [k.id for k in defs], stage)
             continue
-        if len(dims) > 1:  # several groupings: join once, then scan a plain table
+        aggs = _components(defs, table, params)
+        # the all-units row is the sum of the per-unit components (counts and sums are
+        # additive), only medians need their own query.
+        medians = [c for c in aggs if c.endswith("__median")]
+        if None in dims:
+            per_unit = _frame(table.group_by(["period_id", "unit"]).aggregate(**aggs))
+            frames += _with_total(per_unit, table, [], medians, defs, params)
+        breakdown = [d for d in dims if d is not None]
+        if not breakdown:
+            continue
+        # Breakdowns: ONE scan of the stage (with its CRM join) into the cube of every
+        # breakdown dimension at once (periods × units × segment × region × …: small),
+        # then each dimension is a roll-up of that cube — instead of one scan of a
+        # materialised copy of the joined stage per dimension.
+        additive = [c for c in aggs if c not in medians]
+        cube = ds.con.create_table(
+            f"cube_{stage}",
+            table.group_by(["period_id", "unit", *breakdown]).aggregate(
+                **{c: aggs[c] for c in additive}
+            ),
+            temp=True,
+            overwrite=True,
+        )
+        if medians:  # a median does not roll up: it reads the (materialised) stage again
             table = ds.con.create_table(f"stage_{stage}", table, temp=True, overwrite=True)
-        aggs = {
-            f"{k.id}__{name}": expr
-            for k in defs
-            for name, expr in k.components(table, params).items()
-        }
-        # one scan per grouping; the all-units row is the sum of the per-unit
-        # components (counts and sums are additive), only medians need their own query.
-        medians = {k: v for k, v in aggs.items() if k.endswith("__median")}
-        for dim in dims:
-            keys = ["period_id"] + ([dim] if dim else [])
-            per_unit = table.group_by([*keys, "unit"]).aggregate(**aggs).to_pyarrow().to_pandas()
-            frames.append(_to_long(per_unit, defs, dim))
-            additive = [
-                c for c in per_unit.columns if c not in medians and c not in keys and c != "unit"
-            ]
-            total = per_unit.groupby(keys, dropna=False)[additive].sum(min_count=1).reset_index()
+        for dim in breakdown:
+            keys = ["period_id", dim, "unit"]
+            per_unit = _frame(cube.group_by(keys).aggregate(**{c: cube[c].sum() for c in additive}))
             if medians:
-                med = table.group_by(keys).aggregate(**medians).to_pyarrow().to_pandas()
-                total = total.merge(med, on=keys, how="outer")
-            total["unit"] = ALL
-            frames.append(_to_long(total, defs, dim))
+                own = _components(defs, table, params)
+                per_unit_medians = table.group_by(keys).aggregate(**{c: own[c] for c in medians})
+                per_unit = per_unit.merge(_frame(per_unit_medians), on=keys, how="outer")
+            frames += _with_total(per_unit, table, [dim], medians, defs, params)
     if not frames:
         return pd.DataFrame(
             columns=["kpi", "period", "unit", "dimension", "dim_value", *COMPONENT_COLUMNS]
@@ -100,6 +112,39 @@ def aggregate(
     return out.sort_values(
         ["kpi", "period", "unit", "dimension", "dim_value"], kind="stable", na_position="first"
     ).reset_index(drop=True)
+
+
+def _components(defs: Sequence[KpiDef], table: ir.Table, params: KpiParams) -> dict[str, Any]:
+    """``{kpi}__{component}`` → aggregate expression over ``table``."""
+    return {
+        f"{k.id}__{name}": expr for k in defs for name, expr in k.components(table, params).items()
+    }
+
+
+def _frame(expr: ir.Table) -> pd.DataFrame:
+    return expr.to_pyarrow().to_pandas()
+
+
+def _with_total(
+    per_unit: pd.DataFrame,
+    table: ir.Table,
+    dims: list[str],
+    medians: Sequence[str],
+    defs: Sequence[KpiDef],
+    params: KpiParams,
+) -> list[pd.DataFrame]:
+    """The long frames of ``per_unit`` and of its all-units total (summed components;
+    medians from their own query over ``table``)."""
+    keys = ["period_id", *dims]
+    dim = dims[0] if dims else None
+    additive = [c for c in per_unit.columns if c not in medians and c not in keys and c != "unit"]
+    total = per_unit.groupby(keys, dropna=False)[additive].sum(min_count=1).reset_index()
+    if medians:
+        own = _components(defs, table, params)
+        med = _frame(table.group_by(keys).aggregate(**{c: own[c] for c in medians}))
+        total = total.merge(med, on=keys, how="outer")
+    total["unit"] = ALL
+    return [_to_long(per_unit, defs, dim), _to_long(total, defs, dim)]
 
 
 def _to_long(wide: pd.DataFrame, defs: Sequence[KpiDef], by: str | None) -> pd.DataFrame:
