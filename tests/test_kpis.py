@@ -452,3 +452,35 @@ def test_breakdown_counts_add_up_to_the_scorecard(sample_report):
         assert g["n"].sum() == sc.loc[(kpi, unit), "n"], (kpi, unit, dim)
         checked += 1
     assert checked > 100
+
+
+def test_repurchase_window_looks_beyond_the_period_end(tmp_path):
+    """With ``repurchase_window_days`` a buyer repurchases when a later order falls
+    within the window after their first order of the period — also after the period
+    ends (hand-counted: k1 and k2 repeat, k3 too late, k4 once only)."""
+    from conftest import Project
+
+    from reportgen.config import load_config
+
+    project = Project(tmp_path)
+    project.table(
+        "orders",
+        ["order_id", "customer_id", "date", "unit", "amount"],
+        [
+            ["o1", "k1", "2025-07-02", "alpha", 100],
+            ["o2", "k1", "2025-07-20", "alpha", 100],  # within the period: repeat
+            ["o3", "k2", "2025-09-20", "alpha", 100],
+            ["o4", "k2", "2025-10-15", "alpha", 100],  # 25 days later, next quarter: repeat
+            ["o5", "k3", "2025-08-01", "alpha", 100],
+            ["o6", "k3", "2025-12-01", "alpha", 100],  # 122 days later: outside 30 days
+            ["o7", "k4", "2025-09-30", "alpha", 100],
+            ["o8", "k4", "2025-10-05", "beta", 100],  # another unit: not a repeat here
+            ["o9", "k5", "2025-06-20", "alpha", 100],  # first order before the period
+            ["o10", "k5", "2025-07-05", "alpha", 100],  # k5's first in Q3, no repeat
+        ],
+    )
+    project.extra["kpis"] = {"repurchase_window_days": 30}
+    cfg = load_config(project.config())
+    report = compute_kpis(cfg, period="2025Q3", today=TODAY)
+    r = row(report, "repurchase_rate")
+    assert (r.n, r.value) == (5, pytest.approx(2 / 5))

@@ -121,6 +121,12 @@ def build_stage(
         customers = ds.table("customers", Scope(units=scope.units))
         return customers.cross_join(periods_table(periods))
     t = ds.table(source, scope)
+    if stage == "buyers" and with_dims and not set(CUSTOMER_DIMS) & set(t.columns):
+        # The dimensions are the CRM's alone: join them to one row per buyer, not to
+        # every order line before the per-buyer aggregation (≈ 4× fewer rows to join,
+        # and no string max() per buyer).
+        buyers = _buyers(ds, _by_event_date(t, "date", periods), scope, params, periods)
+        return _with_customer_dims(ds, buyers, scope)
     t = _with_customer_dims(ds, t, scope) if with_dims else t
     if stage == "responses":
         return _by_event_date(t, "date", periods)
@@ -129,10 +135,12 @@ def build_stage(
     if stage == "orders":
         return _by_event_date(t, "date", periods)
     assert stage == "buyers"
-    return _buyers(ds, _by_event_date(t, "date", periods), scope, params)
+    return _buyers(ds, _by_event_date(t, "date", periods), scope, params, periods)
 
 
-def _buyers(ds: Dataset, orders: ir.Table, scope: Scope, params: KpiParams) -> ir.Table:
+def _buyers(
+    ds: Dataset, orders: ir.Table, scope: Scope, params: KpiParams, periods: Sequence[Period]
+) -> ir.Table:
     # p_start/p_end follow from period_id: not group keys (a narrower hash table)
     keys = ["period_id", "unit", "customer_id"]
     window = params.repurchase_window_days
@@ -148,6 +156,13 @@ def _buyers(ds: Dataset, orders: ir.Table, scope: Scope, params: KpiParams) -> i
         return per_customer.mutate(repeat_buyer=per_customer.orders_n >= 2)
     # Look ahead beyond the period's end for a second order within the window.
     later_orders = ds.table("orders", Scope(units=scope.units))
+    # Only orders that can be a repeat of a first order in one of the periods: after
+    # the earliest period start, within the window of the latest period end.
+    lo, hi = stage_date_bounds(periods)
+    later_orders = later_orders.filter(
+        (later_orders.date.cast(dt.date) >= lo)
+        & (later_orders.date.cast(dt.date) < hi + _dt.timedelta(days=window + 1))
+    )
     later = later_orders.select(
         _cid=later_orders.customer_id, _unit=later_orders.unit, _date=later_orders.date
     )
