@@ -100,6 +100,12 @@ def _by_event_date(t: ir.Table, column: str, periods: Sequence[Period]) -> ir.Ta
         p_start=pick([ibis.literal(p.start) for p in unique], dt.date),
         p_end=pick([ibis.literal(p.end) for p in unique], dt.date),
     )
+    if all(a.end == b.start for a, b in zip(unique, unique[1:], strict=False)):
+        # No gap between the periods (the trend quarters with the previous quarter and
+        # the same quarter last year): every row inside the range has a period. Not
+        # filtered on it: the engine would evaluate the CASE twice per row (≈ 1.4 CPU-s
+        # per 29M order lines).
+        return t
     return t.filter(t.period_id.notnull())
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -80,3 +82,105 @@ def float_columns_with_nan(path: Path, columns: Sequence[str]) -> set[str]:
                     found.add(name)
                     break
     return found
+
+
+@dataclass(frozen=True)
+class TextScan:
+    """What one pass over text columns of a Parquet file found (see :func:`scan_texts`)."""
+
+    columns: frozenset[str]  # the columns scanned (the key included)
+    #: columns where some value may need care: NULL excluded, a byte length up to
+    #: ``longest`` or a first or last byte below ``"!"`` (what
+    #: :func:`reportgen.loading.normalize.needs_care` tests, byte for byte)
+    care: frozenset[str]
+    nulls: frozenset[str]  # columns holding a NULL
+    #: the key column's non-NULL values never decrease in file order (None: no key)
+    ordered: bool | None
+    #: the key values equal to the previous non-NULL value (distinct; when ordered)
+    repeated: tuple[str, ...]
+
+
+def scan_texts(
+    path: Path, columns: Sequence[str], longest: int, key: str | None = None
+) -> TextScan | None:
+    """One pass of pyarrow over text columns: which may need care (trimming, a
+    missing-value spelling), which hold NULL, and whether the ``key`` column is in
+    ascending order in the file (exports sorted by id), with its repeated values.
+
+    The tests use each value's offsets and bytes only (numpy over Arrow's buffers), so
+    the pass costs little more than decoding the columns, and it runs on a Python
+    thread while the engine works. None when a column is not plain text (the caller
+    then lets the engine find out)."""
+    care: set[str] = set()
+    nulls: set[str] = set()
+    ordered: bool | None = None if key is None else True
+    repeated: set[str] = set()
+    last: str | None = None  # the key's last non-NULL value so far
+    with pq.ParquetFile(path) as parquet:
+        schema = parquet.schema_arrow
+        names = list(schema.names)
+        wanted = list(dict.fromkeys([*columns, *([key] if key else [])]))
+        if any(names.count(c) != 1 for c in wanted):
+            return None
+        if any(not pa.types.is_string(schema.field(c).type) for c in wanted):
+            return None
+        for group in range(parquet.metadata.num_row_groups):
+            table = parquet.read_row_group(group, columns=wanted)
+            for name in wanted:
+                values = table.column(name).combine_chunks()
+                if values.null_count:
+                    nulls.add(name)
+                if name not in care and _may_need_care(values, longest):
+                    care.add(name)
+                if name == key and ordered:
+                    values = values.drop_null() if values.null_count else values
+                    ordered, last = _ascending(values, last, repeated)
+    return TextScan(
+        columns=frozenset(wanted),
+        care=frozenset(care),
+        nulls=frozenset(nulls),
+        ordered=ordered,
+        repeated=tuple(sorted(repeated)) if ordered else (),
+    )
+
+
+def _may_need_care(values: pa.StringArray, longest: int) -> bool:
+    n = len(values)
+    if not n:
+        return False
+    _, offsets_buf, data_buf = values.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32, count=n + 1, offset=values.offset * 4)
+    starts, ends = offsets[:-1], offsets[1:]
+    flagged = (ends - starts) <= longest
+    if data_buf is not None and data_buf.size:
+        # the first and the last byte of each value; an empty value is flagged by its
+        # length already, and "clip" only keeps its index inside the buffer
+        data = np.frombuffer(data_buf, dtype=np.uint8)
+        flagged |= np.take(data, starts, mode="clip") < 0x21
+        flagged |= np.take(data, ends - 1, mode="clip") < 0x21
+    if values.null_count:
+        flagged &= values.is_valid().to_numpy(zero_copy_only=False)
+    return bool(flagged.any())
+
+
+def _ascending(
+    values: pa.StringArray, last: str | None, repeated: set[str]
+) -> tuple[bool, str | None]:
+    """(whether ``values`` continue an ascending sequence after ``last``, the new last
+    value); values equal to their predecessor go into ``repeated``."""
+    n = len(values)
+    if not n:
+        return True, last
+    first = values[0].as_py()
+    if last is not None:
+        if first < last:  # Python compares str by code point: the UTF-8 byte order
+            return False, last
+        if first == last:
+            repeated.add(first)
+    prev, cur = values.slice(0, n - 1), values.slice(1)
+    if pc.any(pc.greater_equal(prev, cur)).as_py():  # (strictly ascending: one test)
+        if pc.any(pc.greater(prev, cur)).as_py():
+            return False, last
+        same = pc.equal(prev, cur)
+        repeated.update(pc.unique(cur.filter(same)).to_pylist())
+    return True, values[n - 1].as_py()

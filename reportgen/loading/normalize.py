@@ -137,10 +137,16 @@ def needs_care(col: ir.StringValue, na_values: tuple[str, ...]) -> ir.BooleanVal
     identifiers it is false for every row, and only the flagged rows are trimmed.
     Every character ``strip`` removes sorts below ``"!"``, so a value with one at an
     end has its first or its last character below ``"!"``."""
-    longest = max((len(v.strip(_TRIMMED).encode()) for v in na_values), default=0)
+    longest = care_length(na_values)
     return col.notnull() & (
         (_strlen(col) <= longest) | (col < "!") | (_char_at(col, ibis.literal(-1)) < "!")
     )
+
+
+def care_length(na_values: tuple[str, ...]) -> int:
+    """The byte length up to which :func:`needs_care` flags a value (the longest
+    missing-value spelling, trimmed)."""
+    return max((len(v.strip(_TRIMMED).encode()) for v in na_values), default=0)
 
 
 def read_differently(col: ir.StringValue, na_values: tuple[str, ...]) -> ir.BooleanValue:

@@ -22,13 +22,16 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import pyarrow as pa
+import sqlglot as sg
+import sqlglot.expressions as sge
 
 from reportgen.canonical import TABLES, Column
 from reportgen.config import ReportConfig, Source
 from reportgen.errors import InputFileError, MappingError
 from reportgen.io import RawTable, read_file, read_sql
 from reportgen.io.model import ROW_COLUMN
-from reportgen.io.parquet_reader import float_columns_with_nan
+from reportgen.io.parquet_reader import TextScan, float_columns_with_nan, scan_texts
 from reportgen.loading import normalize as nz
 
 log = logging.getLogger(__name__)
@@ -45,7 +48,10 @@ class StagedTable:
     - ``values``: ``_row`` and the canonical columns of every data row read. A view
       over the source when every mapped column is typed or kept as text (a typed
       Parquet file: nothing is copied, each query re-reads the file as direct SQL
-      would), else a materialised table (text to parse: parsed once).
+      would), else a materialised table (text to parse: parsed once). In a view, a
+      column the check proved unchanged by its parser (clean identifiers; typed dates,
+      timestamps and numbers) is the file's value as it is: canonical on every row that
+      is kept; a quarantined row may show the raw value there.
     - ``errors``: the quarantined rows (``_row``, ``_error``, ``_error_column``,
       ``_error_value``): small.
     - ``dups``: ``_row`` of the valid rows that repeat an earlier row's key, or None.
@@ -163,7 +169,7 @@ def _columns_for(name: str, config: ReportConfig) -> tuple[Column, ...]:
 
 def _raw_table(con: ibis.BaseBackend, name: str, raw: RawTable) -> ir.Table:
     if raw.parquet_path is not None:
-        t = con.read_parquet(raw.parquet_path, table_name=f"raw_{name}", file_row_number=True)
+        t = _parquet_view(con, f"raw_{name}", raw.parquet_path)
         if raw.real_format != "parquet" and ROW_COLUMN in t.columns:
             # a large text file spilled to Parquet by the reader: its rows carry the
             # source row number (after the header, blank and rejected lines)
@@ -171,6 +177,22 @@ def _raw_table(con: ibis.BaseBackend, name: str, raw: RawTable) -> ir.Table:
         return t.mutate(_row=(t.file_row_number + 1).cast(dt.int64)).drop("file_row_number")
     assert raw.data is not None
     return con.create_table(f"raw_{name}", raw.data, overwrite=True)
+
+
+def _parquet_view(con: ibis.BaseBackend, name: str, path: Path) -> ir.Table:
+    """A view over the Parquet file with DuckDB's 0-based ``file_row_number``.
+
+    A regular view, not ibis' ``read_parquet`` (a temporary one): sources are staged on
+    worker threads' own cursors (see :mod:`reportgen.loading.parallel`), and a
+    temporary view would be seen by that cursor only and end with it."""
+    quoted = sg.to_identifier(name, quoted=True).sql("duckdb")
+    source = sg.func(
+        "read_parquet",
+        sge.convert(str(path)),
+        sge.EQ(this=sg.column("file_row_number"), expression=sge.true()),
+    ).sql("duckdb")
+    con.raw_sql(f"CREATE OR REPLACE VIEW {quoted} AS SELECT * FROM {source}")
+    return con.table(name)
 
 
 def _nan_columns(raw: RawTable, floats: list[str]) -> set[str]:
@@ -338,16 +360,26 @@ def stage_source(
     t = _raw_table(con, suffix, raw)
     used = [(col, mapping[col.name]) for col in columns if col.name in mapping]
     floats = list(dict.fromkeys(h for _, h in used if t[h].type().is_floating()))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # the NaN look-up reads the file on one core while the engine checks the key
+    key = TABLES[name].key
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # the NaN look-up and the identifier scan read the file on Python threads while
+        # the engine looks up the unit values
         nan = pool.submit(_nan_columns, raw, floats)
+        texts = pool.submit(_scan_ids, raw, t, used, key, source.na_values) if typed_view else None
         plans = _plans(con, t, name, source, config, raw, used, set(floats))
         full = _staged_projection(t, name, columns, mapping, plans, source.na_values)
-        key = TABLES[name].key
         cheap = typed_view and all(p.cheap for p in plans)
         keyed = cheap and bool(key) and all(k in mapping for k in key)
-        found = _key_pass(con, suffix, full, plans, key, source.na_values) if keyed else None
-        plans = _with_nan(plans, nan.result(), name, source, config, raw)
+        scan = texts.result() if texts is not None else None
+        found = None
+        if keyed and scan is not None and len(key) == 1:
+            found = _scanned_key(con, suffix, scan, key, mapping[key[0]])
+        if keyed and found is None:
+            found = _key_pass(con, suffix, full, plans, key, source.na_values)
+        if cheap and scan is not None:
+            plans = _clean_ids(plans, scan, key)
+        nan_columns = nan.result()
+        plans = _with_nan(plans, nan_columns, name, source, config, raw)
     full = _staged_projection(t, name, columns, mapping, plans, source.na_values)
     canonical = ["_row", *(c.name for c in columns)]
     if not cheap:
@@ -393,16 +425,25 @@ def stage_source(
     errors = checked.filter(checked._error.notnull()).select("_row", *_ERROR_COLUMNS)
     changed = _changed_by_canonicalising(checked, facts)
     identity = {
-        p.col.name: f"_s{i}"
+        p.col.name: full[f"_s{i}"]
         for i, p in enumerate(plans)
         if p.clean or (f"_a{i}" in facts and f"_a{i}" not in changed)
+    }
+    # Typed dates, timestamps and numbers: on a row that is kept the canonical value is
+    # the file's value as the parser casts it (the parser turns a value into NULL only
+    # together with an error, but for NaN in an optional float column), so the queries
+    # over the view skip the parser's CASEs.
+    identity |= {
+        p.col.name: full[f"_s{i}"].cast(full[p.col.name].type())
+        for i, p in enumerate(plans)
+        if p.col.name not in identity and _same_when_kept(p, full[f"_s{i}"].type(), nan_columns)
     }
     date_col = TABLES[name].date_column
     raw_date = t[mapping[date_col]] if date_col in mapping else None
     if raw_date is not None and not _naive_temporal(raw_date.type()):
         raw_date = None
     values = full.select(
-        *[full[identity[c]].name(c) if c in identity else full[c] for c in canonical],
+        *[identity[c].name(c) if c in identity else full[c] for c in canonical],
         # the event date as the file types it: a window on it prunes row groups
         **({RAW_DATE: full[f"_s{plans_index(plans, date_col)}"]} if raw_date is not None else {}),
     )
@@ -417,6 +458,70 @@ def stage_source(
     if raw.parquet_path is not None:
         staged = replace(staged, fingerprint=_fingerprint(raw.parquet_path))
     return staged
+
+
+def _scan_ids(
+    raw: RawTable,
+    t: ir.Table,
+    used: list[tuple[Column, str]],
+    key: tuple[str, ...],
+    na_values: tuple[str, ...],
+) -> TextScan | None:
+    """pyarrow's pass over the text identifiers of a Parquet file (see
+    :func:`~reportgen.io.parquet_reader.scan_texts`): the required ones, and the key
+    when it is a single text column. None for any other source."""
+    if raw.parquet_path is None or raw.real_format != "parquet":
+        return None
+    ids = [
+        (col, h)
+        for col, h in used
+        if col.kind == "id" and t[h].type().is_string() and (col.required or col.name in key)
+    ]
+    key_header = next((h for col, h in ids if len(key) == 1 and col.name == key[0]), None)
+    others = [h for col, h in ids if col.required and h != key_header]
+    if not others and key_header is None:
+        return None
+    return scan_texts(raw.parquet_path, others, nz.care_length(na_values), key_header)
+
+
+def _scanned_key(
+    con: ibis.BaseBackend, suffix: str, scan: TextScan, key: tuple[str, ...], header: str
+) -> tuple[ir.Table, set[str]] | None:
+    """The key pass's result from the identifier scan, when that proved the key texts
+    clean (nothing to trim, no missing-value spelling) and in ascending file order; equal
+    neighbours are then the only repeats. None otherwise (the engine's key pass runs)."""
+    if not scan.ordered or len(key) != 1 or header not in scan.columns or header in scan.care:
+        return None
+    (name,) = key
+    with_null = {name} if header in scan.nulls else set()
+    repeated = pa.table({name: pa.array(scan.repeated, type=pa.string())})
+    return con.create_table(f"keys_{suffix}", repeated, overwrite=True), with_null
+
+
+def _clean_ids(plans: list[_Plan], scan: TextScan, key: tuple[str, ...]) -> list[_Plan]:
+    """Required identifiers the scan found clean (no value needs trimming or is a
+    missing-value spelling) are read as they are; only NULL is missing, and only where
+    the scan found one. As a key proven clean (see :func:`_key_pass`)."""
+    out = []
+    for p in plans:
+        scanned = p.header in scan.columns and p.header not in scan.care
+        if scanned and p.care and p.col.required and p.col.name not in key:
+            p = replace(p, clean=True, care=False, null_free=p.header not in scan.nulls)
+        out.append(p)
+    return out
+
+
+def _same_when_kept(plan: _Plan, raw: dt.DataType, nan_columns: set[str]) -> bool:
+    """Whether the parser's value of a kept (not quarantined) row is its raw value cast:
+    a typed date or timestamp (:func:`normalize.timestamp_parser`: NULL only when
+    implausible, an error), a typed number without NaN or required
+    (:func:`normalize.number_parser`: NULL when missing or not finite; NaN is missing)."""
+    kind = plan.col.kind
+    if kind in ("date", "datetime"):
+        return raw.is_date() or raw.is_timestamp()
+    if kind == "number" and raw.is_numeric():
+        return not raw.is_floating() or plan.col.required or plan.header not in nan_columns
+    return False
 
 
 def _fingerprint(path: Path) -> tuple[str, int, int]:
