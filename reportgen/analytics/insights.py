@@ -2,8 +2,8 @@
 the deck and the insight sheets of the workbook show.
 
 :func:`compute_insights` takes bounded extracts of the loaded canonical tables (see
-:data:`MAX_CUSTOMERS`: beyond it, customers are sampled deterministically by a hash of
-their id, and the sample is stated) and runs, per unit and for all units together:
+``analytics.max_customers``: beyond it, a unit's customers are sampled deterministically
+by a hash of their id, and the sample is stated) and runs, per unit and for all units together:
 
 - key drivers of CSAT and of likelihood to recommend (:mod:`.drivers`);
 - RFM segments, lifecycle stages and CLV value tiers, each profiled with size,
@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +31,6 @@ import pandas as pd
 
 log = logging.getLogger(__name__)
 
-#: Customers per unit beyond which the customer-level analyses use a hash sample.
-MAX_CUSTOMERS = 50_000
 #: Comments per unit and period fed to the theme analysis (newest first).
 MAX_COMMENTS = 5_000
 #: How many high-value customers at risk are listed (IDs only).
@@ -114,7 +113,6 @@ __all__ = [
     "ANOMALY_SERIES",
     "AT_RISK_TOP",
     "MAX_COMMENTS",
-    "MAX_CUSTOMERS",
     "Insights",
     "UnitInsights",
     "compute_insights",
@@ -130,11 +128,15 @@ def compute_insights(
     scope: Any,
     units: Sequence[str],
     lang: str | None = None,
+    executor: Executor | None = None,
 ) -> Insights:
     """Every analysis for each unit in ``units`` and for all units together ("all").
 
     ``ds`` is the loaded :class:`reportgen.loading.Dataset`, ``scope`` the analysis
-    window (it covers ``trend``, the trailing periods ending with ``period``)."""
+    window (it covers ``trend``, the trailing periods ending with ``period``). The
+    extracts are taken here; with an ``executor`` (a process pool) each unit's analyses
+    then run in a worker on that unit's extracts — the same results as in this process
+    (every analysis is single-threaded and seeded)."""
     from reportgen.engine.compute import ALL
 
     started = time.perf_counter()
@@ -143,10 +145,18 @@ def compute_insights(
     frames = _extracts(ds, config, scope, period, trend)
     _timed(seconds, "extract", t)
     themes = _themes(config)
+    targets = (*units, ALL)
+    args = [(u, _for_unit(frames, u, ALL), config, period, trend, themes, lang) for u in targets]
+    del frames
+    if executor is None:
+        results = [_unit_insights(*a) for a in args]
+    else:
+        futures = [executor.submit(_unit_insights, *a) for a in args]
+        results = [f.result() for f in futures]
     out: dict[str, UnitInsights] = {}
-    for unit in (*units, ALL):
-        out[unit] = _unit_insights(unit, frames, config, period, trend, themes, lang)
-        log.info("%s: insights in %.2f s", unit, sum(out[unit].seconds.values()))
+    for unit, found in zip(targets, results, strict=True):
+        out[unit] = found
+        log.info("%s: insights in %.2f s", unit, sum(found.seconds.values()))
     _timed(seconds, "total", started)
     return Insights(out, seconds)
 
@@ -401,16 +411,14 @@ def _for_unit(frames: dict[str, pd.DataFrame], unit: str, all_units: str) -> dic
 
 def _unit_insights(
     unit: str,
-    frames: dict[str, pd.DataFrame],
+    f: dict[str, pd.DataFrame],
     config: Any,
     period: Any,
     trend: Sequence[Any],
     themes: Any,
     lang: str | None,
 ) -> UnitInsights:
-    from reportgen.engine.compute import ALL
-
-    f = _for_unit(frames, unit, ALL)
+    """Every analysis of one unit on its extracts (:func:`_for_unit`)."""
     seconds: dict[str, float] = {}
     reasons: dict[str, str] = {}
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.last_day)
@@ -444,7 +452,7 @@ def _unit_insights(
     from reportgen.analytics.plan import priority_actions
 
     actions = tuple(priority_actions(drivers.get("csat") if drivers else None, th.get("summary")))
-    sampled = frames.get("_sampled")
+    sampled = f.get("_sampled")
     return UnitInsights(
         unit=unit,
         drivers=drivers,
