@@ -28,6 +28,7 @@ from reportgen.analytics.segments import (
     as_day,
     customer_spans,
     day_series,
+    is_member,
     orders_until,
     rfm_values,
     single_thread,
@@ -162,7 +163,7 @@ def _window(
     """Rows of customers in ``ids`` dated in ``(day − lookback, day]``, with their days."""
     days = day_series(table[column])
     keep = ((days <= day) & (days > day - pd.Timedelta(days=lookback_days))).to_numpy(bool)
-    keep = keep & table["customer_id"].isin(ids).to_numpy(dtype=bool)
+    keep = keep & is_member(table["customer_id"], ids)
     return table[keep], days[keep]
 
 
