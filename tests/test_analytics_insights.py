@@ -136,9 +136,19 @@ def sampled(sample_report):
     return (
         cap,
         crm,
-        _extracts(ds, small, scope, period, trend),
-        _extracts(ds, small, scope, period, trend),
+        _decoded(_extracts(ds, small, scope, period, trend)),
+        _decoded(_extracts(ds, small, scope, period, trend)),
     )
+
+
+def _decoded(frames):
+    """The extracts with their integer customer codes turned back into the ids."""
+    ids = frames["_ids"]
+    for name, f in list(frames.items()):
+        if not name.startswith("_") and "customer_id" in f:
+            assert f["customer_id"].dtype == "int64"  # coded for speed
+            frames[name] = f.assign(customer_id=ids.take(f["customer_id"]).to_numpy())
+    return frames
 
 
 def test_each_unit_keeps_about_cap_customers_and_all_units_a_subset(sampled):

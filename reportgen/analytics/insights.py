@@ -20,6 +20,7 @@ recorded in ``UnitInsights.reasons`` instead of failing the build.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -250,7 +251,34 @@ def _extracts(
                 c.order_by([c.date.desc(), c.comment, c.unit]).to_pyarrow().to_pandas()
             )
     frames["series"] = _monthly_counts(ds, config, scope, period)
+    _code_customer_ids(frames)
     return frames
+
+
+def _code_customer_ids(frames: dict[str, pd.DataFrame]) -> None:
+    """Replace the customer ids of every extract by integer codes in sorted-id order
+    (``frames["_ids"]`` maps them back), in place. The analyses group, join and look
+    up by customer many times; on integers that is several times faster than on
+    Arrow strings, and the sorted coding keeps every ordering the ids would give."""
+    names = [n for n, f in frames.items() if not n.startswith("_") and "customer_id" in f]
+    if not names:
+        return
+    values = pd.concat([frames[n]["customer_id"] for n in names], ignore_index=True)
+    codes, ids = pd.factorize(values, sort=True)
+    coded = pd.Series(codes, dtype="int64")
+    if (codes < 0).any():  # a missing id stays missing
+        coded = coded.astype("Int64").mask(coded < 0)
+    start = 0
+    for n in names:
+        f = frames[n]
+        frames[n] = f.assign(customer_id=coded.iloc[start : start + len(f)].to_numpy())
+        start += len(f)
+    frames["_ids"] = pd.Index(ids)
+
+
+def _decode_ids(ids: pd.Index | None, codes: Any) -> Any:
+    """The customer ids of integer ``codes`` (see :func:`_code_customer_ids`)."""
+    return codes if ids is None else ids.take(pd.Index(codes).astype("int64"))
 
 
 def _customer_sample(ds: Any, cap: int) -> tuple[Any, pd.DataFrame | None]:
@@ -438,6 +466,14 @@ def _unit_insights(
 
     t = time.perf_counter()
     churn, at_risk = _churn(f, trend, seg.get("value"), reasons)
+    ids = f.get("_ids")
+    if at_risk is not None and len(at_risk):
+        at_risk = at_risk.assign(customer_id=_decode_ids(ids, at_risk["customer_id"]))
+    scores = getattr(churn, "scores", None)
+    if scores is not None and ids is not None:
+        churn = dataclasses.replace(
+            churn, scores=scores.set_axis(_decode_ids(ids, scores.index).rename(scores.index.name))
+        )
     _timed(seconds, "churn", t)
 
     t = time.perf_counter()
@@ -575,7 +611,6 @@ def _segments(
 def _without_frames(result: Any, keep: Sequence[str] = ()) -> Any:
     """The result with its per-customer frames/series and models dropped (they are
     large, and customer-level rows must not travel into the deck)."""
-    import dataclasses
 
     if result is None or not dataclasses.is_dataclass(result):
         return result
