@@ -251,6 +251,8 @@ def _extracts(
                 c.order_by([c.date.desc(), c.comment, c.unit]).to_pyarrow().to_pandas()
             )
     frames["series"] = _monthly_counts(ds, config, scope, period)
+    if sample is not None:
+        ds.con.drop_table("insight_sample", force=True)
     _code_customer_ids(frames)
     return frames
 
