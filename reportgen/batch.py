@@ -22,6 +22,7 @@ The flow of :func:`run_build`:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -379,6 +380,7 @@ def run_build(
     timings: dict[str, float] = {}
     warnings = _WarningLog()
     logging.getLogger("reportgen").addHandler(warnings)
+    stack = contextlib.ExitStack()
     try:
         today = today or _dt.date.today()
         lang = lang or config.report.language
@@ -394,10 +396,20 @@ def run_build(
         timings["fingerprint"] = time.perf_counter() - t
 
         label = _resolve_period_label(config, period, today, out_dir, config_sha, inputs)
+        # One pool of spawned workers (started on first use) runs the per-unit insight
+        # analyses and then renders the documents.
+        pool = _pool(jobs, len(targets))
+        if pool is not None:
+            stack.enter_context(pool)
         report = None
         if label is None:
             report = compute_kpis(
-                config, period=period, today=today, by=tuple(config.dimensions), insights=True
+                config,
+                period=period,
+                today=today,
+                by=tuple(config.dimensions),
+                insights=True,
+                executor=pool,
             )
             label = report.period.label
         folder = out_dir / label
@@ -430,7 +442,12 @@ def run_build(
         if to_build:
             if report is None:
                 report = compute_kpis(
-                    config, period=period, today=today, by=tuple(config.dimensions), insights=True
+                    config,
+                    period=period,
+                    today=today,
+                    by=tuple(config.dimensions),
+                    insights=True,
+                    executor=pool,
                 )
             timings.update({k: round(v, 3) for k, v in report.timings.items()})
             if report.period.label != label:  # a stale manifest named another period
@@ -454,7 +471,7 @@ def run_build(
                 _Task(u, fingerprints[u] or "", _document_paths(config, out_dir, label, u, lang))
                 for u in to_build
             ]
-            rendered = _render_all(report, config, lang, tasks, out_dir, jobs)
+            rendered = _render_all(report, config, lang, tasks, out_dir, pool)
             for done, outcome in enumerate(rendered, start=1):
                 outcomes[outcome.unit] = outcome
                 name = "group" if outcome.unit == ALL else outcome.unit
@@ -528,6 +545,7 @@ def run_build(
             tuple(report.reconciliation) if report is not None else (),
         )
     finally:
+        stack.close()
         logging.getLogger("reportgen").removeHandler(warnings)
 
 
@@ -537,47 +555,54 @@ def _document_paths(
     return {k: output_path(config, out_dir, label, unit, f".{k}", lang) for k in ("xlsx", "pptx")}
 
 
+def _pool(jobs: int, tasks: int) -> ProcessPoolExecutor | None:
+    """The run's worker pool, None for one job (everything runs in this process).
+
+    Workers are spawned, not forked: the parent holds DuckDB threads."""
+    if jobs <= 1 or tasks <= 1:
+        return None
+    level = logging.getLogger("reportgen").getEffectiveLevel()
+    return ProcessPoolExecutor(
+        max_workers=min(jobs, tasks),
+        mp_context=get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(level,),
+    )
+
+
 def _render_all(
     report: Any,
     config: ReportConfig,
     lang: str,
     tasks: Sequence[_Task],
     out_dir: Path,
-    jobs: int,
+    pool: ProcessPoolExecutor | None,
 ):  # type: ignore[no-untyped-def]
-    """Yield each task's outcome as it finishes (in this process when jobs == 1)."""
+    """Yield each task's outcome as it finishes (in this process without a pool)."""
     kpi_ids = tuple(report.kpis)
-    if jobs <= 1 or len(tasks) <= 1:
+    if pool is None or len(tasks) <= 1:
         for task in tasks:
             yield _render_unit(report, kpi_ids, config, lang, task, out_dir)
         return
-    # Worker processes are spawned, not forked: the parent holds DuckDB threads. The
-    # KPI callables do not pickle; workers rebuild them from the config.
+    # The KPI callables do not pickle; workers rebuild them from the config.
     portable = dataclasses.replace(report, kpis={})
-    level = logging.getLogger("reportgen").getEffectiveLevel()
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(tasks)),
-        mp_context=get_context("spawn"),
-        initializer=_worker_init,
-        initargs=(level,),
-    ) as pool:
-        futures = {
-            pool.submit(_worker, (portable, kpi_ids, config, lang, task, out_dir)): task
-            for task in tasks
-        }
-        for fut in as_completed(futures):
-            task = futures[fut]
-            try:
-                yield fut.result()
-            except Exception as exc:  # noqa: BLE001 - a worker died (e.g. out of memory)
-                yield UnitOutcome(
-                    task.unit,
-                    "failed",
-                    task.fingerprint,
-                    (),
-                    {},
-                    f"worker process failed: {type(exc).__name__}: {exc}",
-                )
+    futures = {
+        pool.submit(_worker, (portable, kpi_ids, config, lang, task, out_dir)): task
+        for task in tasks
+    }
+    for fut in as_completed(futures):
+        task = futures[fut]
+        try:
+            yield fut.result()
+        except Exception as exc:  # noqa: BLE001 - a worker died (e.g. out of memory)
+            yield UnitOutcome(
+                task.unit,
+                "failed",
+                task.fingerprint,
+                (),
+                {},
+                f"worker process failed: {type(exc).__name__}: {exc}",
+            )
 
 
 __all__ = [

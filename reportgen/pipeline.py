@@ -11,6 +11,7 @@ import datetime as _dt
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,6 +140,7 @@ def compute_kpis(
     by: Sequence[str] = (),
     con: ibis.BaseBackend | None = None,
     insights: bool = False,
+    executor: Executor | None = None,
 ) -> KpiReport:
     """Load the sources, resolve the period and compute every selected KPI."""
     timings: dict[str, float] = {}
@@ -218,7 +220,7 @@ def compute_kpis(
 
         t4 = time.perf_counter()
         found = compute_insights(
-            ds, config, period=current, trend=trend, scope=scope, units=unit_ids
+            ds, config, period=current, trend=trend, scope=scope, units=unit_ids, executor=executor
         )
         timings["insights"] = time.perf_counter() - t4
     keep = [*unit_ids, ALL]

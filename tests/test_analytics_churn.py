@@ -403,3 +403,19 @@ def test_high_value_at_risk_skips_missing_values() -> None:
     value = pd.Series({"a": np.nan, "b": 10.0})
     out = churn.high_value_at_risk(scores, value)
     assert out["customer_id"].tolist() == ["b"]
+
+
+def test_a_capped_fit_still_finds_the_planted_truth(
+    planted: tuple[World, churn.ChurnModelResult],
+) -> None:
+    """Beyond ``max_fit_rows`` the trees are fitted on a uniform sample of the
+    customer-snapshots: the planted drivers are still found, the reported counts are
+    those of every row, and the sample is the same on every run."""
+    world, full = planted
+    assert full.n_train > 6000
+    capped = churn.train_and_evaluate(world.quarter_ends[-5:], *world.tables, max_fit_rows=3000)
+    again = churn.train_and_evaluate(world.quarter_ends[-5:], *world.tables, max_fit_rows=3000)
+    assert capped.n_train == full.n_train and capped.n_test == full.n_test
+    assert capped.auc > 0.7 and capped.auc != full.auc
+    assert capped.auc == again.auc
+    pd.testing.assert_series_equal(capped.scores, again.scores)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from reportgen.analytics.insights import AT_RISK_TOP, Insights
@@ -93,3 +94,108 @@ def test_themes_quotes_and_watch_items(report):
     kinds = [a.kind for a in ui.actions]
     assert kinds and set(kinds) <= {"driver", "theme"}
     assert [a.priority for a in ui.actions] == list(range(1, len(ui.actions) + 1))
+
+
+# -- bounded extracts: the customer sample is drawn in the engine ----------------------
+
+
+def test_hash_thresholds_cut_the_hash_range():
+    from reportgen.analytics.insights import _threshold
+
+    assert _threshold(0.5) == "80000000" and _threshold(0.25) == "40000000"
+    assert _threshold(1.0) == _threshold(3.0) == "g" > "ffffffff"  # keep everyone
+
+
+def _md5(customer_id: object) -> str:
+    import hashlib
+
+    return hashlib.md5(str(customer_id).encode("utf-8")).hexdigest()[:8]
+
+
+@pytest.fixture(scope="module")
+def sampled(sample_report):
+    """The extracts of the sample data with a cap far below its customers per unit."""
+    import datetime as dt
+
+    from reportgen.analytics.insights import _extracts
+    from reportgen.engine.registry import kpi_registry
+    from reportgen.loading import Scope, load_dataset
+    from reportgen.pipeline import analysis_periods, resolve_period
+
+    cfg = sample_report.config
+    cap = 100
+    small = cfg.model_copy(
+        update={"analytics": cfg.analytics.model_copy(update={"max_customers": cap})}
+    )
+    ds = load_dataset(small, None, known_kpis=list(kpi_registry(small)))
+    period = resolve_period(small, None, ds, dt.date(2026, 11, 23))
+    trend, previous, last_year = analysis_periods(small, period)
+    periods = [*trend, previous, last_year]
+    scope = Scope(start=min(p.start for p in periods), end=max(p.end for p in periods))
+    crm = ds.table("customers", Scope()).to_pyarrow().to_pandas()
+    return (
+        cap,
+        crm,
+        _decoded(_extracts(ds, small, scope, period, trend)),
+        _decoded(_extracts(ds, small, scope, period, trend)),
+    )
+
+
+def _decoded(frames):
+    """The extracts with their integer customer codes turned back into the ids."""
+    ids = frames["_ids"]
+    for name, f in list(frames.items()):
+        if not name.startswith("_") and "customer_id" in f:
+            assert f["customer_id"].dtype == "int64"  # coded for speed
+            frames[name] = f.assign(customer_id=ids.take(f["customer_id"]).to_numpy())
+    return frames
+
+
+def test_each_unit_keeps_about_cap_customers_and_all_units_a_subset(sampled):
+    cap, crm, frames, again = sampled
+    per_unit = frames["_sampled"].set_index("unit")
+    counts = crm.groupby("unit")["customer_id"].nunique()
+    assert (counts > 3 * cap).all()  # the cap bites in every unit
+    pd.testing.assert_series_equal(
+        per_unit["customers"].sort_index(),
+        counts.sort_index(),
+        check_names=False,
+        check_dtype=False,
+    )
+    customers = frames["customers"]
+    for unit in counts.index:
+        kept = set(customers.loc[customers["unit"] == unit, "customer_id"])
+        assert per_unit.loc[unit, "kept"] == len(kept)
+        assert 0.6 * cap <= len(kept) <= 1.4 * cap, (unit, len(kept))  # binomial, sd ≈ √cap
+        # exactly the CRM customers whose MD5 prefix falls below the unit's threshold
+        threshold = per_unit.loc[unit, "threshold"]
+        ids = crm.loc[crm["unit"] == unit, "customer_id"]
+        assert kept == {c for c in ids if _md5(c) < threshold}
+        for name in ("orders", "tickets", "responses"):  # the same customers in every table
+            rows = frames[name][frames[name]["unit"] == unit]
+            assert len(rows) and all(_md5(c) < threshold for c in rows["customer_id"]), name
+    in_all = set(customers.loc[customers["in_all"], "customer_id"])
+    assert 0.6 * cap <= len(in_all) <= 1.4 * cap
+    assert frames["_sampled"].attrs["kept"] == len(in_all)
+    # reproducible: the same customers on a second extraction
+    assert set(again["customers"]["customer_id"]) == set(customers["customer_id"])
+    assert set(again["orders"]["customer_id"]) == set(frames["orders"]["customer_id"])
+
+
+def test_period_responses_comments_and_series_are_not_sampled(sampled, sample_report):
+    """Drivers, themes and control charts use every response: only customer-level
+    analyses use the sample."""
+    _, _, frames, _ = sampled
+    report = sample_report.report
+    csat = report.scorecard[(report.scorecard.kpi == "csat") & (report.scorecard.unit == ALL)]
+    current = frames["current"]
+    assert current["csat"].notna().sum() == int(csat["n"].iloc[0])
+    assert len(frames["comments"]) > 0
+    series = frames["series"]
+    assert list(dict.fromkeys(series["kpi"])) == [
+        "satisfied_share",
+        "detractor_share",
+        "fcr_share",
+        "complaint_share",
+    ]
+    assert (series["successes"] <= series["n"]).all()

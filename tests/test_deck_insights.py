@@ -576,3 +576,16 @@ def test_sample_deck_chapters_4_to_6(sample_insights, tmp_path, lang):
             assert any(v is not None for v in c.plots[0].series[0].values)
         if s.id == "challenges.drivers":
             assert charts and charts[0].chart_type is not None and tables
+
+
+def test_sampled_customer_figures_are_stated_in_the_notes(base):
+    """Beyond analytics.max_customers the customer-level slides say they use a sample;
+    without sampling they say nothing about it."""
+    sampled = full_insights(sampled={"customers_kept": 20_113, "customers_total": 333_412})
+    for kind, p in (("segment_profile", {"by": "rfm_segment"}), ("churn_risk", {})):
+        (s,) = build(base, kind, insights=sampled, **p)
+        assert "uniform sample of 20,113 of 333,412 customers" in s.notes.text, kind
+        (plain,) = build(base, kind, **p)
+        assert "sample of" not in plain.notes.text, kind
+    (zh,) = build(base, "segment_profile", "zh-CN", insights=sampled, by="rfm_segment")
+    assert "20,113 / 333,412 位客户" in zh.notes.text

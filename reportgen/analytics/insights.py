@@ -2,8 +2,8 @@
 the deck and the insight sheets of the workbook show.
 
 :func:`compute_insights` takes bounded extracts of the loaded canonical tables (see
-:data:`MAX_CUSTOMERS`: beyond it, customers are sampled deterministically by a hash of
-their id, and the sample is stated) and runs, per unit and for all units together:
+``analytics.max_customers``: beyond it, a unit's customers are sampled deterministically
+by a hash of their id, and the sample is stated) and runs, per unit and for all units together:
 
 - key drivers of CSAT and of likelihood to recommend (:mod:`.drivers`);
 - RFM segments, lifecycle stages and CLV value tiers, each profiled with size,
@@ -20,9 +20,11 @@ recorded in ``UnitInsights.reasons`` instead of failing the build.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +32,6 @@ import pandas as pd
 
 log = logging.getLogger(__name__)
 
-#: Customers per unit beyond which the customer-level analyses use a hash sample.
-MAX_CUSTOMERS = 50_000
 #: Comments per unit and period fed to the theme analysis (newest first).
 MAX_COMMENTS = 5_000
 #: How many high-value customers at risk are listed (IDs only).
@@ -114,7 +114,6 @@ __all__ = [
     "ANOMALY_SERIES",
     "AT_RISK_TOP",
     "MAX_COMMENTS",
-    "MAX_CUSTOMERS",
     "Insights",
     "UnitInsights",
     "compute_insights",
@@ -130,23 +129,35 @@ def compute_insights(
     scope: Any,
     units: Sequence[str],
     lang: str | None = None,
+    executor: Executor | None = None,
 ) -> Insights:
     """Every analysis for each unit in ``units`` and for all units together ("all").
 
     ``ds`` is the loaded :class:`reportgen.loading.Dataset`, ``scope`` the analysis
-    window (it covers ``trend``, the trailing periods ending with ``period``)."""
+    window (it covers ``trend``, the trailing periods ending with ``period``). The
+    extracts are taken here; with an ``executor`` (a process pool) each unit's analyses
+    then run in a worker on that unit's extracts — the same results as in this process
+    (every analysis is single-threaded and seeded)."""
     from reportgen.engine.compute import ALL
 
     started = time.perf_counter()
     seconds: dict[str, float] = {}
     t = time.perf_counter()
-    frames = _extracts(ds, config, scope, period)
+    frames = _extracts(ds, config, scope, period, trend)
     _timed(seconds, "extract", t)
     themes = _themes(config)
+    targets = (*units, ALL)
+    args = [(u, _for_unit(frames, u, ALL), config, period, trend, themes, lang) for u in targets]
+    del frames
+    if executor is None:
+        results = [_unit_insights(*a) for a in args]
+    else:
+        futures = [executor.submit(_unit_insights, *a) for a in args]
+        results = [f.result() for f in futures]
     out: dict[str, UnitInsights] = {}
-    for unit in (*units, ALL):
-        out[unit] = _unit_insights(unit, frames, config, period, trend, themes, lang)
-        log.info("%s: insights in %.2f s", unit, sum(out[unit].seconds.values()))
+    for unit, found in zip(targets, results, strict=True):
+        out[unit] = found
+        log.info("%s: insights in %.2f s", unit, sum(found.seconds.values()))
     _timed(seconds, "total", started)
     return Insights(out, seconds)
 
@@ -161,70 +172,268 @@ def _themes(config: Any) -> Any:
 # -- extracts ------------------------------------------------------------------------
 
 _COLUMNS = {
-    "responses": ("customer_id", "date", "unit", "csat", "ltr", "comment"),
+    "responses": ("customer_id", "date", "unit", "csat", "ltr"),
     "orders": ("customer_id", "date", "unit", "amount"),
     "customers": ("customer_id", "unit", "segment", "join_date", "churn_date"),
     "tickets": ("customer_id", "unit", "opened_at", "resolved_at", "contacts", "complaint"),
 }
+#: Hex digits of the MD5 of a customer id that decide the sample (2^32 buckets).
+_HASH_DIGITS = 8
+#: Compares above every hex digest prefix: "keep everyone".
+_KEEP_ALL = "g"
 
 
-def _extracts(ds: Any, config: Any, scope: Any, period: Any) -> dict[str, pd.DataFrame]:
-    """The canonical columns the analyses need, within the analysis window (customers:
-    all), as pandas frames. Customers beyond ``analytics.max_customers`` per unit are
-    sampled by a hash of their id (the same customers in every table)."""
+def _extracts(
+    ds: Any, config: Any, scope: Any, period: Any, trend: Sequence[Any]
+) -> dict[str, pd.DataFrame]:
+    """Bounded pandas extracts of the loaded tables, cut down in the engine:
+
+    - ``orders``, ``customers``, ``tickets``, ``responses`` (customer_id, date, unit,
+      csat, ltr): the customer-level rows of the analysis window (customers: all) —
+      for a unit with more than ``analytics.max_customers`` customers, those of a
+      uniform sample of its customers (:func:`_customer_sample`); column ``in_all``
+      then marks the rows of the (smaller) sample of all units together;
+    - ``current``: every survey response of the period (the driver analysis);
+    - ``comments``: the newest :data:`MAX_COMMENTS` non-empty comments per unit in the
+      period and the one before it (themes);
+    - ``series``: monthly counts per unit for the control charts (anomalies).
+    """
+    import ibis
+
     frames: dict[str, pd.DataFrame] = {}
-    attributes = tuple(config.attribute_ids)
+    sample, sampled = _customer_sample(ds, config.analytics.max_customers)
+    if sampled is not None:
+        frames["_sampled"] = sampled
     for name, cols in _COLUMNS.items():
         if not ds.has(name):
             continue
         tbl = ds.table(name, scope)
-        wanted = [*cols, *(attributes if name == "responses" else ())]
-        present = [c for c in wanted if c in tbl.columns]
+        present = [c for c in cols if c in tbl.columns]
         if name != "customers":
             date_col = "opened_at" if name == "tickets" else "date"
             tbl = tbl.filter(tbl[date_col] < period.end)
-        frames[name] = tbl.select(*present).to_pyarrow().to_pandas()
-    return _sample_customers(frames, config.analytics.max_customers)
+        tbl = tbl.select(*present)
+        if sample is not None and "customer_id" in present:
+            j = tbl.inner_join(sample, tbl.customer_id == sample.sample_id)
+            tbl = j.filter(j.h < _unit_thresholds(j.unit, sampled)).select(
+                *present, in_all=j.h < sampled.attrs["all"]
+            )
+        frames[name] = tbl.to_pyarrow().to_pandas()
+    if ds.has("responses"):
+        r = ds.table("responses", scope)
+        day = r.date.cast("date")
+        attributes = [a for a in config.attribute_ids if a in r.columns]
+        now = r.filter((day >= period.start) & (day < period.end))
+        frames["current"] = (
+            now.select(*[c for c in ("unit", "csat", "ltr") if c in r.columns], *attributes)
+            .to_pyarrow()
+            .to_pandas()
+        )
+        if "comment" in r.columns and len(trend):
+            recent = trend[-2:]
+            c = r.filter(
+                (day >= recent[0].start)
+                & (day < recent[-1].end)
+                & r.comment.notnull()
+                & (r.comment.strip() != "")
+            )
+            label = ibis.cases(
+                *((c.date.cast("date") < p.end, p.label) for p in recent[:-1]),
+                else_=recent[-1].label,
+            )
+            c = c.select("unit", "date", "comment", *(["ltr"] if "ltr" in r.columns else []))
+            c = c.mutate(period=label)
+            newest = ibis.row_number().over(
+                group_by=[c.unit, c.period], order_by=[c.date.desc(), c.comment]
+            )
+            c = c.mutate(_rank=newest).filter(lambda t: t._rank < MAX_COMMENTS).drop("_rank")
+            frames["comments"] = (
+                c.order_by([c.date.desc(), c.comment, c.unit]).to_pyarrow().to_pandas()
+            )
+    frames["series"] = _monthly_counts(ds, config, scope, period)
+    if sample is not None:
+        ds.con.drop_table("insight_sample", force=True)
+    _code_customer_ids(frames)
+    return frames
 
 
-def _sample_customers(frames: dict[str, pd.DataFrame], cap: int) -> dict[str, pd.DataFrame]:
-    import hashlib
+def _code_customer_ids(frames: dict[str, pd.DataFrame]) -> None:
+    """Replace the customer ids of every extract by integer codes in sorted-id order
+    (``frames["_ids"]`` maps them back), in place. The analyses group, join and look
+    up by customer many times; on integers that is several times faster than on
+    Arrow strings, and the sorted coding keeps every ordering the ids would give."""
+    names = [n for n, f in frames.items() if not n.startswith("_") and "customer_id" in f]
+    if not names:
+        return
+    values = pd.concat([frames[n]["customer_id"] for n in names], ignore_index=True)
+    codes, ids = pd.factorize(values, sort=True)
+    coded = pd.Series(codes, dtype="int64")
+    if (codes < 0).any():  # a missing id stays missing
+        coded = coded.astype("Int64").mask(coded < 0)
+    start = 0
+    for n in names:
+        f = frames[n]
+        frames[n] = f.assign(customer_id=coded.iloc[start : start + len(f)].to_numpy())
+        start += len(f)
+    frames["_ids"] = pd.Index(ids)
 
-    ids = frames.get("customers", frames.get("orders"))
-    if ids is None or "customer_id" not in ids:
-        return frames
-    per_unit = ids.groupby("unit")["customer_id"].nunique()
-    if per_unit.empty or per_unit.max() <= cap:
-        return frames
-    share = cap / per_unit.max()
-    buckets = 10_000
 
-    def keep(cid: object) -> bool:
-        h = int.from_bytes(hashlib.sha256(str(cid).encode("utf-8")).digest()[:4], "big")
-        return (h % buckets) < share * buckets
+def _decode_ids(ids: pd.Index | None, codes: Any) -> Any:
+    """The customer ids of integer ``codes`` (see :func:`_code_customer_ids`)."""
+    return codes if ids is None else ids.take(pd.Index(codes).astype("int64"))
 
-    kept_ids = {c for c in ids["customer_id"].dropna().unique() if keep(c)}
-    out = {}
-    for name, f in frames.items():
-        if "customer_id" in f and name != "responses":
-            out[name] = f[f["customer_id"].isin(kept_ids)]
-        else:
-            out[name] = f  # responses feed drivers/themes whole; segments join by id
-    out["_sampled"] = pd.DataFrame(
-        {"kept": [len(kept_ids)], "total": [int(ids["customer_id"].nunique())]}
+
+def _customer_sample(ds: Any, cap: int) -> tuple[Any, pd.DataFrame | None]:
+    """``(None, None)`` when no unit has more than ``cap`` customers; otherwise an
+    engine table of the sampled customer ids (``sample_id``, ``h``) and a frame per
+    unit: ``unit``, ``customers``, ``kept``, ``threshold``, with the thresholds of all
+    units together in ``frame.attrs["all"]`` (customers, kept, threshold).
+
+    The sample is uniform and reproducible: a customer is in unit u's sample when the
+    first 8 hex digits of the MD5 of their id fall below ``cap / customers of u`` of
+    the hash range — the same customers in every table and every run. The all-units
+    sample (``cap / all customers``) is a subset of every unit's. Ids come from the
+    CRM table (else from the orders), so beyond the cap an order by a customer the CRM
+    does not know is not sampled."""
+    source = "customers" if ds.has("customers") else "orders" if ds.has("orders") else None
+    if source is None:
+        return None, None
+    from reportgen.loading import Scope
+
+    t = ds.table(source, Scope())
+    if "customer_id" not in t.columns:
+        return None, None
+    t = t.filter(t.customer_id.notnull())
+    per_unit = t.group_by("unit").aggregate(customers=t.customer_id.nunique()).to_pandas()
+    if per_unit.empty or int(per_unit["customers"].max()) <= cap:
+        return None, None
+    total = int(t.customer_id.nunique().to_pyarrow().as_py())
+    per_unit["threshold"] = [_threshold(cap / n) for n in per_unit["customers"]]
+    widest = max(per_unit["threshold"])
+    ids = t.select(sample_id=t.customer_id.cast("string")).distinct()
+    ids = ids.mutate(h=ids.sample_id.hexdigest("md5").substr(0, _HASH_DIGITS))
+    sample = ds.con.create_table(
+        "insight_sample", ids.filter(ids.h < widest), temp=True, overwrite=True
+    )
+    per_unit.attrs["all"] = _threshold(cap / total)
+    kept = _kept_per_unit(t, sample, per_unit)
+    per_unit["kept"] = per_unit["unit"].map(kept).fillna(0).astype(int)
+    per_unit.attrs["customers"] = total
+    per_unit.attrs["kept"] = int(
+        sample.filter(sample.h < per_unit.attrs["all"]).count().to_pyarrow().as_py()
     )
     log.info(
-        "customer analyses use a hash sample of %d of %d customers",
-        len(kept_ids),
-        int(ids["customer_id"].nunique()),
+        "customer analyses use a hash sample of %s customers per unit (all units: %d of %d)",
+        ", ".join(f"{u} {k} of {n}" for u, k, n in per_unit[["unit", "kept", "customers"]].values),
+        per_unit.attrs["kept"],
+        total,
     )
-    return out
+    return sample, per_unit
+
+
+def _threshold(share: float) -> str:
+    if share >= 1:
+        return _KEEP_ALL
+    return f"{int(share * 16**_HASH_DIGITS):0{_HASH_DIGITS}x}"
+
+
+def _unit_thresholds(unit: Any, sampled: pd.DataFrame) -> Any:
+    import ibis
+
+    return ibis.cases(
+        *((unit == u, thr) for u, thr in sampled[["unit", "threshold"]].values),
+        else_=sampled.attrs["all"],  # a unit the CRM does not know: the all-units rate
+    )
+
+
+def _kept_per_unit(t: Any, sample: Any, per_unit: pd.DataFrame) -> dict[str, int]:
+    j = t.inner_join(sample, t.customer_id.cast("string") == sample.sample_id)
+    j = j.filter(j.h < _unit_thresholds(j.unit, per_unit))
+    counts = j.group_by("unit").aggregate(kept=j.customer_id.nunique()).to_pandas()
+    return dict(zip(counts["unit"], counts["kept"], strict=True))
+
+
+def _monthly_counts(ds: Any, config: Any, scope: Any, period: Any) -> pd.DataFrame:
+    """Monthly successes and n per unit of every :data:`ANOMALY_SERIES` series over
+    the analysis window up to the period end (columns kpi, unit, period, successes, n)."""
+    specs: list[tuple[str, str, str, Any]] = []
+    if ds.has("responses"):
+        top2 = config.scale_for("responses", "csat").max - 1
+        specs += [
+            ("responses", "date", "csat", lambda v: v >= top2),
+            ("responses", "date", "ltr", lambda v: v <= 6),
+        ]
+    if ds.has("tickets"):
+        specs += [
+            ("tickets", "opened_at", "contacts", lambda v: v == 1),
+            ("tickets", "opened_at", "complaint", lambda v: v.cast("boolean")),
+        ]
+    kpi_of = {"csat": "satisfied_share", "ltr": "detractor_share"}
+    kpi_of |= {"contacts": "fcr_share", "complaint": "complaint_share"}
+    parts = []
+    for table in ("responses", "tickets"):
+        mine = [s for s in specs if s[0] == table]
+        if not mine:
+            continue
+        t = ds.table(table, scope)
+        date_col = mine[0][1]
+        t = t.filter(t[date_col] < period.end)
+        aggs = {}
+        for _, _, col, success in mine:
+            if col not in t.columns:
+                continue
+            ok = t[col].notnull()
+            aggs[f"{col}__x"] = (ok & success(t[col])).cast("int64").sum()
+            aggs[f"{col}__n"] = ok.cast("int64").sum()
+        if not aggs:
+            continue
+        month = t[date_col].strftime("%Y-%m")
+        wide = t.group_by(unit=t.unit, period=month).aggregate(**aggs).to_pandas()
+        for col in {k.split("__")[0] for k in aggs}:
+            part = wide[["unit", "period"]].assign(
+                kpi=kpi_of[col],
+                successes=wide[f"{col}__x"].astype(float),
+                n=wide[f"{col}__n"].astype(float),
+            )
+            parts.append(part[part["n"] > 0])
+    if not parts:
+        return pd.DataFrame(columns=["kpi", "unit", "period", "successes", "n"])
+    return _series_order(pd.concat(parts, ignore_index=True))
+
+
+def _series_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Series in :data:`ANOMALY_SERIES` order, then by unit and month."""
+    order = frame["kpi"].map({k: i for i, k in enumerate(ANOMALY_SERIES)})
+    return (
+        frame.assign(_o=order)
+        .sort_values(["_o", "unit", "period"], kind="stable")[
+            ["kpi", "unit", "period", "successes", "n"]
+        ]
+        .reset_index(drop=True)
+    )
 
 
 def _for_unit(frames: dict[str, pd.DataFrame], unit: str, all_units: str) -> dict[str, Any]:
-    if unit == all_units:
-        return dict(frames)
-    return {k: (f[f["unit"] == unit] if "unit" in f else f) for k, f in frames.items()}
+    """The extracts of one unit; of all units: the all-units sample of the customer-level
+    rows, and the per-unit monthly counts added up."""
+    out: dict[str, Any] = {}
+    for name, f in frames.items():
+        if name.startswith("_"):
+            out[name] = f
+        elif unit != all_units:
+            out[name] = f[f["unit"] == unit].drop(columns="in_all", errors="ignore")
+        elif name == "series":
+            out[name] = _series_order(
+                f.groupby(["kpi", "period"], sort=True)[["successes", "n"]]
+                .sum()
+                .reset_index()
+                .assign(unit=unit)[["kpi", "unit", "period", "successes", "n"]]
+            )
+        elif "in_all" in f.columns:
+            out[name] = f[f["in_all"]].drop(columns="in_all")
+        else:
+            out[name] = f
+    return out
 
 
 # -- one unit -------------------------------------------------------------------------
@@ -232,27 +441,25 @@ def _for_unit(frames: dict[str, pd.DataFrame], unit: str, all_units: str) -> dic
 
 def _unit_insights(
     unit: str,
-    frames: dict[str, pd.DataFrame],
+    f: dict[str, pd.DataFrame],
     config: Any,
     period: Any,
     trend: Sequence[Any],
     themes: Any,
     lang: str | None,
 ) -> UnitInsights:
-    from reportgen.engine.compute import ALL
-
-    f = _for_unit(frames, unit, ALL)
+    """Every analysis of one unit on its extracts (:func:`_for_unit`)."""
     seconds: dict[str, float] = {}
     reasons: dict[str, str] = {}
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.last_day)
-    responses = f.get("responses")
+    responses = f.get("responses")  # the (sampled) customers' responses of the window
     current = None
     if responses is not None:
         d = pd.to_datetime(responses["date"])
         current = responses[(d >= start) & (d <= end)]
 
     t = time.perf_counter()
-    drivers = _drivers(current, config, reasons)
+    drivers = _drivers(f.get("current"), config, reasons)  # every response of the period
     _timed(seconds, "drivers", t)
 
     t = time.perf_counter()
@@ -261,20 +468,29 @@ def _unit_insights(
 
     t = time.perf_counter()
     churn, at_risk = _churn(f, trend, seg.get("value"), reasons)
+    ids = f.get("_ids")
+    if at_risk is not None and len(at_risk):
+        at_risk = at_risk.assign(customer_id=_decode_ids(ids, at_risk["customer_id"]))
+    scores = getattr(churn, "scores", None)
+    if scores is not None and ids is not None:
+        churn = dataclasses.replace(
+            churn, scores=scores.set_axis(_decode_ids(ids, scores.index).rename(scores.index.name))
+        )
     _timed(seconds, "churn", t)
 
     t = time.perf_counter()
-    th = _theme_analysis(responses, trend, themes, lang or config.report.language, reasons)
+    language = lang or config.report.language
+    th = _theme_analysis(f.get("comments"), trend, themes, language, reasons)
     _timed(seconds, "themes", t)
 
     t = time.perf_counter()
-    series, watch = _anomalies(f, config, unit, reasons)
+    series, watch = _anomalies(f.get("series"), reasons)
     _timed(seconds, "anomalies", t)
 
     from reportgen.analytics.plan import priority_actions
 
     actions = tuple(priority_actions(drivers.get("csat") if drivers else None, th.get("summary")))
-    sampled = frames.get("_sampled")
+    sampled = f.get("_sampled")
     return UnitInsights(
         unit=unit,
         drivers=drivers,
@@ -292,12 +508,7 @@ def _unit_insights(
         series=series,
         actions=actions,
         reasons=reasons,
-        sampled={}
-        if sampled is None
-        else {
-            "customers_kept": int(sampled["kept"].iloc[0]),
-            "customers_total": int(sampled["total"].iloc[0]),
-        },
+        sampled=_sample_size(sampled, unit),
         seconds=seconds,
     )
 
@@ -402,7 +613,6 @@ def _segments(
 def _without_frames(result: Any, keep: Sequence[str] = ()) -> Any:
     """The result with its per-customer frames/series and models dropped (they are
     large, and customer-level rows must not travel into the deck)."""
-    import dataclasses
 
     if result is None or not dataclasses.is_dataclass(result):
         return result
@@ -504,53 +714,32 @@ def _theme_analysis(
 
 
 def _anomalies(
-    f: dict[str, pd.DataFrame], config: Any, unit: str, reasons: dict[str, str]
+    series: pd.DataFrame | None, reasons: dict[str, str]
 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """Monthly proportion series over the analysis window, judged by p charts."""
+    """The unit's monthly proportion series (:func:`_monthly_counts`), judged by p charts."""
     from reportgen.analytics.anomalies import watch_items
 
-    rows = []
-    r = f.get("responses")
-    if r is not None and not r.empty:
-        month = pd.to_datetime(r["date"]).dt.strftime("%Y-%m")
-        if "csat" in r:
-            top2 = config.scale_for("responses", "csat").max - 1
-            ok = r["csat"].notna()
-            g = pd.DataFrame({"m": month[ok], "x": (r["csat"][ok] >= top2)})
-            rows.append(_monthly(g, "satisfied_share", unit))
-        if "ltr" in r:
-            ok = r["ltr"].notna()
-            g = pd.DataFrame({"m": month[ok], "x": (r["ltr"][ok] <= 6)})
-            rows.append(_monthly(g, "detractor_share", unit))
-    tk = f.get("tickets")
-    if tk is not None and not tk.empty:
-        month = pd.to_datetime(tk["opened_at"]).dt.strftime("%Y-%m")
-        if "contacts" in tk:
-            ok = tk["contacts"].notna()
-            g = pd.DataFrame({"m": month[ok], "x": tk["contacts"][ok] == 1})
-            rows.append(_monthly(g, "fcr_share", unit))
-        if "complaint" in tk:
-            ok = tk["complaint"].notna()
-            g = pd.DataFrame({"m": month[ok], "x": tk["complaint"][ok].astype(bool)})
-            rows.append(_monthly(g, "complaint_share", unit))
-    if not rows:
+    if series is None or series.empty:
         reasons["anomalies"] = "no dated survey or ticket rows"
         return None, None
-    series = pd.concat(rows, ignore_index=True)
+    series = series.reset_index(drop=True)
     watch = watch_items(series)
     if len(watch.skipped) and len(watch.skipped) == series["kpi"].nunique():
         reasons["anomalies"] = "too little history for control limits (fewer than 8 months)"
     return series, watch.items
 
 
-def _monthly(g: pd.DataFrame, kpi: str, unit: str) -> pd.DataFrame:
-    agg = g.groupby("m", sort=True)["x"].agg(["sum", "count"]).reset_index()
-    return pd.DataFrame(
-        {
-            "kpi": kpi,
-            "unit": unit,
-            "period": agg["m"],
-            "successes": agg["sum"].astype(float),
-            "n": agg["count"].astype(float),
-        }
-    )
+def _sample_size(sampled: pd.DataFrame | None, unit: str) -> dict[str, int]:
+    """customers_kept / customers_total of the unit's sample ({} when not sampled)."""
+    from reportgen.engine.compute import ALL
+
+    if sampled is None:
+        return {}
+    if unit == ALL:
+        kept, total = sampled.attrs["kept"], sampled.attrs["customers"]
+    else:
+        row = sampled[sampled["unit"] == unit]
+        if row.empty:
+            return {}
+        kept, total = int(row["kept"].iloc[0]), int(row["customers"].iloc[0])
+    return {"customers_kept": int(kept), "customers_total": int(total)}

@@ -111,6 +111,21 @@ def day_series(values: pd.Series) -> pd.Series:
     return out.dt.normalize()
 
 
+def is_member(values: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Boolean mask: which ``values`` are in ``ids`` (Arrow's hash set: ~8× faster than
+    ``Series.isin`` on string columns, which loops in Python)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    arr = pa.array(pd.Series(values), from_pandas=True)
+    wanted = pa.array(pd.Series(pd.Index(ids)), from_pandas=True)
+    if arr.type != wanted.type:  # e.g. integer ids on one side: compare as text
+        arr, wanted = arr.cast(pa.string()), wanted.cast(pa.string())
+    return pc.is_in(arr, value_set=wanted).fill_null(False).to_numpy(zero_copy_only=False)
+
+
 def customer_spans(customers: pd.DataFrame) -> pd.DataFrame:
     """``join_date`` and ``churn_date`` per customer, indexed by ``customer_id``.
 
@@ -319,7 +334,7 @@ def lifecycle_stage(
     spans = spans[spans["join_date"].isna() | (spans["join_date"] <= end)]
     ids = spans.index
     past = orders_until(orders, end)
-    past = past[past["customer_id"].isin(ids)]
+    past = past[is_member(past["customer_id"], ids)]
     grouped = past.groupby("customer_id")
     first = grouped["date"].min().reindex(ids)
     last = grouped["date"].max().reindex(ids)
@@ -549,7 +564,7 @@ def kmeans_segments(
     random_state: int = 0,
     log_features: Iterable[str] = ("frequency", "monetary"),
     max_fit_rows: int = 100_000,
-    max_silhouette_rows: int = 10_000,
+    max_silhouette_rows: int = 4_000,
 ) -> KMeansResult:
     """Behavioural clusters with the number of clusters chosen by silhouette.
 
@@ -567,8 +582,9 @@ def kmeans_segments(
     (``n_fit`` and ``n_silhouette`` report the sizes used; the same silhouette
     sample serves every k, so the scores compare like with like); every row is then
     assigned to its nearest centre. Measured on a 2-core machine, per k tried: one
-    silhouette over 10,000 rows ~1 s, over 20,000 ~2.7 s (7 s when busy); a 10-start
-    k-means on 100,000 rows ~0.5 s (4 s when busy) — hence the defaults.
+    silhouette over 4,000 rows ~0.2 s, over 10,000 ~1 s, over 20,000 ~2.7 s (7 s when
+    busy); a 10-start k-means on 100,000 rows ~0.5 s (4 s when busy) — hence the
+    defaults.
     """
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score

@@ -375,9 +375,7 @@ def plan_messages(
                 f"{unit_id}: no recipients; add 'owners' to the unit or "
                 f"email.units.{unit_id}.to / email.to"
             )
-        files, problem = _attachments(
-            config, email, out_dir, report.period.label, unit_id, lang
-        )
+        files, problem = _attachments(config, email, out_dir, report.period.label, unit_id, lang)
         if problem:
             problems.append(problem)
         prepared.append((unit_id, recipients, files))

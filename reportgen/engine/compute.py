@@ -104,6 +104,9 @@ def aggregate(
                 per_unit_medians = table.group_by(keys).aggregate(**{c: own[c] for c in medians})
                 per_unit = per_unit.merge(_frame(per_unit_medians), on=keys, how="outer")
             frames += _with_total(per_unit, table, [dim], medians, defs, params)
+        # free the engine's memory for what follows (insights, the render workers)
+        for name in (f"cube_{stage}", f"stage_{stage}"):
+            ds.con.drop_table(name, force=True)
     if not frames:
         return pd.DataFrame(
             columns=["kpi", "period", "unit", "dimension", "dim_value", *COMPONENT_COLUMNS]

@@ -33,6 +33,7 @@ def _font(size_pt: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(cjk_font_path()), max(1, round(size_pt * 10)))
 
 
+@lru_cache(maxsize=65_536)  # wrapping measures the same words and prefixes again and again
 def text_width(text: str, size_pt: float) -> float:
     """Width of ``text`` in points at ``size_pt``."""
     if not text:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -77,10 +78,21 @@ class SlideContext:
             return list(self.report.kpis)
         return [k for k in wanted if k in self.report.kpis]
 
-    def row(self, kpi: str, unit: str | None = None) -> dict[str, Any] | None:
+    @cached_property
+    def _overall(self) -> tuple[pd.DataFrame, dict[tuple[str, str], int]]:
+        """The scorecard rows without a breakdown dimension, and (kpi, unit) → the
+        position of its first row (looked up once, not filtered per call)."""
         sc = self.report.scorecard
-        rows = sc[(sc.kpi == kpi) & (sc.unit == (unit or self.unit)) & sc.dimension.isna()]
-        return None if rows.empty else rows.iloc[0].to_dict()
+        overall = sc[sc.dimension.isna()].reset_index(drop=True)
+        first: dict[tuple[str, str], int] = {}
+        for pos, key in enumerate(zip(overall["kpi"], overall["unit"], strict=True)):
+            first.setdefault(key, pos)
+        return overall, first
+
+    def row(self, kpi: str, unit: str | None = None) -> dict[str, Any] | None:
+        overall, first = self._overall
+        pos = first.get((kpi, unit or self.unit))
+        return None if pos is None else overall.iloc[pos].to_dict()
 
     def value(self, kpi: str, unit: str | None = None) -> float | None:
         row = self.row(kpi, unit)

@@ -334,7 +334,7 @@ def segment_profile(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         f"methods.{method}",
         end=_date(ctx, ctx.report.period.last_day),
         customers=_int(frame["customers"].sum()),
-    )
+    ) + _sample_note(ctx, unit_insights(ctx))
     return [
         Slide(
             slide_id,
@@ -347,6 +347,18 @@ def segment_profile(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
             notes=Notes(notes),
         )
     ]
+
+
+def _sample_note(ctx: SlideContext, ins: Any) -> str:
+    """ "\n" + the statement that customer-level figures come from a sample, or ""."""
+    sampled = getattr(ins, "sampled", None) or {}
+    if not sampled.get("customers_total"):
+        return ""
+    return "\n" + ctx.texts(
+        "notes.sampled",
+        kept=_int(sampled["customers_kept"]),
+        total=_int(sampled["customers_total"]),
+    )
 
 
 def _clv_notes(ctx: SlideContext, ins: Any) -> str:
@@ -783,7 +795,7 @@ def churn_risk(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         base=_pct(ctx, base),
         min_p=min_p,
         value=t(f"methods.churn_value_{kind or 'clv'}", horizon=horizon),
-    )
+    ) + _sample_note(ctx, ins)
     return [
         Slide(
             "challenges.churn",
