@@ -24,7 +24,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Sequence
-from concurrent.futures import Executor
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,16 +147,28 @@ def compute_insights(
     _timed(seconds, "extract", t)
     themes = _themes(config)
     targets = (*units, ALL)
-    args = [(u, _for_unit(frames, u, ALL), config, period, trend, themes, lang) for u in targets]
-    del frames
+
+    def run(unit: str) -> tuple[Any, ...]:
+        return (unit, _for_unit(frames, unit, ALL), config, period, trend, themes, lang)
+
+    results: dict[str, UnitInsights] = {}
     if executor is None:
-        results = [_unit_insights(*a) for a in args]
+        results = {u: _unit_insights(*run(u)) for u in targets}
     else:
-        futures = [executor.submit(_unit_insights, *a) for a in args]
-        results = [f.result() for f in futures]
+        # One unit per idle worker: a unit's extracts are cut (and pickled) only when a
+        # worker is free for them, so at most that many copies exist at a time.
+        todo, running = list(targets), {}
+        busy = getattr(executor, "_max_workers", 2)
+        while todo or running:
+            while todo and len(running) < busy:
+                unit = todo.pop(0)
+                running[executor.submit(_unit_insights, *run(unit))] = unit
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                results[running.pop(fut)] = fut.result()
     out: dict[str, UnitInsights] = {}
-    for unit, found in zip(targets, results, strict=True):
-        out[unit] = found
+    for unit in targets:
+        out[unit] = found = results[unit]
         log.info("%s: insights in %.2f s", unit, sum(found.seconds.values()))
     _timed(seconds, "total", started)
     return Insights(out, seconds)
