@@ -413,3 +413,26 @@ def test_kmeans_too_few_rows_gives_a_reason() -> None:
     result = seg.kmeans_segments(features, k_range=range(3, 5))
     assert result.k == 0
     assert result.reason is not None and "too few" in result.reason
+
+
+def test_silhouettes_match_rousseeuw_by_hand_and_sklearn() -> None:
+    # Hand-computed (Rousseeuw 1987) on the line 0, 1, 4, 5 with clusters {0,1}, {4,5}:
+    # point 0: a = 1, b = mean(4, 5) = 4.5, s = 3.5/4.5; point 1: a = 1, b = 3.5,
+    # s = 2.5/3.5; symmetric for the other two. A singleton scores 0.
+    x = np.array([[0.0], [1.0], [4.0], [5.0]])
+    want = (3.5 / 4.5 + 2.5 / 3.5) / 2
+    got = seg.silhouettes(x, {2: np.array([0, 0, 1, 1]), 3: np.array([0, 0, 1, 2])})
+    assert got[2] == pytest.approx(want, rel=1e-12)
+    # {0,1}, {4}, {5}: point 0: a 1, b min(4, 5) = 4 → 3/4; point 1: a 1, b 3 → 2/3
+    assert got[3] == pytest.approx((3 / 4 + 2 / 3) / 4, rel=1e-12)
+    assert math.isnan(seg.silhouettes(x, {1: np.zeros(4, int)})[1])
+
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(5)
+    pts = rng.normal(size=(1_250, 3)) + np.repeat(np.eye(3) * 4, [400, 450, 400], axis=0)
+    labelings = {k: rng.integers(0, k, len(pts)) for k in (2, 3, 5)}
+    labelings[3] = np.repeat([0, 1, 2], [400, 450, 400])
+    mine = seg.silhouettes(pts, labelings, chunk=300)  # blocks that do not divide n
+    for k, labels in labelings.items():
+        assert mine[k] == pytest.approx(silhouette_score(pts, labels), abs=1e-9)

@@ -460,7 +460,23 @@ def _unit_insights(
     themes: Any,
     lang: str | None,
 ) -> UnitInsights:
-    """Every analysis of one unit on its extracts (:func:`_for_unit`)."""
+    """Every analysis of one unit on its extracts (:func:`_for_unit`), single-threaded
+    (:func:`.segments.single_thread`: units run side by side in the build's workers)."""
+    from reportgen.analytics.segments import single_thread
+
+    with single_thread():
+        return _analyse_unit(unit, f, config, period, trend, themes, lang)
+
+
+def _analyse_unit(
+    unit: str,
+    f: dict[str, pd.DataFrame],
+    config: Any,
+    period: Any,
+    trend: Sequence[Any],
+    themes: Any,
+    lang: str | None,
+) -> UnitInsights:
     seconds: dict[str, float] = {}
     reasons: dict[str, str] = {}
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.last_day)
