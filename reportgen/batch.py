@@ -335,6 +335,29 @@ def _worker_init(level: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def _warm_up() -> None:
+    """Import what the insight analyses and the renderers need, and load the Chinese
+    word segmenter's dictionary: run in every worker when the pool starts, while the
+    parent loads the data, instead of in the first unit's turn (≈ 4 s per worker)."""
+    import reportgen.analytics.churn
+    import reportgen.analytics.clv
+    import reportgen.analytics.insights
+    import reportgen.analytics.segments
+    import reportgen.render.pptx
+    import reportgen.render.xlsx
+    import reportgen.render.xlsx_group  # noqa: F401
+    from reportgen.analytics.sentiment import get_tokenizer
+
+    get_tokenizer()
+
+
+def _warm(pool: ProcessPoolExecutor | None) -> None:
+    """Start the pool's workers now, each warming up (:func:`_warm_up`)."""
+    if pool is not None:
+        for _ in range(pool._max_workers):
+            pool.submit(_warm_up)
+
+
 def _worker(payload: tuple[Any, ...]) -> UnitOutcome:
     return _render_unit(*payload)
 
@@ -403,6 +426,7 @@ def run_build(
             stack.enter_context(pool)
         report = None
         if label is None:
+            _warm(pool)
             report = compute_kpis(
                 config,
                 period=period,
@@ -441,6 +465,7 @@ def run_build(
         period_info = (previous or {}).get("period")
         if to_build:
             if report is None:
+                _warm(pool)
                 report = compute_kpis(
                     config,
                     period=period,

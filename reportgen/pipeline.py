@@ -202,27 +202,40 @@ def compute_kpis(
     )
     timings["kpis"] = time.perf_counter() - t2
 
-    t3 = time.perf_counter()
-    breakdowns = scorecard.iloc[0:0].copy()
-    if by:
-        comps = aggregate(ds, kpis, (current, previous, last_year), scope, params, by=tuple(by))
-        if len(comps):
-            breakdowns = build_results(
-                comps, kpis, params, settings, current, previous, last_year, by_label
-            )
-    timings["breakdowns"] = time.perf_counter() - t3
-    scorecard = _complete_grid(scorecard, kpis, (*unit_ids, ALL), current, previous, last_year)
-    comments = period_comments(ds, scope, current, unit_ids)
-    ds.check_unchanged()  # typed files are read by every query: all of them saw one version
-    found = None
+    pending = None
     if insights and config.analytics.enabled:
-        from reportgen.analytics.insights import compute_insights
+        from reportgen.analytics.insights import start_insights
 
+        # The extracts are taken now; with an executor the analyses run in its workers
+        # while this process computes the breakdowns.
         t4 = time.perf_counter()
-        found = compute_insights(
+        pending = start_insights(
             ds, config, period=current, trend=trend, scope=scope, units=unit_ids, executor=executor
         )
         timings["insights"] = time.perf_counter() - t4
+
+    try:
+        t3 = time.perf_counter()
+        breakdowns = scorecard.iloc[0:0].copy()
+        if by:
+            comps = aggregate(ds, kpis, (current, previous, last_year), scope, params, by=tuple(by))
+            if len(comps):
+                breakdowns = build_results(
+                    comps, kpis, params, settings, current, previous, last_year, by_label
+                )
+        timings["breakdowns"] = time.perf_counter() - t3
+        scorecard = _complete_grid(scorecard, kpis, (*unit_ids, ALL), current, previous, last_year)
+        comments = period_comments(ds, scope, current, unit_ids)
+        ds.check_unchanged()  # typed files are read by every query: all of them saw one version
+    except BaseException:
+        if pending is not None:
+            pending.cancel()
+        raise
+    found = None
+    if pending is not None:
+        t5 = time.perf_counter()
+        found = pending.result()
+        timings["insights"] += time.perf_counter() - t5  # extracts + waiting for the rest
     keep = [*unit_ids, ALL]
     scorecard, breakdowns, trends = (
         f[f.unit.isin(keep)].reset_index(drop=True) for f in (scorecard, breakdowns, trends)

@@ -24,7 +24,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,8 +115,10 @@ __all__ = [
     "AT_RISK_TOP",
     "MAX_COMMENTS",
     "Insights",
+    "PendingInsights",
     "UnitInsights",
     "compute_insights",
+    "start_insights",
 ]
 
 
@@ -138,40 +140,104 @@ def compute_insights(
     extracts are taken here; with an ``executor`` (a process pool) each unit's analyses
     then run in a worker on that unit's extracts — the same results as in this process
     (every analysis is single-threaded and seeded)."""
+    return start_insights(
+        ds,
+        config,
+        period=period,
+        trend=trend,
+        scope=scope,
+        units=units,
+        lang=lang,
+        executor=executor,
+    ).result()
+
+
+class PendingInsights:
+    """Insight analyses under way: :meth:`result` waits for them.
+
+    With an executor, a thread of this process hands one unit at a time to each idle
+    worker (a unit's extracts are cut, and pickled, only when a worker is free for
+    them, so at most that many copies exist at once) while the caller goes on with
+    other work, e.g. the breakdown queries; without one the analyses run in
+    :meth:`result`, in this process."""
+
+    def __init__(
+        self,
+        run: Any,
+        targets: Sequence[str],
+        executor: Executor | None,
+        seconds: dict[str, float],
+        started: float,
+    ) -> None:
+        self._run, self._targets, self._seconds = run, tuple(targets), seconds
+        self._started = started
+        self._cancelled = False
+        self._feeder: Future[dict[str, UnitInsights]] | None = None
+        if executor is not None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insights")
+            self._feeder = self._thread.submit(self._feed, executor)
+
+    def _feed(self, executor: Executor) -> dict[str, UnitInsights]:
+        todo, running, results = list(self._targets), {}, {}
+        busy = getattr(executor, "_max_workers", 2)
+        while (todo and not self._cancelled) or running:
+            while todo and not self._cancelled and len(running) < busy:
+                unit = todo.pop(0)
+                running[executor.submit(_unit_insights, *self._run(unit))] = unit
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                results[running.pop(fut)] = fut.result()
+        return results
+
+    def cancel(self) -> None:
+        """Hand out no further unit (the caller failed); the running ones finish."""
+        self._cancelled = True
+        if self._feeder is not None:
+            self._thread.shutdown(wait=False)
+
+    def result(self) -> Insights:
+        if self._feeder is None:
+            results = {u: _unit_insights(*self._run(u)) for u in self._targets}
+        else:
+            try:
+                results = self._feeder.result()
+            finally:
+                self._thread.shutdown()
+        out: dict[str, UnitInsights] = {}
+        for unit in self._targets:
+            out[unit] = found = results[unit]
+            log.info("%s: insights in %.2f s", unit, sum(found.seconds.values()))
+        self._run = None  # the extracts can go
+        self._seconds["total"] = round(time.perf_counter() - self._started, 3)
+        return Insights(out, self._seconds)
+
+
+def start_insights(
+    ds: Any,
+    config: Any,
+    *,
+    period: Any,
+    trend: Sequence[Any],
+    scope: Any,
+    units: Sequence[str],
+    lang: str | None = None,
+    executor: Executor | None = None,
+) -> PendingInsights:
+    """:func:`compute_insights` in two steps: the extracts are taken now (the engine is
+    needed), the analyses run in the ``executor``'s workers while the caller goes on;
+    :meth:`PendingInsights.result` waits for them."""
     from reportgen.engine.compute import ALL
 
-    started = time.perf_counter()
     seconds: dict[str, float] = {}
-    t = time.perf_counter()
+    started = t = time.perf_counter()
     frames = _extracts(ds, config, scope, period, trend)
     _timed(seconds, "extract", t)
     themes = _themes(config)
-    targets = (*units, ALL)
 
     def run(unit: str) -> tuple[Any, ...]:
         return (unit, _for_unit(frames, unit, ALL), config, period, trend, themes, lang)
 
-    results: dict[str, UnitInsights] = {}
-    if executor is None:
-        results = {u: _unit_insights(*run(u)) for u in targets}
-    else:
-        # One unit per idle worker: a unit's extracts are cut (and pickled) only when a
-        # worker is free for them, so at most that many copies exist at a time.
-        todo, running = list(targets), {}
-        busy = getattr(executor, "_max_workers", 2)
-        while todo or running:
-            while todo and len(running) < busy:
-                unit = todo.pop(0)
-                running[executor.submit(_unit_insights, *run(unit))] = unit
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for fut in done:
-                results[running.pop(fut)] = fut.result()
-    out: dict[str, UnitInsights] = {}
-    for unit in targets:
-        out[unit] = found = results[unit]
-        log.info("%s: insights in %.2f s", unit, sum(found.seconds.values()))
-    _timed(seconds, "total", started)
-    return Insights(out, seconds)
+    return PendingInsights(run, (*units, ALL), executor, seconds, started)
 
 
 def _themes(config: Any) -> Any:
