@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from reportgen.errors import ConfigError
-from reportgen.resources import templates_dir
+from reportgen.resources import read_yaml, templates_dir
 
 
 def available_languages(name: str) -> tuple[str, ...]:
@@ -58,5 +56,4 @@ def load_texts(name: str, lang: str) -> Texts:
         raise ConfigError(
             f"no {name} texts for language {lang!r}; expected one of {available_languages(name)}"
         )
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Texts(lang=lang, source=path, data=data)
+    return Texts(lang=lang, source=path, data=read_yaml(path))

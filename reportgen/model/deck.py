@@ -18,11 +18,11 @@ import yaml
 from reportgen.config import ReportConfig
 from reportgen.engine.compute import ALL
 from reportgen.errors import ConfigError
-from reportgen.model.narrative import Narrator
+from reportgen.model.narrative import narrator
 from reportgen.model.report import Bullets, ReportModel, Section, Slide, TitleSentence
 from reportgen.model.slides import BUILDERS, SlideContext
 from reportgen.pipeline import KpiReport
-from reportgen.resources import templates_dir
+from reportgen.resources import read_yaml, templates_dir
 from reportgen.texts import load_texts
 
 
@@ -39,7 +39,7 @@ def load_spec(
     is given) an unknown KPI id is a ConfigError naming the spec file and the entry."""
     path = Path(path or default_spec_path())
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        spec = read_yaml(path) or {}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the report spec: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
@@ -117,7 +117,7 @@ def build_report_model(
         config=config,
         unit=unit,
         lang=lang,
-        narrator=Narrator(lang),
+        narrator=narrator(lang),
         texts=texts,
         options={"self_service_channels": tuple(spec.get("self_service_channels") or ())},
     )

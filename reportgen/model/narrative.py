@@ -14,6 +14,7 @@ the output is slide text, not HTML.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -156,7 +157,8 @@ def tidy(text: str) -> str:
 
 
 class Narrator:
-    """Renders the sentence macros of one language."""
+    """Renders the sentence macros of one language (:func:`narrator`: one per language
+    and process, the template compiled once)."""
 
     def __init__(self, lang: str) -> None:
         folder = templates_dir() / "text" / lang / "deck"
@@ -187,6 +189,13 @@ class Narrator:
         if fn is None:
             raise KeyError(f"sentences.j2 ({self.lang}) has no macro {macro!r}")
         return tidy(str(fn(**context)))
+
+
+@functools.lru_cache(maxsize=8)
+def narrator(lang: str) -> Narrator:
+    """The :class:`Narrator` of ``lang``, made once per process (it keeps no state
+    between sentences)."""
+    return Narrator(lang)
 
 
 def _value_filter(v: float | None, unit: str, lang: str) -> str:
