@@ -10,9 +10,10 @@ The flow of :func:`run_build`:
    whose fingerprint is unchanged and whose recorded outputs are still on disk with
    the recorded hashes is *skipped* (``force`` rebuilds regardless). When every
    requested unit is skipped, the data are not even loaded.
-3. Otherwise compute every KPI once for all units (:func:`reportgen.pipeline.compute_kpis`)
-   and write the period's JSON/CSV results.
-4. Render the units to build in worker processes (``jobs``; 1 = in this process). A
+3. Otherwise compute every KPI once for all units (:func:`reportgen.pipeline.compute_kpis`),
+   take the insight analyses' extracts, and write the period's JSON/CSV results.
+4. Build the units in worker processes (``jobs``; 1 = in this process): each worker runs
+   a unit's insight analyses on the unit's extracts, then renders its documents. A
    unit's failure is recorded and the other units complete; files are written
    atomically (:mod:`reportgen.delivery.files`), so a failed or killed unit keeps its
    previous good files.
@@ -28,14 +29,12 @@ import datetime as _dt
 import hashlib
 import json
 import logging
-import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,6 +44,7 @@ from reportgen.delivery.files import atomic_write_text, sha256_file
 from reportgen.engine.compute import ALL
 from reportgen.errors import BatchError, PeriodError, ReportgenError
 from reportgen.export import GROUP_FOLDER, output_path, write_results
+from reportgen.workers import default_jobs, fed, make_pool, warm
 
 log = logging.getLogger(__name__)
 
@@ -292,8 +292,12 @@ def _render_unit(
     lang: str,
     task: _Task,
     out_dir: Path,
+    insight_job: tuple[Any, ...] | None = None,
 ) -> UnitOutcome:
-    """Write one unit's documents; never raises (a failure is the outcome)."""
+    """Run the unit's insight analyses (``insight_job``: the arguments of
+    :func:`reportgen.analytics.insights.analyse_unit`, None when the report holds them
+    or they are not wanted), then write its documents; never raises (a failure is the
+    outcome)."""
     from reportgen.engine.registry import kpi_registry
 
     seconds: dict[str, float] = {}
@@ -302,6 +306,13 @@ def _render_unit(
         if not report.kpis:  # came through pickling without its callables: rebuild them
             registry = kpi_registry(config)
             report = dataclasses.replace(report, kpis={k: registry[k] for k in kpi_ids})
+        if insight_job is not None:
+            from reportgen.analytics.insights import Insights, analyse_unit
+
+            t = time.perf_counter()
+            found = analyse_unit(*insight_job)
+            report = dataclasses.replace(report, insights=Insights({task.unit: found}))
+            seconds["insights"] = time.perf_counter() - t
         for kind, path in task.paths.items():
             t = time.perf_counter()
             _write_document(kind, report, config, task.unit, path, lang)
@@ -331,33 +342,6 @@ def _write_document(
         write_workbook(report, config, unit, path, lang)
 
 
-def _worker_init(level: int) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
-def _warm_up() -> None:
-    """Import what the insight analyses and the renderers need, and load the Chinese
-    word segmenter's dictionary: run in every worker when the pool starts, while the
-    parent loads the data, instead of in the first unit's turn (≈ 4 s per worker)."""
-    import reportgen.analytics.churn
-    import reportgen.analytics.clv
-    import reportgen.analytics.insights
-    import reportgen.analytics.segments
-    import reportgen.render.pptx
-    import reportgen.render.xlsx
-    import reportgen.render.xlsx_group  # noqa: F401
-    from reportgen.analytics.sentiment import get_tokenizer
-
-    get_tokenizer()
-
-
-def _warm(pool: ProcessPoolExecutor | None) -> None:
-    """Start the pool's workers now, each warming up (:func:`_warm_up`)."""
-    if pool is not None:
-        for _ in range(pool._max_workers):
-            pool.submit(_warm_up)
-
-
 def _worker(payload: tuple[Any, ...]) -> UnitOutcome:
     return _render_unit(*payload)
 
@@ -374,13 +358,6 @@ class _WarningLog(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(f"{record.name}: {record.getMessage()}")
-
-
-def default_jobs() -> int:
-    return max(
-        1,
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1),
-    )
 
 
 def run_build(
@@ -419,21 +396,16 @@ def run_build(
         timings["fingerprint"] = time.perf_counter() - t
 
         label = _resolve_period_label(config, period, today, out_dir, config_sha, inputs)
-        # One pool of spawned workers (started on first use) runs the per-unit insight
-        # analyses and then renders the documents.
-        pool = _pool(jobs, len(targets))
+        # One pool of spawned workers, warming up while the data load: each worker runs
+        # a unit's insight analyses on the unit's extracts, then renders its documents.
+        pool = make_pool(jobs, len(targets))
         if pool is not None:
             stack.enter_context(pool)
         report = None
         if label is None:
-            _warm(pool)
+            warm(pool)
             report = compute_kpis(
-                config,
-                period=period,
-                today=today,
-                by=tuple(config.dimensions),
-                insights=True,
-                executor=pool,
+                config, period=period, today=today, by=tuple(config.dimensions), insights="inputs"
             )
             label = report.period.label
         folder = out_dir / label
@@ -465,14 +437,13 @@ def run_build(
         period_info = (previous or {}).get("period")
         if to_build:
             if report is None:
-                _warm(pool)
+                warm(pool)
                 report = compute_kpis(
                     config,
                     period=period,
                     today=today,
                     by=tuple(config.dimensions),
-                    insights=True,
-                    executor=pool,
+                    insights="inputs",
                 )
             timings.update({k: round(v, 3) for k, v in report.timings.items()})
             if report.period.label != label:  # a stale manifest named another period
@@ -580,21 +551,6 @@ def _document_paths(
     return {k: output_path(config, out_dir, label, unit, f".{k}", lang) for k in ("xlsx", "pptx")}
 
 
-def _pool(jobs: int, tasks: int) -> ProcessPoolExecutor | None:
-    """The run's worker pool, None for one job (everything runs in this process).
-
-    Workers are spawned, not forked: the parent holds DuckDB threads."""
-    if jobs <= 1 or tasks <= 1:
-        return None
-    level = logging.getLogger("reportgen").getEffectiveLevel()
-    return ProcessPoolExecutor(
-        max_workers=min(jobs, tasks),
-        mp_context=get_context("spawn"),
-        initializer=_worker_init,
-        initargs=(level,),
-    )
-
-
 def _render_all(
     report: Any,
     config: ReportConfig,
@@ -602,21 +558,26 @@ def _render_all(
     tasks: Sequence[_Task],
     out_dir: Path,
     pool: ProcessPoolExecutor | None,
-):  # type: ignore[no-untyped-def]
+) -> Iterator[UnitOutcome]:
     """Yield each task's outcome as it finishes (in this process without a pool)."""
     kpi_ids = tuple(report.kpis)
+    inputs = report.insight_inputs
+
+    def job(task: _Task) -> tuple[Any, ...] | None:
+        return inputs.job(task.unit) if inputs is not None else None
+
     if pool is None or len(tasks) <= 1:
         for task in tasks:
-            yield _render_unit(report, kpi_ids, config, lang, task, out_dir)
+            yield _render_unit(report, kpi_ids, config, lang, task, out_dir, job(task))
         return
-    # The KPI callables do not pickle; workers rebuild them from the config.
-    portable = dataclasses.replace(report, kpis={})
-    futures = {
-        pool.submit(_worker, (portable, kpi_ids, config, lang, task, out_dir)): task
-        for task in tasks
-    }
-    for fut in as_completed(futures):
-        task = futures[fut]
+    # The KPI callables do not pickle (workers rebuild them from the config); each
+    # worker gets its own unit's extracts, cut when it is free for them.
+    portable = dataclasses.replace(report, kpis={}, insight_inputs=None)
+    for task, fut in fed(
+        pool,
+        tasks,
+        lambda t: (_worker, (portable, kpi_ids, config, lang, t, out_dir, job(t))),
+    ):
         try:
             yield fut.result()
         except Exception as exc:  # noqa: BLE001 - a worker died (e.g. out of memory)
@@ -637,7 +598,6 @@ __all__ = [
     "OutputRecord",
     "UnitOutcome",
     "config_digest",
-    "default_jobs",
     "input_files",
     "read_manifest",
     "run_build",

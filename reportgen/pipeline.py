@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import ibis
 import pandas as pd
@@ -50,6 +50,10 @@ class KpiReport:
     timings: dict[str, float] = field(default_factory=dict)
     #: reportgen.analytics.insights.Insights (chapters 4–6) when asked for, else None
     insights: Any = None
+    #: with ``compute_kpis(insights="inputs")``: the analyses' extracts
+    #: (reportgen.analytics.insights.InsightInputs) instead of their results — a build
+    #: runs each unit's analyses in the worker that then renders the unit
+    insight_inputs: Any = None
 
     def value(self, kpi: str, unit: str = ALL) -> float:
         """The current value of a KPI for a unit (``"all"`` = all units together)."""
@@ -139,10 +143,13 @@ def compute_kpis(
     today: _dt.date | None = None,
     by: Sequence[str] = (),
     con: ibis.BaseBackend | None = None,
-    insights: bool = False,
+    insights: bool | Literal["inputs"] = False,
     executor: Executor | None = None,
 ) -> KpiReport:
-    """Load the sources, resolve the period and compute every selected KPI."""
+    """Load the sources, resolve the period and compute every selected KPI.
+
+    ``insights=True`` adds the insight analyses (in the ``executor``'s workers when one
+    is given); ``insights="inputs"`` takes only their extracts (``insight_inputs``)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     today = today or _dt.date.today()
@@ -202,40 +209,29 @@ def compute_kpis(
     )
     timings["kpis"] = time.perf_counter() - t2
 
-    pending = None
+    t3 = time.perf_counter()
+    breakdowns = scorecard.iloc[0:0].copy()
+    if by:
+        comps = aggregate(ds, kpis, (current, previous, last_year), scope, params, by=tuple(by))
+        if len(comps):
+            breakdowns = build_results(
+                comps, kpis, params, settings, current, previous, last_year, by_label
+            )
+    timings["breakdowns"] = time.perf_counter() - t3
+    scorecard = _complete_grid(scorecard, kpis, (*unit_ids, ALL), current, previous, last_year)
+    comments = period_comments(ds, scope, current, unit_ids)
+    found = inputs = None
     if insights and config.analytics.enabled:
-        from reportgen.analytics.insights import start_insights
+        from reportgen.analytics.insights import insight_inputs, run_insights
 
-        # The extracts are taken now; with an executor the analyses run in its workers
-        # while this process computes the breakdowns.
         t4 = time.perf_counter()
-        pending = start_insights(
-            ds, config, period=current, trend=trend, scope=scope, units=unit_ids, executor=executor
+        inputs = insight_inputs(
+            ds, config, period=current, trend=trend, scope=scope, units=unit_ids
         )
+        if insights != "inputs":
+            found, inputs = run_insights(inputs, executor), None
         timings["insights"] = time.perf_counter() - t4
-
-    try:
-        t3 = time.perf_counter()
-        breakdowns = scorecard.iloc[0:0].copy()
-        if by:
-            comps = aggregate(ds, kpis, (current, previous, last_year), scope, params, by=tuple(by))
-            if len(comps):
-                breakdowns = build_results(
-                    comps, kpis, params, settings, current, previous, last_year, by_label
-                )
-        timings["breakdowns"] = time.perf_counter() - t3
-        scorecard = _complete_grid(scorecard, kpis, (*unit_ids, ALL), current, previous, last_year)
-        comments = period_comments(ds, scope, current, unit_ids)
-        ds.check_unchanged()  # typed files are read by every query: all of them saw one version
-    except BaseException:
-        if pending is not None:
-            pending.cancel()
-        raise
-    found = None
-    if pending is not None:
-        t5 = time.perf_counter()
-        found = pending.result()
-        timings["insights"] += time.perf_counter() - t5  # extracts + waiting for the rest
+    ds.check_unchanged()  # typed files are read by every query: all of them saw one version
     keep = [*unit_ids, ALL]
     scorecard, breakdowns, trends = (
         f[f.unit.isin(keep)].reset_index(drop=True) for f in (scorecard, breakdowns, trends)
@@ -257,6 +253,7 @@ def compute_kpis(
         comments=comments,
         timings=timings,
         insights=found,
+        insight_inputs=inputs,
     )
 
 

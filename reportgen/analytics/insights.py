@@ -24,7 +24,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,11 +114,13 @@ __all__ = [
     "ANOMALY_SERIES",
     "AT_RISK_TOP",
     "MAX_COMMENTS",
+    "InsightInputs",
     "Insights",
-    "PendingInsights",
     "UnitInsights",
+    "analyse_unit",
     "compute_insights",
-    "start_insights",
+    "insight_inputs",
+    "run_insights",
 ]
 
 
@@ -137,82 +139,39 @@ def compute_insights(
 
     ``ds`` is the loaded :class:`reportgen.loading.Dataset`, ``scope`` the analysis
     window (it covers ``trend``, the trailing periods ending with ``period``). The
-    extracts are taken here; with an ``executor`` (a process pool) each unit's analyses
-    then run in a worker on that unit's extracts — the same results as in this process
-    (every analysis is single-threaded and seeded)."""
-    return start_insights(
-        ds,
-        config,
-        period=period,
-        trend=trend,
-        scope=scope,
-        units=units,
-        lang=lang,
-        executor=executor,
-    ).result()
+    extracts are taken here (:func:`insight_inputs`); with an ``executor`` (a process
+    pool) each unit's analyses then run in a worker on that unit's extracts — the same
+    results as in this process (every analysis is single-threaded and seeded)."""
+    inputs = insight_inputs(
+        ds, config, period=period, trend=trend, scope=scope, units=units, lang=lang
+    )
+    return run_insights(inputs, executor)
 
 
-class PendingInsights:
-    """Insight analyses under way: :meth:`result` waits for them.
+@dataclass(frozen=True)
+class InsightInputs:
+    """The bounded extracts of one run (:func:`_extracts`), ready for each unit's
+    analyses: ``analyse_unit(*inputs.job(unit))`` for each of ``units`` (the units
+    and "all")."""
 
-    With an executor, a thread of this process hands one unit at a time to each idle
-    worker (a unit's extracts are cut, and pickled, only when a worker is free for
-    them, so at most that many copies exist at once) while the caller goes on with
-    other work, e.g. the breakdown queries; without one the analyses run in
-    :meth:`result`, in this process."""
+    frames: dict[str, pd.DataFrame]
+    config: Any
+    period: Any
+    trend: tuple[Any, ...]
+    themes: Any
+    lang: str | None
+    units: tuple[str, ...]
+    seconds: dict[str, float] = field(default_factory=dict)
 
-    def __init__(
-        self,
-        run: Any,
-        targets: Sequence[str],
-        executor: Executor | None,
-        seconds: dict[str, float],
-        started: float,
-    ) -> None:
-        self._run, self._targets, self._seconds = run, tuple(targets), seconds
-        self._started = started
-        self._cancelled = False
-        self._feeder: Future[dict[str, UnitInsights]] | None = None
-        if executor is not None:
-            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insights")
-            self._feeder = self._thread.submit(self._feed, executor)
+    def job(self, unit: str) -> tuple[Any, ...]:
+        """The arguments of :func:`analyse_unit` for ``unit``: its own extracts."""
+        from reportgen.engine.compute import ALL
 
-    def _feed(self, executor: Executor) -> dict[str, UnitInsights]:
-        todo, running, results = list(self._targets), {}, {}
-        busy = getattr(executor, "_max_workers", 2)
-        while (todo and not self._cancelled) or running:
-            while todo and not self._cancelled and len(running) < busy:
-                unit = todo.pop(0)
-                running[executor.submit(_unit_insights, *self._run(unit))] = unit
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for fut in done:
-                results[running.pop(fut)] = fut.result()
-        return results
-
-    def cancel(self) -> None:
-        """Hand out no further unit (the caller failed); the running ones finish."""
-        self._cancelled = True
-        if self._feeder is not None:
-            self._thread.shutdown(wait=False)
-
-    def result(self) -> Insights:
-        if self._feeder is None:
-            results = {u: _unit_insights(*self._run(u)) for u in self._targets}
-        else:
-            try:
-                results = self._feeder.result()
-            finally:
-                self._thread.shutdown()
-        out: dict[str, UnitInsights] = {}
-        for unit in self._targets:
-            out[unit] = found = results[unit]
-            log.info("%s: insights in %.2f s", unit, sum(found.seconds.values()))
-        self._run = None  # the extracts can go
-        self._seconds["total"] = round(time.perf_counter() - self._started, 3)
-        return Insights(out, self._seconds)
+        frames = _for_unit(self.frames, unit, ALL)
+        return (unit, frames, self.config, self.period, self.trend, self.themes, self.lang)
 
 
-def start_insights(
+def insight_inputs(
     ds: Any,
     config: Any,
     *,
@@ -221,23 +180,39 @@ def start_insights(
     scope: Any,
     units: Sequence[str],
     lang: str | None = None,
-    executor: Executor | None = None,
-) -> PendingInsights:
-    """:func:`compute_insights` in two steps: the extracts are taken now (the engine is
-    needed), the analyses run in the ``executor``'s workers while the caller goes on;
-    :meth:`PendingInsights.result` waits for them."""
+) -> InsightInputs:
+    """The extracts every unit's analyses need, taken from the engine now."""
     from reportgen.engine.compute import ALL
 
-    seconds: dict[str, float] = {}
-    started = t = time.perf_counter()
+    t = time.perf_counter()
     frames = _extracts(ds, config, scope, period, trend)
+    seconds: dict[str, float] = {}
     _timed(seconds, "extract", t)
-    themes = _themes(config)
+    return InsightInputs(
+        frames, config, period, tuple(trend), _themes(config), lang, (*units, ALL), seconds
+    )
 
-    def run(unit: str) -> tuple[Any, ...]:
-        return (unit, _for_unit(frames, unit, ALL), config, period, trend, themes, lang)
 
-    return PendingInsights(run, (*units, ALL), executor, seconds, started)
+def run_insights(inputs: InsightInputs, executor: Executor | None = None) -> Insights:
+    """Every unit's analyses, in the ``executor``'s workers (one unit per idle worker)
+    or in this process."""
+    started = time.perf_counter()
+    if executor is None:
+        results = {u: analyse_unit(*inputs.job(u)) for u in inputs.units}
+    else:
+        from reportgen.workers import fed
+
+        results = {
+            u: fut.result()
+            for u, fut in fed(executor, inputs.units, lambda u: (analyse_unit, *inputs.job(u)))
+        }
+    out: dict[str, UnitInsights] = {}
+    for unit in inputs.units:
+        out[unit] = found = results[unit]
+        log.info("%s: insights in %.2f s", unit, sum(found.seconds.values()))
+    seconds = dict(inputs.seconds)
+    seconds["total"] = round(seconds.get("extract", 0.0) + time.perf_counter() - started, 3)
+    return Insights(out, seconds)
 
 
 def _themes(config: Any) -> Any:
@@ -517,7 +492,7 @@ def _for_unit(frames: dict[str, pd.DataFrame], unit: str, all_units: str) -> dic
 # -- one unit -------------------------------------------------------------------------
 
 
-def _unit_insights(
+def analyse_unit(
     unit: str,
     f: dict[str, pd.DataFrame],
     config: Any,
