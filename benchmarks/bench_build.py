@@ -257,7 +257,9 @@ def worker_stages(config_path: Path, out_dir: Path, result_file: str, today: _dt
         pipeline.aggregate,
         lambda kw: "breakdowns (aggregate)" if kw.get("by") else "kpis (aggregate)",
     )
-    insights_mod.insight_inputs = phase(insights_mod.insight_inputs, lambda kw: "insights (extracts)")
+    insights_mod.insight_inputs = phase(
+        insights_mod.insight_inputs, lambda kw: "insights (extracts)"
+    )
     insights_mod.run_insights = phase(insights_mod.run_insights, lambda kw: "insights")
     t0, c0 = time.perf_counter(), time.process_time()
     config = load_config(config_path)
