@@ -17,6 +17,7 @@ import pytest
 from defusedxml import ElementTree
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
+from support.render_deck import calc_available
 
 from reportgen.config import load_config
 from reportgen.engine.compute import ALL
@@ -32,6 +33,9 @@ from reportgen.render.xlsx_insights import INSIGHT_SHEETS
 from reportgen.render.xlsx_scorecard import COL
 from reportgen.sample_data import generate
 from reportgen.sanitize import TRUNCATION_MARKER
+
+# the module's fixtures are expensive: its tests run on one xdist worker
+pytestmark = pytest.mark.xdist_group("render_xlsx")
 
 UNIT = "after_sales"
 EVIL = '=HYPERLINK("http://evil","click")'
@@ -408,7 +412,7 @@ def test_workbook_paths_are_safe(sample, tmp_path):
         workbook_paths(clash, tmp_path)
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+@pytest.mark.skipif(not calc_available(), reason="LibreOffice Calc not installed")
 def test_libreoffice_opens_the_workbook(books, tmp_path):
     src = tmp_path / "book.xlsx"
     shutil.copy(books["zh"].path, src)

@@ -17,6 +17,16 @@ def available() -> bool:
     return shutil.which("soffice") is not None and shutil.which("pdftoppm") is not None
 
 
+def calc_available() -> bool:
+    """LibreOffice with its spreadsheet component (Debian ships Impress and Calc as
+    separate packages; without Calc a workbook converts to nothing, silently)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        return False
+    program = Path(soffice).resolve().parent
+    return any((program / name).exists() for name in ("libsclo.so", "libsclo.dylib", "sclo.dll"))
+
+
 def render_deck(deck: Path, out_dir: Path, *, dpi: int = 60, timeout: float = 180) -> list[Path]:
     """PNG pages of ``deck`` in ``out_dir`` (page-01.png, ...); raises on any failure."""
     out_dir.mkdir(parents=True, exist_ok=True)
