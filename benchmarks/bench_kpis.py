@@ -141,7 +141,11 @@ def _sql_list(values) -> str:
 
 
 def _direct_queries(
-    files: dict[str, str], units: list[str], csi: dict[str, float], attributes: list[str]
+    files: dict[str, str],
+    units: list[str],
+    csi: dict[str, float],
+    attributes: list[str],
+    quarters: list[tuple[str, _dt.date, _dt.date]],
 ) -> dict[str, str]:
     """The KPI components, hand-written. ``units``: the spellings of the configured units.
 
@@ -163,6 +167,15 @@ def _direct_queries(
         for a in attributes
     )
     periods = "periods"
+    per_quarter_buyers = " UNION ALL ".join(
+        f"""
+            SELECT '{label}' AS period_id, o.unit, o.customer_id, count(*) AS orders_n,
+                   sum(amount) AS revenue
+            FROM read_parquet('{files["orders"]}') o
+            WHERE o.date >= DATE '{start}' AND o.date < DATE '{end}' AND o.{unit_ok}
+            GROUP BY ALL"""
+        for label, start, end in quarters
+    )
     return {
         "responses": f"""
         WITH r AS (
@@ -208,15 +221,10 @@ def _direct_queries(
         JOIN {periods} p ON o.date >= p.p_start AND o.date < p.p_end
         WHERE o.{unit_ok}
         GROUP BY {sets}""",
+        # one per-customer aggregation per quarter (UNION ALL): the groups of one quarter
+        # fit in memory, those of eight at once spill (measured: 17 s vs 9 s at 10M)
         "buyers": f"""
-        WITH b AS (
-            SELECT p.period_id, o.unit, o.customer_id, count(*) AS orders_n,
-                   sum(amount) AS revenue
-            FROM read_parquet('{files["orders"]}') o
-            JOIN {periods} p ON o.date >= p.p_start AND o.date < p.p_end
-            WHERE o.{unit_ok}
-            GROUP BY ALL
-        )
+        WITH b AS ({per_quarter_buyers})
         SELECT period_id, unit, count(*) AS buyers, count(*) FILTER (orders_n >= 2) AS repeat_n,
                count(revenue) AS rev_n, sum(revenue) AS rev_sum,
                sum(revenue * revenue) AS rev_sumsq,
@@ -338,7 +346,8 @@ def worker_direct(data_dir: Path, result_file: str, memory_limit: str) -> None:
     con.executemany("INSERT INTO periods VALUES (?, ?, ?)", quarters)
     timings: dict[str, float] = {}
     frames = {}
-    for name, sql in _direct_queries(files, list(spellings), weights, attributes).items():
+    queries = _direct_queries(files, list(spellings), weights, attributes, quarters)
+    for name, sql in queries.items():
         t = time.perf_counter()
         frames[name] = con.sql(sql).to_arrow_table().to_pandas()
         timings[name] = time.perf_counter() - t

@@ -463,9 +463,11 @@ def run_build(
                 "last_year": report.last_year.label,
             }
             t = time.perf_counter()
+            # The group first: the longest task (the all-units analyses and documents);
+            # started last, it would leave the other workers idle at the end.
             tasks = [
                 _Task(u, fingerprints[u] or "", _document_paths(config, out_dir, label, u, lang))
-                for u in to_build
+                for u in sorted(to_build, key=lambda u: u != ALL)
             ]
             rendered = _render_all(report, config, lang, tasks, out_dir, pool)
             for done, outcome in enumerate(rendered, start=1):
@@ -563,8 +565,8 @@ def _render_all(
     kpi_ids = tuple(report.kpis)
     inputs = report.insight_inputs
 
-    def job(task: _Task) -> tuple[Any, ...] | None:
-        return inputs.job(task.unit) if inputs is not None else None
+    def job(task: _Task) -> tuple[Any, ...] | None:  # theme names in the documents' language
+        return inputs.job(task.unit, lang) if inputs is not None else None
 
     if pool is None or len(tasks) <= 1:
         for task in tasks:

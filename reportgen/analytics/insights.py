@@ -163,12 +163,14 @@ class InsightInputs:
     units: tuple[str, ...]
     seconds: dict[str, float] = field(default_factory=dict)
 
-    def job(self, unit: str) -> tuple[Any, ...]:
-        """The arguments of :func:`analyse_unit` for ``unit``: its own extracts."""
+    def job(self, unit: str, lang: str | None = None) -> tuple[Any, ...]:
+        """The arguments of :func:`analyse_unit` for ``unit``: its own extracts (theme
+        names in ``lang``, default the inputs' language)."""
         from reportgen.engine.compute import ALL
 
         frames = _for_unit(self.frames, unit, ALL)
-        return (unit, frames, self.config, self.period, self.trend, self.themes, self.lang)
+        lang = lang or self.lang
+        return (unit, frames, self.config, self.period, self.trend, self.themes, lang)
 
 
 def insight_inputs(
