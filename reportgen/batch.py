@@ -12,8 +12,8 @@ The flow of :func:`run_build`:
    requested unit is skipped, the data are not even loaded.
 3. Otherwise compute every KPI once for all units (:func:`reportgen.pipeline.compute_kpis`),
    take the insight analyses' extracts, and write the period's JSON/CSV results.
-4. Build the units in worker processes (``jobs``; 1 = in this process): each worker runs
-   a unit's insight analyses on the unit's extracts, then renders its documents. A
+4. Build the units in ``jobs`` processes, this one and ``jobs - 1`` spawned workers:
+   each runs a unit's insight analyses on the unit's extracts, then renders its documents. A
    unit's failure is recorded and the other units complete; files are written
    atomically (:mod:`reportgen.delivery.files`), so a failed or killed unit keeps its
    previous good files.
@@ -396,9 +396,10 @@ def run_build(
         timings["fingerprint"] = time.perf_counter() - t
 
         label = _resolve_period_label(config, period, today, out_dir, config_sha, inputs)
-        # One pool of spawned workers, warming up while the data load: each worker runs
-        # a unit's insight analyses on the unit's extracts, then renders its documents.
-        pool = make_pool(jobs, len(targets))
+        # Spawned workers, warming up while the data load; each runs a unit's insight
+        # analyses on the unit's extracts, then renders its documents. This process
+        # builds units too once the data are loaded, so ``jobs`` = workers + 1.
+        pool = make_pool(min(jobs, len(targets)) - 1)
         if pool is not None:
             stack.enter_context(pool)
         report = None
@@ -579,6 +580,7 @@ def _render_all(
         pool,
         tasks,
         lambda t: (_worker, (portable, kpi_ids, config, lang, t, out_dir, job(t))),
+        here=True,
     ):
         try:
             yield fut.result()

@@ -26,14 +26,13 @@ def default_jobs() -> int:
     )
 
 
-def make_pool(jobs: int, tasks: int) -> ProcessPoolExecutor | None:
-    """A pool of ``min(jobs, tasks)`` spawned workers; None for one job or one task
-    (everything then runs in this process)."""
-    if jobs <= 1 or tasks <= 1:
+def make_pool(workers: int) -> ProcessPoolExecutor | None:
+    """A pool of ``workers`` spawned processes; None for none."""
+    if workers < 1:
         return None
     level = logging.getLogger("reportgen").getEffectiveLevel()
     return ProcessPoolExecutor(
-        max_workers=min(jobs, tasks),
+        max_workers=workers,
         mp_context=get_context("spawn"),
         initializer=_worker_init,
         initargs=(level,),
@@ -54,21 +53,44 @@ def warm(pool: Executor | None) -> None:
 
 
 def fed(
-    executor: Executor, items: Iterable[T], call: Callable[[T], tuple[Any, ...]]
+    executor: Executor,
+    items: Iterable[T],
+    call: Callable[[T], tuple[Any, ...]],
+    *,
+    here: bool = False,
 ) -> Iterator[tuple[T, Future[Any]]]:
     """Run ``fn(*args)`` for each item, with ``(fn, *args) = call(item)`` made only when
     a worker is free; yield ``(item, future)`` as each one finishes. Stopping the
-    iteration early hands out no further item."""
+    iteration early hands out no further item.
+
+    ``here=True``: this process takes items too, in between (the executor then needs one
+    worker fewer for the same parallelism, and this process is not idle). One more item
+    than the executor has workers is then kept queued in it, so that its workers do not
+    wait while this process is busy with an item."""
     todo, running = list(items), {}
-    busy = workers(executor)
+    in_pool = workers(executor) + (1 if here else 0)
     while todo or running:
-        while todo and len(running) < busy:
+        while todo and len(running) < in_pool:
             item = todo.pop(0)
             fn, *args = call(item)
             running[executor.submit(fn, *args)] = item
-        done, _ = wait(running, return_when=FIRST_COMPLETED)
-        for fut in done:
+        if here and todo:
+            item = todo.pop(0)
+            yield item, _run_here(*call(item))
+            finished = [f for f in running if f.done()]
+        else:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for fut in finished:
             yield running.pop(fut), fut
+
+
+def _run_here(fn: Callable[..., Any], *args: Any) -> Future[Any]:
+    fut: Future[Any] = Future()
+    try:
+        fut.set_result(fn(*args))
+    except Exception as exc:  # noqa: BLE001 - delivered like a worker's failure
+        fut.set_exception(exc)
+    return fut
 
 
 def _worker_init(level: int) -> None:
