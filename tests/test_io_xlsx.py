@@ -322,3 +322,38 @@ def test_mixed_types_in_one_column_all_become_text(tmp_path: Path) -> None:
         "2025-01-02",
         "TRUE",
     ]
+
+
+def test_inline_strings_read_as_openpyxl_reads_them(tmp_path: Path) -> None:
+    """Inline strings (t="inlineStr", what many exporters write): plain text, rich-text
+    runs joined, phonetic runs (ruby) left out, spaces kept, an empty string empty — the
+    same text openpyxl's own reader gives, on a sheet without a <dimension> element."""
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+    def inline(ref: str, body: str) -> str:
+        return f'<c r="{ref}" t="inlineStr"><is>{body}</is></c>'
+
+    rows = [
+        ("A1", "<t>id</t>", "B1", "<t>name</t>"),
+        ("A2", "<t>c1</t>", "B2", "<r><t>非常</t></r><r><rPr><b/></rPr><t>满意</t></r>"),
+        (
+            "A3",
+            "<t>c2</t>",
+            "B3",
+            '<t xml:space="preserve">  张 三 </t><rPh sb="0" eb="1"><t>ちょう</t></rPh>',
+        ),
+        ("A4", "<t>c3</t>", "B4", "<t/>"),
+        ("A5", "<t>c4</t>", "B5", "<t>x</t><r><t>y</t></r>"),
+    ]
+    xml = "".join(f'<row r="{a[1:]}">{inline(a, va)}{inline(b, vb)}</row>' for a, va, b, vb in rows)
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{ns}">'
+        f"<sheetData>{xml}</sheetData></worksheet>"
+    ).encode()
+    path = write_excel_style_xlsx(tmp_path / "inline.xlsx", [], sheet_xml=sheet)
+    ours = read_file(path).data.to_pylist()
+    theirs = list(openpyxl.load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+    want = [("c1", "非常满意"), ("c2", "  张 三 "), ("c3", ""), ("c4", "xy")]
+    assert [tuple(v) for v in theirs[1:]] == want
+    # an empty text is a missing value here
+    assert [(r["id"], r["name"]) for r in ours] == [(i, v or None) for i, v in want]
