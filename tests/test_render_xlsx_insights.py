@@ -111,7 +111,7 @@ def _insights(unit: str) -> UnitInsights:
         ],
     )
     clv = ClvResult(
-        customers=None,  # dropped by compute_insights
+        customers=None,  # dropped by the analyses (per-customer rows)
         fit=ClvFit(
             BgNbdFit(
                 r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=-9582.43, n_customers=2357

@@ -1,9 +1,11 @@
 """The insight analyses of one run, per unit and for the group: what chapters 4–6 of
 the deck and the insight sheets of the workbook show.
 
-:func:`compute_insights` takes bounded extracts of the loaded canonical tables (see
+:func:`insight_inputs` takes bounded extracts of the loaded canonical tables (see
 ``analytics.max_customers``: beyond it, a unit's customers are sampled deterministically
-by a hash of their id, and the sample is stated) and runs, per unit and for all units together:
+by a hash of their id, and the sample is stated); :func:`analyse_unit` runs on one unit's
+extracts (:func:`run_insights`: every unit, here or in a process pool), per unit and for
+all units together:
 
 - key drivers of CSAT and of likelihood to recommend (:mod:`.drivers`);
 - RFM segments, lifecycle stages and CLV value tiers, each profiled with size,
@@ -118,34 +120,9 @@ __all__ = [
     "Insights",
     "UnitInsights",
     "analyse_unit",
-    "compute_insights",
     "insight_inputs",
     "run_insights",
 ]
-
-
-def compute_insights(
-    ds: Any,
-    config: Any,
-    *,
-    period: Any,
-    trend: Sequence[Any],
-    scope: Any,
-    units: Sequence[str],
-    lang: str | None = None,
-    executor: Executor | None = None,
-) -> Insights:
-    """Every analysis for each unit in ``units`` and for all units together ("all").
-
-    ``ds`` is the loaded :class:`reportgen.loading.Dataset`, ``scope`` the analysis
-    window (it covers ``trend``, the trailing periods ending with ``period``). The
-    extracts are taken here (:func:`insight_inputs`); with an ``executor`` (a process
-    pool) each unit's analyses then run in a worker on that unit's extracts — the same
-    results as in this process (every analysis is single-threaded and seeded)."""
-    inputs = insight_inputs(
-        ds, config, period=period, trend=trend, scope=scope, units=units, lang=lang
-    )
-    return run_insights(inputs, executor)
 
 
 @dataclass(frozen=True)
