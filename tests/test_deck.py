@@ -107,6 +107,43 @@ def test_east_asian_font_on_every_run(decks):
     assert any("满意度" in r.text for r in runs)
 
 
+def test_styled_runs_are_what_python_pptx_writes():
+    """style_run copies a cached <a:rPr>: the same XML as python-pptx's own setters give,
+    with the East Asian slot set, and each run its own copy."""
+    from lxml import etree
+    from pptx.dml.color import RGBColor
+    from pptx.oxml import parse_xml
+    from pptx.oxml.ns import nsdecls
+    from pptx.text.text import _Run
+    from pptx.util import Pt
+
+    from reportgen.render.deck_template import EAST_ASIAN_FONT, LATIN_FONT
+    from reportgen.render.pptx import style_run
+
+    def fresh():  # type: ignore[no-untyped-def]
+        return _Run(parse_xml(f"<a:p {nsdecls('a')}/>").add_r(), None)
+
+    for size, bold, color in [(12, False, None), (10.5, True, RGBColor(0x1F, 0x29, 0x37))]:
+        ours, theirs = fresh(), fresh()
+        ours.text = theirs.text = "满意度 CSAT"
+        style_run(ours, size, bold=bold, color=color)
+        f = theirs.font
+        f.size, f.bold, f.name = Pt(size), bold, LATIN_FONT
+        if color is not None:
+            f.color.rgb = color
+        latin = theirs._r.get_or_add_rPr().find(qn("a:latin"))
+        latin.addnext(latin.makeelement(qn("a:ea"), {"typeface": EAST_ASIAN_FONT}))
+        assert etree.tostring(ours._r) == etree.tostring(theirs._r)
+    first, second = fresh(), fresh()
+    style_run(first, 12)
+    style_run(second, 12)
+    assert first._r.rPr is not second._r.rPr
+    first.font.bold = True  # changing one run leaves the other (and the cached one) alone
+    third = fresh()
+    style_run(third, 12)
+    assert second.font.bold is False and third.font.bold is False
+
+
 def test_no_nan_in_xml(decks):
     import zipfile
 

@@ -13,7 +13,9 @@ atomically and reopened before it replaces the previous one.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
+import functools
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,7 +24,9 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
-from pptx.oxml.ns import qn
+from pptx.oxml import parse_xml
+from pptx.oxml.ns import nsdecls, qn
+from pptx.text.text import _Run
 from pptx.util import Emu, Pt
 
 from reportgen.branding import DEFAULT_PALETTE, palette
@@ -74,19 +78,36 @@ def pt(emu: int) -> float:
 
 
 def style_run(run, size: float, *, bold: bool = False, color: RGBColor | None = None) -> None:  # type: ignore[no-untyped-def]
-    """Size, weight, colour, and both font slots (Latin and East Asian) of one run."""
+    """Size, weight, colour, and both font slots (Latin and East Asian) of one run.
+
+    The run's properties are a copy of those made once per style (:func:`_run_properties`):
+    a deck styles a thousand runs in a few dozen styles, and python-pptx's property
+    setters cost ≈ 0.7 ms a run."""
+    properties = copy.deepcopy(_run_properties(size, bold, None if color is None else str(color)))
+    r = run._r
+    old = r.rPr
+    if old is None:
+        r.insert(0, properties)
+    else:
+        r.replace(old, properties)
+
+
+@functools.lru_cache(maxsize=256)
+def _run_properties(size: float, bold: bool, color: str | None):  # type: ignore[no-untyped-def]
+    """The ``<a:rPr>`` of a run in this style, as python-pptx writes it (made on a
+    scratch paragraph; never modified, only copied)."""
+    p = parse_xml(f"<a:p {nsdecls('a')}/>")
+    run = _Run(p.add_r(), None)
     font = run.font
     font.size = Pt(size)
     font.bold = bold
     if color is not None:
-        font.color.rgb = color
+        font.color.rgb = RGBColor.from_string(color)
     font.name = LATIN_FONT
     rpr = run._r.get_or_add_rPr()
-    ea = rpr.find(qn("a:ea"))
-    if ea is None:
-        ea = rpr.makeelement(qn("a:ea"), {})
-        rpr.find(qn("a:latin")).addnext(ea)
-    ea.set("typeface", EAST_ASIAN_FONT)
+    ea = rpr.makeelement(qn("a:ea"), {"typeface": EAST_ASIAN_FONT})
+    rpr.find(qn("a:latin")).addnext(ea)
+    return rpr
 
 
 def write_paragraphs(
