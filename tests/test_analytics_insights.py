@@ -10,9 +10,6 @@ import pytest
 from reportgen.analytics.insights import AT_RISK_TOP, Insights
 from reportgen.engine.compute import ALL
 
-# the module's fixtures are expensive: its tests run on one xdist worker
-pytestmark = pytest.mark.xdist_group("analytics_insights")
-
 
 @pytest.fixture(scope="module")
 def report(sample_report):

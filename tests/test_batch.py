@@ -25,9 +25,6 @@ from reportgen.delivery.files import sha256_file
 from reportgen.errors import EXIT_PARTIAL, BatchError
 from reportgen.model.group import ranking, unit_matrix
 
-# the module's fixtures are expensive: its tests run on one xdist worker
-pytestmark = pytest.mark.xdist_group("batch")
-
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 23)
 UNITS = ["retail", "finance", "hotel", "after_sales", "ecommerce", "telecom"]

@@ -11,9 +11,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-# the module's fixtures are expensive: its tests run on one xdist worker
-pytestmark = pytest.mark.xdist_group("cli")
-
 REPO = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-23"
 

@@ -14,9 +14,6 @@ from pptx import Presentation
 from reportgen.export import unit_file
 from reportgen.formatting import format_value
 
-# the module's fixtures are expensive: its tests run on one xdist worker
-pytestmark = pytest.mark.xdist_group("consistency")
-
 HEADLINE = ("csat", "nps", "csi", "churn_rate", "repurchase_rate", "fcr")
 UNIT = "hotel"
 

@@ -17,9 +17,6 @@ from reportgen.render.deck_template import LAYOUT_NAMES, SLIDE_SIZE, default_tem
 from reportgen.render.pptx import write_deck
 from reportgen.render.pptx_checks import check_deck
 
-# the module's fixtures are expensive: its tests run on one xdist worker
-pytestmark = pytest.mark.xdist_group("deck")
-
 
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory, sample_report):

@@ -25,9 +25,6 @@ from reportgen.render.pptx import write_deck
 from reportgen.render.pptx_checks import check_deck
 from reportgen.texts import load_texts
 
-# the module's fixtures are expensive: its tests run on one xdist worker
-pytestmark = pytest.mark.xdist_group("deck_insights")
-
 UNIT = "retail"
 
 

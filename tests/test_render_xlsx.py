@@ -34,9 +34,6 @@ from reportgen.render.xlsx_scorecard import COL
 from reportgen.sample_data import generate
 from reportgen.sanitize import TRUNCATION_MARKER
 
-# the module's fixtures are expensive: its tests run on one xdist worker
-pytestmark = pytest.mark.xdist_group("render_xlsx")
-
 UNIT = "after_sales"
 EVIL = '=HYPERLINK("http://evil","click")'
 HOSTILE = (

@@ -21,9 +21,6 @@ from reportgen.render.xlsx import SHEETS, write_workbook
 from reportgen.render.xlsx_group import build_group_workbook
 from reportgen.render.xlsx_insights import INSIGHT_SHEETS
 
-# the module's fixtures are expensive: its tests run on one xdist worker
-pytestmark = pytest.mark.xdist_group("render_xlsx_insights")
-
 UNIT = "after_sales"
 EMPTY_UNIT = "finance"  # every analysis failed, with reasons
 QUOTE = "=cmd|' /C calc'!A0 refund never came"
