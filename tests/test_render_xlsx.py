@@ -392,6 +392,37 @@ def test_a_failed_check_keeps_the_previous_file(sample, books, monkeypatch, tmp_
     assert [p.name for p in tmp_path.iterdir()] == ["book.xlsx"]
 
 
+def _tampered(src, dst, part, edit):
+    """A copy of the workbook ``src`` with ``edit`` applied to the bytes of ``part``."""
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as b:
+        for info in a.infolist():
+            data = a.read(info)
+            b.writestr(info, edit(data) if info.filename == part else data)
+    return dst
+
+
+def test_the_reopen_check_catches_formulas_and_broken_xml(books, tmp_path):
+    from reportgen.render.xlsx_package import WorkbookCheckError, check_workbook
+
+    src = books["en"].path
+    sheets = load_workbook(src, read_only=True).sheetnames
+    check_workbook(src, sheets)  # the real file passes
+    part = "xl/worksheets/sheet1.xml"
+    formula = _tampered(
+        src,
+        tmp_path / "formula.xlsx",
+        part,
+        lambda b: b.replace(b"<c ", b'<c r="ZZ1"><f>1+1</f></c><c ', 1),
+    )
+    with pytest.raises(WorkbookCheckError, match="sheet1.xml contains a formula"):
+        check_workbook(formula, sheets)
+    broken = _tampered(src, tmp_path / "broken.xlsx", part, lambda b: b[: len(b) // 2])
+    with pytest.raises(WorkbookCheckError, match="sheet1.xml is not well-formed"):
+        check_workbook(broken, sheets)
+    with pytest.raises(WorkbookCheckError, match="expected"):
+        check_workbook(src, [*sheets, "Extra"])
+
+
 def test_unknown_unit_is_a_config_error(sample, tmp_path):
     with pytest.raises(ConfigError, match="not in this report"):
         write_workbook(sample.report, sample.config, "nowhere", tmp_path / "x.xlsx", "en")
@@ -474,3 +505,43 @@ def test_table_headers_are_unique_ignoring_case():
         "VIP (3)",
         "ab",
     ]
+
+
+def test_sheet_writer_styles_are_those_openpyxl_sets(tmp_path):
+    """SheetWriter reuses the collection index of a style object it has set before
+    (``_styled``); every cell must still get exactly the style openpyxl would give it."""
+    from copy import copy
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from reportgen.render.xlsx_cells import Counters, SheetWriter
+
+    bold, red = Font(bold=True), Font(color="FF0000")
+    fill, wrap = PatternFill("solid", fgColor="DDEBF7"), Alignment(wrap_text=True)
+    cells = [(bold, None, None, "0.0%"), (red, fill, wrap, "#,##0"), (bold, fill, None, None)] * 3
+    ours, plain = Workbook(), Workbook()
+    sw = SheetWriter(ours.active, Counters())
+    for row, (font, fl, al, fmt) in enumerate(cells, start=1):
+        sw.text(row, 1, "x", font=font, fill=fl, alignment=al)
+        sw.number(row, 2, 0.5, fmt, font=font)
+        c = plain.active.cell(row=row, column=1, value="x")
+        c.font = font
+        if fl is not None:
+            c.fill = fl
+        if al is not None:
+            c.alignment = al
+        n = plain.active.cell(row=row, column=2, value=0.5)
+        if fmt:
+            n.number_format = fmt
+        n.font = font
+    ours.save(tmp_path / "ours.xlsx")
+    plain.save(tmp_path / "plain.xlsx")
+    a, b = (load_workbook(tmp_path / f).active for f in ("ours.xlsx", "plain.xlsx"))
+    for row in range(1, len(cells) + 1):
+        for col in (1, 2):
+            x, y = a.cell(row, col), b.cell(row, col)
+            styles = [(copy(c.font), copy(c.fill), copy(c.alignment)) for c in (x, y)]
+            assert styles[0] == styles[1], (row, col)  # a StyleProxy equals no proxy
+            assert x.number_format == y.number_format, (row, col)
+    assert a.cell(2, 1).font.color.rgb == "00FF0000" and a.cell(1, 2).number_format == "0.0%"
