@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from reportgen.analytics import churn
+from reportgen.analytics.segments import customer_spans, orders_until
 
 AS_OF = date(2024, 12, 31)
 # lookback (2024-01-01, 2024-12-31]; trend: last 90 days (2024-10-02, 2024-12-31],
@@ -98,6 +99,20 @@ def test_customer_features_accept_datetime64_columns() -> None:
         pd.Timestamp(AS_OF), orders, customers, responses, tickets
     )
     pd.testing.assert_frame_equal(as_dates, as_datetimes)
+
+
+def test_prepared_spans_and_orders_give_the_same_features() -> None:
+    """train_and_evaluate prepares the customers' spans and the orders once for every
+    snapshot; the features must be those computed from the raw tables."""
+    orders, customers, responses, tickets = _tables()
+    raw = churn.customer_features(AS_OF, orders, customers, responses, tickets)
+    spans = customer_spans(customers)
+    prepared = churn.customer_features(
+        AS_OF, orders_until(orders, AS_OF), customers, responses, tickets, spans=spans
+    )
+    pd.testing.assert_frame_equal(raw, prepared)
+    labels = churn.churn_labels(customers, AS_OF, 90)
+    pd.testing.assert_series_equal(labels, churn.churn_labels(customers, AS_OF, 90, spans=spans))
 
 
 def test_customer_features_use_nothing_after_as_of() -> None:

@@ -61,11 +61,14 @@ MODEL_NAME = "hist_gradient_boosting"
 # --- features and labels -----------------------------------------------------------------
 
 
-def active_customers(customers: pd.DataFrame, as_of: date | pd.Timestamp) -> pd.DataFrame:
+def active_customers(
+    customers: pd.DataFrame, as_of: date | pd.Timestamp, *, spans: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Customers active at ``as_of``: joined on or before it (or join date unknown) and
-    not churned on or before it. ``join_date`` and ``churn_date`` indexed by customer_id."""
+    not churned on or before it. ``join_date`` and ``churn_date`` indexed by customer_id.
+    ``spans``: ``customer_spans(customers)`` when the caller has it already."""
     day = as_day(as_of)
-    spans = customer_spans(customers)
+    spans = customer_spans(customers) if spans is None else spans
     joined = spans["join_date"].isna() | (spans["join_date"] <= day)
     staying = spans["churn_date"].isna() | (spans["churn_date"] > day)
     return spans[joined & staying]
@@ -80,8 +83,10 @@ def customer_features(
     *,
     lookback_days: int = 365,
     trend_days: int = 90,
+    spans: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Churn features of every customer active at ``as_of`` (see :func:`active_customers`).
+    """Churn features of every customer active at ``as_of`` (see :func:`active_customers`;
+    ``spans`` as there).
 
     Nothing dated after ``as_of`` is used. Order, survey and ticket figures cover the
     lookback window ``(as_of − lookback_days, as_of]``; recency and tenure use all
@@ -107,7 +112,7 @@ def customer_features(
             f"lookback_days and trend_days must be >= 1, got {lookback_days}, {trend_days}"
         )
     day = as_day(as_of)
-    active = active_customers(customers, day)
+    active = active_customers(customers, day, spans=spans)
     ids = active.index
     out = pd.DataFrame(index=ids, columns=list(FEATURE_COLUMNS), dtype=float)
 
@@ -128,7 +133,11 @@ def customer_features(
 
 
 def churn_labels(
-    customers: pd.DataFrame, as_of: date | pd.Timestamp, horizon_days: int
+    customers: pd.DataFrame,
+    as_of: date | pd.Timestamp,
+    horizon_days: int,
+    *,
+    spans: pd.DataFrame | None = None,
 ) -> pd.Series:
     """1 when a customer active at ``as_of`` churned in ``(as_of, as_of + horizon_days]``.
 
@@ -138,7 +147,7 @@ def churn_labels(
     if horizon_days < 1:
         raise ValueError(f"horizon_days must be >= 1, got {horizon_days}")
     day = as_day(as_of)
-    active = active_customers(customers, day)
+    active = active_customers(customers, day, spans=spans)
     churn = active["churn_date"]
     within = churn.notna() & (churn <= day + pd.Timedelta(days=horizon_days))
     return within.astype(int).rename("churned")
@@ -344,9 +353,12 @@ def train_and_evaluate(
             base, f"{len(days)} snapshot(s): need at least {MIN_SNAPSHOTS} (train, test, current)"
         )
 
-    tables = (orders, customers, responses, tickets)
+    # Prepared once for every snapshot: the customers' spans, and the orders as days
+    # and numbers (none after the current period end is ever used).
+    spans = customer_spans(customers)
+    tables = (orders_until(orders, days[-1]), customers, responses, tickets)
     labelled = [
-        _snapshot(days[i], days[i + 1], tables, lookback_days) for i in range(len(days) - 1)
+        _snapshot(days[i], days[i + 1], tables, lookback_days, spans) for i in range(len(days) - 1)
     ]
     x_train = pd.concat([x for x, _ in labelled[:-1]], ignore_index=True)
     y_train = pd.concat([y for _, y in labelled[:-1]], ignore_index=True)
@@ -370,7 +382,7 @@ def train_and_evaluate(
     auc = float(roc_auc_score(y_test, p_test))
     n_top, top_rate = _top_decile(p_test, y_test.to_numpy(), x_test.index)
 
-    x_current = customer_features(days[-1], *tables, lookback_days=lookback_days)
+    x_current = customer_features(days[-1], *tables, lookback_days=lookback_days, spans=spans)
     figures = {
         "counts": counts,
         "base_rate": base_rate,
@@ -413,10 +425,13 @@ def _snapshot(
     next_end: pd.Timestamp,
     tables: tuple[pd.DataFrame, ...],
     lookback_days: int,
+    spans: pd.DataFrame,
 ) -> tuple[pd.DataFrame, pd.Series]:
     orders, customers, responses, tickets = tables
-    x = customer_features(as_of, orders, customers, responses, tickets, lookback_days=lookback_days)
-    y = churn_labels(customers, as_of, (next_end - as_of).days).reindex(x.index)
+    x = customer_features(
+        as_of, orders, customers, responses, tickets, lookback_days=lookback_days, spans=spans
+    )
+    y = churn_labels(customers, as_of, (next_end - as_of).days, spans=spans).reindex(x.index)
     return x[list(FEATURE_COLUMNS)], y
 
 
