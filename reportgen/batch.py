@@ -125,18 +125,27 @@ class BuildResult:
     def failed(self) -> tuple[UnitOutcome, ...]:
         return tuple(o for o in self.outcomes if o.status == "failed")
 
-    def lines(self) -> list[str]:
-        out = [f"results: wrote {self.out_dir / r.path}" for r in self.results]
+    def lines(self, *, only_failures: bool = False) -> list[str]:
+        """One line per file written, unit skipped or unit failed (``only_failures``:
+        the failed units' lines alone)."""
+        out = (
+            []
+            if only_failures
+            else [f"results: wrote {self.out_dir / r.path}" for r in self.results]
+        )
         for o in self.outcomes:
             name = "group" if o.unit == ALL else o.unit
             if o.status == "failed":
                 out.append(f"{name}: FAILED: {o.error}")
+            elif only_failures:
+                continue
             elif o.status == "skipped":
                 out.append(f"{name}: unchanged, skipped (--force rebuilds)")
             else:
                 for rec in o.outputs:
                     out.append(f"{name}: wrote {self.out_dir / rec.path}")
-        out.append(f"manifest: {self.manifest}")
+        if not only_failures:
+            out.append(f"manifest: {self.manifest}")
         return out
 
     def raise_for_failures(self) -> None:

@@ -13,13 +13,14 @@ import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.exceptions import TyperException
 
 from reportgen import __version__
 from reportgen.errors import EXIT_UNEXPECTED, ReportgenError
+from reportgen.workers import quiet_noisy_loggers
 
 app = typer.Typer(
     add_completion=False,
@@ -65,8 +66,12 @@ class _State:
 
 
 def _setup_logging(debug: bool, quiet: bool, log_file: Path | None) -> None:
-    level = logging.DEBUG if debug else (logging.WARNING if quiet else logging.INFO)
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    """stderr: INFO and up (DEBUG with --debug, WARNING with --quiet); the log file,
+    if any, gets INFO and up (DEBUG with --debug) whatever --quiet says."""
+    level = logging.DEBUG if debug else logging.INFO
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING if quiet and not debug else level)
+    handlers: list[logging.Handler] = [console]
     if log_file is not None:
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     logging.basicConfig(
@@ -75,8 +80,7 @@ def _setup_logging(debug: bool, quiet: bool, log_file: Path | None) -> None:
         force=True,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("matplotlib", "PIL", "fontTools"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_noisy_loggers()
 
 
 @app.callback()
@@ -321,11 +325,21 @@ def build(
             today=_today(today),
             on_progress=on_progress,
         )
-    if result.reconciliation:
+    if result.reconciliation and not _State.quiet:
         _print_reconciliation(list(result.reconciliation))
-    for line in result.lines():
-        typer.echo(line)
+    _summary(result)
     result.raise_for_failures()
+
+
+def _summary(result: Any) -> None:
+    """A command's result lines on stdout; with --quiet only the failures, on stderr:
+    a quiet run that went well prints nothing (cron mails any output)."""
+    if _State.quiet:
+        for line in result.lines(only_failures=True):
+            typer.echo(line, err=True)
+    else:
+        for line in result.lines():
+            typer.echo(line)
 
 
 @contextlib.contextmanager
@@ -391,8 +405,7 @@ def send(
         result = write_eml(planned, dry_run)
     else:
         result = send_planned(cfg, planned, credentials)
-    for line in result.lines():
-        typer.echo(line)
+    _summary(result)
     result.raise_for_failures()
 
 

@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from logging.handlers import QueueHandler, QueueListener
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
@@ -30,13 +31,38 @@ def make_pool(workers: int) -> ProcessPoolExecutor | None:
     """A pool of ``workers`` spawned processes; None for none."""
     if workers < 1:
         return None
-    level = logging.getLogger("reportgen").getEffectiveLevel()
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=get_context("spawn"),
-        initializer=_worker_init,
-        initargs=(level,),
-    )
+    return _Pool(workers)
+
+
+class _Pool(ProcessPoolExecutor):
+    """A pool of spawned processes that log through this process's handlers: their
+    records come back over a queue (:class:`logging.handlers.QueueListener`), so the
+    console's level (``--quiet``) and the ``--log-file`` apply to them as well."""
+
+    def __init__(self, workers: int) -> None:
+        ctx = get_context("spawn")
+        root = logging.getLogger()
+        self._log_queue = ctx.Queue()
+        self._listener: QueueListener | None = QueueListener(
+            self._log_queue,
+            *(root.handlers or [logging.lastResort or logging.StreamHandler()]),
+            respect_handler_level=True,
+        )
+        self._listener.start()
+        super().__init__(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=_worker_init,
+            initargs=(self._log_queue, root.getEffectiveLevel()),
+        )
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        try:
+            super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        finally:
+            if self._listener is not None:  # the workers' last records are handled first
+                self._listener.stop()
+                self._listener = None
 
 
 def workers(executor: Executor) -> int:
@@ -93,8 +119,20 @@ def _run_here(fn: Callable[..., Any], *args: Any) -> Future[Any]:
     return fut
 
 
-def _worker_init(level: int) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _worker_init(queue: Any, level: int) -> None:
+    root = logging.getLogger()
+    root.handlers[:] = [QueueHandler(queue)]
+    root.setLevel(level)
+    quiet_noisy_loggers()
+
+
+#: Third-party loggers that chatter at INFO/DEBUG (font lookups, image plugins).
+NOISY_LOGGERS = ("matplotlib", "PIL", "fontTools")
+
+
+def quiet_noisy_loggers() -> None:
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _warm_up() -> None:
@@ -110,4 +148,4 @@ def _warm_up() -> None:
     get_tokenizer()  # loads the Chinese word segmenter's dictionary
 
 
-__all__ = ["default_jobs", "fed", "make_pool", "warm", "workers"]
+__all__ = ["default_jobs", "fed", "make_pool", "quiet_noisy_loggers", "warm", "workers"]

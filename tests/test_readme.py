@@ -42,6 +42,10 @@ def test_documented_commands_run_in_order(tmp_path):
     for command in commands:
         r = run(command, tmp_path)
         assert r.returncode == 0, (command, r.stderr[-2000:])
+        if command.startswith("reportgen --quiet "):  # a run that went well prints nothing
+            assert r.stdout == "", (command, r.stdout[-2000:])
+        else:
+            assert r.stdout.strip(), command
     assert (tmp_path / "demo-out" / "2026" / "scorecard.csv").is_file()
     eml = (tmp_path / "demo-mail" / "hotel.eml").read_bytes()
     assert b"zhou.min@example.com" in eml and b"hotel_2026Q3.xlsx" in eml

@@ -50,6 +50,11 @@ def test_cron_and_systemd_recipes_run(tmp_path):
             argv += ["--dry-run", str(tmp_path / "mail")]
         r = run(shlex.join(argv), tmp_path)
         assert r.returncode == 0, (argv, r.stderr[-2000:])
+        # --quiet: cron mails any output; a run that went well shows only warnings
+        assert r.stdout == "", r.stdout[-2000:]
+        assert " INFO " not in r.stderr, r.stderr[-2000:]
     assert (tmp_path / "out" / "2026Q3" / "manifest.json").is_file()
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 6
-    assert "reportgen" in (tmp_path / "reportgen.log").read_text(encoding="utf-8")
+    log = (tmp_path / "reportgen.log").read_text(encoding="utf-8")
+    assert re.search(r" INFO reportgen\.batch: \[\d+/7\] hotel: built in ", log), log[-2000:]
+    assert " WARNING " in log  # the sample's rejected ragged rows

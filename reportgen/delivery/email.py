@@ -546,8 +546,9 @@ class DeliveryReport:
     def failed(self) -> tuple[UnitOutcome, ...]:
         return tuple(o for o in self.outcomes if not o.ok)
 
-    def lines(self) -> list[str]:
-        return [o.line() for o in self.outcomes]
+    def lines(self, *, only_failures: bool = False) -> list[str]:
+        """One line per unit (``only_failures``: the units not fully delivered)."""
+        return [o.line() for o in (self.failed if only_failures else self.outcomes)]
 
     def raise_for_failures(self) -> None:
         """A DeliveryError (exit code 2) when any unit's message was not fully delivered."""
