@@ -17,8 +17,9 @@ import pandas as pd
 import pyarrow as pa
 
 from reportgen.engine.registry import COMPONENTS, KpiDef, KpiParams
-from reportgen.engine.stages import STAGE_DIMENSIONS, build_stage
+from reportgen.engine.stages import STAGE_DIMENSIONS, STAGE_SOURCE, build_stage
 from reportgen.loading import Dataset, Scope
+from reportgen.loading.parallel import run_parallel
 from reportgen.periods import Period
 
 log = logging.getLogger(__name__)
@@ -52,58 +53,23 @@ def aggregate(
     Columns: kpi, period, unit, dimension, dim_value, and the component columns
     (NaN where a component does not apply to the KPI's kind).
     """
-    frames: list[pd.DataFrame] = []
     by_stage: dict[str, list[KpiDef]] = {}
     for k in kpis.values():
         by_stage.setdefault(k.stage, []).append(k)
-    for stage, defs in by_stage.items():
-        dims = [d for d in by if d is None or d in STAGE_DIMENSIONS[stage]]
-        if not dims:
-            continue
-        with_dims = any(d is not None for d in dims)  # no CRM join without breakdown
-        table = build_stage(
-            ds,
-            stage,
-            scope,
-            periods,
-            params,  # type: ignore[arg-type]
-            with_dims=with_dims,
-        )
-        if table is None:
-            log.info("skipping %s: no %s source", [k.id for k in defs], stage)
-            continue
-        aggs = _components(defs, table, params)
-        # the all-units row is the sum of the per-unit components (counts and sums are
-        # additive), only medians need their own query.
-        medians = [c for c in aggs if c.endswith("__median")]
-        if None in dims:
-            per_unit = _frame(table.group_by(["period_id", "unit"]).aggregate(**aggs))
-            frames += _with_total(per_unit, table, [], medians, defs, params)
-        breakdown = [d for d in dims if d is not None]
-        if not breakdown:
-            continue
-        # Breakdowns: ONE scan of the stage (with its CRM join) into the cube of every
-        # breakdown dimension at once (periods × units × segment × region × …: small),
-        # then each dimension is a roll-up of that cube — instead of one scan of a
-        # materialised copy of the joined stage per dimension.
-        additive = [c for c in aggs if c not in medians]
-        cube = (
-            table.group_by(["period_id", "unit", *breakdown])
-            .aggregate(**{c: aggs[c] for c in additive})
-            .to_pyarrow()
-        )
-        if medians:  # a median does not roll up: it reads the (materialised) stage again
-            table = ds.con.create_table(f"stage_{stage}", table, temp=True, overwrite=True)
-        for dim in breakdown:
-            keys = ["period_id", dim, "unit"]
-            per_unit = _roll_up(cube, keys, additive)
-            if medians:
-                own = _components(defs, table, params)
-                per_unit_medians = table.group_by(keys).aggregate(**{c: own[c] for c in medians})
-                per_unit = per_unit.merge(_frame(per_unit_medians), on=keys, how="outer")
-            frames += _with_total(per_unit, table, [dim], medians, defs, params)
-        # free the engine's memory for what follows (insights, the render workers)
-        ds.con.drop_table(f"stage_{stage}", force=True)
+    # Stages are independent: two run at a time, each on its own engine cursor (the
+    # second core is busy while the other query is in a single-threaded phase); the
+    # views they read are created first, before the threads share the catalog.
+    sources = {STAGE_SOURCE[s] for s in by_stage}
+    if any(d is not None for d in by):
+        sources.add("customers")
+    ds.prepare_views(sources)
+    per_stage = run_parallel(
+        ds.con,
+        lambda stage: _stage_frames(ds, stage, by_stage[stage], periods, scope, params, by),
+        list(by_stage),
+        first=lambda stage: _HEAVY_FIRST.index(stage) if stage in _HEAVY_FIRST else 99,
+    )
+    frames = [f for stage in by_stage for f in per_stage[stage]]
     if not frames:
         return pd.DataFrame(
             columns=["kpi", "period", "unit", "dimension", "dim_value", *COMPONENT_COLUMNS]
@@ -112,6 +78,71 @@ def aggregate(
     return out.sort_values(
         ["kpi", "period", "unit", "dimension", "dim_value"], kind="stable", na_position="first"
     ).reset_index(drop=True)
+
+
+#: The stages in order of their cost at scale, started first.
+_HEAVY_FIRST = ("buyers", "orders", "responses", "tickets", "customers")
+
+
+def _stage_frames(
+    ds: Dataset,
+    stage: str,
+    defs: list[KpiDef],
+    periods: Sequence[Period],
+    scope: Scope,
+    params: KpiParams,
+    by: Sequence[str | None],
+) -> list[pd.DataFrame]:
+    """The component frames of one stage's KPIs (see :func:`aggregate`)."""
+    frames: list[pd.DataFrame] = []
+    dims = [d for d in by if d is None or d in STAGE_DIMENSIONS[stage]]
+    if not dims:
+        return frames
+    with_dims = any(d is not None for d in dims)  # no CRM join without breakdown
+    table = build_stage(
+        ds,
+        stage,
+        scope,
+        periods,
+        params,  # type: ignore[arg-type]
+        with_dims=with_dims,
+    )
+    if table is None:
+        log.info("skipping %s: no %s source", [k.id for k in defs], stage)
+        return frames
+    aggs = _components(defs, table, params)
+    # the all-units row is the sum of the per-unit components (counts and sums are
+    # additive), only medians need their own query.
+    medians = [c for c in aggs if c.endswith("__median")]
+    if None in dims:
+        per_unit = _frame(table.group_by(["period_id", "unit"]).aggregate(**aggs))
+        frames += _with_total(per_unit, table, [], medians, defs, params)
+    breakdown = [d for d in dims if d is not None]
+    if not breakdown:
+        return frames
+    # Breakdowns: ONE scan of the stage (with its CRM join) into the cube of every
+    # breakdown dimension at once (periods × units × segment × region × …: small),
+    # then each dimension is a roll-up of that cube — instead of one scan of a
+    # materialised copy of the joined stage per dimension.
+    additive = [c for c in aggs if c not in medians]
+    cube = (
+        table.group_by(["period_id", "unit", *breakdown])
+        .aggregate(**{c: aggs[c] for c in additive})
+        .to_pyarrow()
+    )
+    if medians:  # a median does not roll up: it reads the (materialised) stage again
+        table = ds.con.create_table(f"stage_{stage}", table, temp=True, overwrite=True)
+    for dim in breakdown:
+        keys = ["period_id", dim, "unit"]
+        per_unit = _roll_up(cube, keys, additive)
+        if medians:
+            own = _components(defs, table, params)
+            per_unit_medians = table.group_by(keys).aggregate(**{c: own[c] for c in medians})
+            per_unit = per_unit.merge(_frame(per_unit_medians), on=keys, how="outer")
+        frames += _with_total(per_unit, table, [dim], medians, defs, params)
+    # free the engine's memory for what follows (insights, the render workers)
+    ds.con.drop_table(f"stage_{stage}", force=True)
+    return frames
 
 
 def _components(defs: Sequence[KpiDef], table: ir.Table, params: KpiParams) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import ibis
@@ -180,6 +180,13 @@ class Dataset:
                 f"canonical_{name}_{staged.tag}", staged.values, overwrite=True
             )
         return self._views[name]
+
+    def prepare_views(self, names: Iterable[str]) -> None:
+        """Create the engine views of these sources now (those staged), before threads
+        that share the catalog read them (see :mod:`.parallel`)."""
+        for name in sorted(set(names)):
+            if name in self.staged:
+                self._view(name)
 
     def has(self, name: str) -> bool:
         return name in self.staged
