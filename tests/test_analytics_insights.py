@@ -199,3 +199,19 @@ def test_period_responses_comments_and_series_are_not_sampled(sampled, sample_re
         "complaint_share",
     ]
     assert (series["successes"] <= series["n"]).all()
+
+
+def test_extracts_come_in_one_order(sampled):
+    """The engine returns a join's or a parallel scan's rows in any order, and sums
+    and model fits over them then differ in their last bits from run to run (the
+    10-unit workbooks did): every extract is sorted, so two extractions are equal."""
+    _, _, frames, again = sampled
+    assert list(frames) == list(again)
+    for name, f in frames.items():
+        if isinstance(f, pd.DataFrame):
+            pd.testing.assert_frame_equal(f, again[name], obj=name)
+    for name in ("responses", "orders", "customers", "tickets", "current"):
+        f = frames[name]
+        ordered = f.sort_values(list(f.columns), kind="stable", na_position="last")
+        pd.testing.assert_frame_equal(f, ordered.reset_index(drop=True), obj=name)
+    assert frames["_sampled"]["unit"].tolist() == sorted(frames["_sampled"]["unit"])

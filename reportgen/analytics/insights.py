@@ -23,9 +23,10 @@ recorded in ``UnitInsights.reasons`` instead of failing the build.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
@@ -230,17 +231,17 @@ def _extracts(
       period and the one before it (themes);
     - ``series``: monthly counts per unit for the control charts (anomalies).
     """
-    import ibis
+
+    from reportgen.loading.parallel import run_parallel
 
     frames: dict[str, pd.DataFrame] = {}
     sample, sampled = _customer_sample(ds, config.analytics.max_customers)
     if sampled is not None:
         frames["_sampled"] = sampled
-    for name, cols in _COLUMNS.items():
-        if not ds.has(name):
-            continue
+
+    def customer_rows(name: str) -> pd.DataFrame:
         tbl = ds.table(name, scope)
-        present = [c for c in cols if c in tbl.columns]
+        present = [c for c in _COLUMNS[name] if c in tbl.columns]
         if name != "customers":
             date_col = "opened_at" if name == "tickets" else "date"
             tbl = tbl.filter(tbl[date_col] < period.end)
@@ -250,43 +251,75 @@ def _extracts(
             tbl = j.filter(j.h < _unit_thresholds(j.unit, sampled)).select(
                 *present, in_all=j.h < sampled.attrs["all"]
             )
-        frames[name] = tbl.to_pyarrow().to_pandas()
+        return _in_order(tbl)
+
+    jobs: dict[str, Callable[[], pd.DataFrame]] = {
+        name: functools.partial(customer_rows, name) for name in _COLUMNS if ds.has(name)
+    }
     if ds.has("responses"):
-        r = ds.table("responses", scope)
-        day = r.date.cast("date")
-        attributes = [a for a in config.attribute_ids if a in r.columns]
-        now = r.filter((day >= period.start) & (day < period.end))
-        frames["current"] = (
-            now.select(*[c for c in ("unit", "csat", "ltr") if c in r.columns], *attributes)
-            .to_pyarrow()
-            .to_pandas()
-        )
-        if "comment" in r.columns and len(trend):
-            recent = trend[-2:]
-            c = r.filter(
-                (day >= recent[0].start)
-                & (day < recent[-1].end)
-                & r.comment.notnull()
-                & (r.comment.strip() != "")
-            )
-            label = ibis.cases(
-                *((c.date.cast("date") < p.end, p.label) for p in recent[:-1]),
-                else_=recent[-1].label,
-            )
-            c = c.select("unit", "date", "comment", *(["ltr"] if "ltr" in r.columns else []))
-            c = c.mutate(period=label)
-            newest = ibis.row_number().over(
-                group_by=[c.unit, c.period], order_by=[c.date.desc(), c.comment]
-            )
-            c = c.mutate(_rank=newest).filter(lambda t: t._rank < MAX_COMMENTS).drop("_rank")
-            frames["comments"] = (
-                c.order_by([c.date.desc(), c.comment, c.unit]).to_pyarrow().to_pandas()
-            )
-    frames["series"] = _monthly_counts(ds, config, scope, period)
+        jobs["current"] = functools.partial(_current_responses, ds, config, scope, period)
+        if "comment" in ds.table("responses", scope).columns and len(trend):
+            jobs["comments"] = functools.partial(_recent_comments, ds, scope, trend)
+    jobs["series"] = functools.partial(_monthly_counts, ds, config, scope, period)
+    # independent queries: two at a time, each on its own engine cursor, the largest
+    # first (the sample is a regular table so that every cursor sees it)
+    ds.prepare_views(_COLUMNS)
+    done = run_parallel(ds.con, lambda name: jobs[name](), list(jobs), first=_EXTRACT_ORDER.index)
+    frames.update(done)
     if sample is not None:
         ds.con.drop_table("insight_sample", force=True)
     _code_customer_ids(frames)
     return frames
+
+
+#: The extract queries, largest first.
+_EXTRACT_ORDER = ("orders", "responses", "current", "comments", "series", "customers", "tickets")
+
+
+def _current_responses(ds: Any, config: Any, scope: Any, period: Any) -> pd.DataFrame:
+    """Every survey response of the period: unit, csat, ltr and the attribute scores."""
+    r = ds.table("responses", scope)
+    day = r.date.cast("date")
+    attributes = [a for a in config.attribute_ids if a in r.columns]
+    now = r.filter((day >= period.start) & (day < period.end))
+    return _in_order(
+        now.select(*[c for c in ("unit", "csat", "ltr") if c in r.columns], *attributes)
+    )
+
+
+def _in_order(tbl: Any) -> pd.DataFrame:
+    """The rows sorted on every column: the engine returns a join's (or a parallel
+    scan's) rows in any order, and sums and model fits over them would then differ in
+    their last bits from one run to the next (the 10-unit workbooks did); rows equal
+    in every column are interchangeable."""
+    return tbl.order_by(list(tbl.columns)).to_pyarrow().to_pandas()
+
+
+def _recent_comments(ds: Any, scope: Any, trend: Sequence[Any]) -> pd.DataFrame:
+    """The newest :data:`MAX_COMMENTS` non-empty comments per unit in each of the last
+    two trend periods, newest first."""
+    import ibis
+
+    r = ds.table("responses", scope)
+    day = r.date.cast("date")
+    recent = trend[-2:]
+    c = r.filter(
+        (day >= recent[0].start)
+        & (day < recent[-1].end)
+        & r.comment.notnull()
+        & (r.comment.strip() != "")
+    )
+    label = ibis.cases(
+        *((c.date.cast("date") < p.end, p.label) for p in recent[:-1]),
+        else_=recent[-1].label,
+    )
+    c = c.select("unit", "date", "comment", *(["ltr"] if "ltr" in r.columns else []))
+    c = c.mutate(period=label)
+    # ties broken on every selected column: rows tied on all of them are the same row
+    order = [c.date.desc(), c.comment, *([c.ltr] if "ltr" in c.columns else [])]
+    newest = ibis.row_number().over(group_by=[c.unit, c.period], order_by=order)
+    c = c.mutate(_rank=newest).filter(lambda t: t._rank < MAX_COMMENTS).drop("_rank")
+    return c.order_by([*order, c.unit]).to_pyarrow().to_pandas()
 
 
 def _code_customer_ids(frames: dict[str, pd.DataFrame]) -> None:
@@ -336,7 +369,9 @@ def _customer_sample(ds: Any, cap: int) -> tuple[Any, pd.DataFrame | None]:
     if "customer_id" not in t.columns:
         return None, None
     t = t.filter(t.customer_id.notnull())
-    per_unit = t.group_by("unit").aggregate(customers=t.customer_id.nunique()).to_pandas()
+    per_unit = (
+        t.group_by("unit").aggregate(customers=t.customer_id.nunique()).order_by("unit").to_pandas()
+    )
     if per_unit.empty or int(per_unit["customers"].max()) <= cap:
         return None, None
     total = int(t.customer_id.nunique().to_pyarrow().as_py())
@@ -344,8 +379,8 @@ def _customer_sample(ds: Any, cap: int) -> tuple[Any, pd.DataFrame | None]:
     widest = max(per_unit["threshold"])
     ids = t.select(sample_id=t.customer_id.cast("string")).distinct()
     ids = ids.mutate(h=ids.sample_id.hexdigest("md5").substr(0, _HASH_DIGITS))
-    sample = ds.con.create_table(
-        "insight_sample", ids.filter(ids.h < widest), temp=True, overwrite=True
+    sample = ds.con.create_table(  # not temporary: read from other cursors too
+        "insight_sample", ids.filter(ids.h < widest), overwrite=True
     )
     per_unit.attrs["all"] = _threshold(cap / total)
     kept = _kept_per_unit(t, sample, per_unit)
