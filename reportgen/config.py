@@ -52,6 +52,19 @@ class Names(_Model):
         return self.zh_CN if lang == "zh-CN" else self.en
 
 
+class ValueLabel(_Model):
+    """How one value of a dimension is shown per language; a language left out shows
+    the value as the data spell it."""
+
+    en: Annotated[str, Field(min_length=1)] | None = None
+    zh_CN: Annotated[str, Field(min_length=1)] | None = Field(default=None, alias="zh-CN")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def get(self, lang: str) -> str | None:
+        return self.zh_CN if lang == "zh-CN" else self.en
+
+
 class Scale(_Model):
     """How a score column is coded in one source.
 
@@ -452,6 +465,9 @@ class ReportConfig(_Model):
     units: tuple[Unit, ...]
     attributes: tuple[Attribute, ...] = ()
     dimensions: tuple[str, ...] = ("segment", "region", "channel", "industry")
+    #: dimension → value as in the data → its display name per language (decks and
+    #: workbooks; results files keep the data's values)
+    value_labels: dict[str, dict[str, ValueLabel]] = Field(default_factory=dict)
     kpis: KpiSettings = KpiSettings()
     sources: Sources
     targets: tuple[TargetRow, ...] = ()
@@ -466,6 +482,24 @@ class ReportConfig(_Model):
         for d in v:
             if d not in DIMENSIONS:
                 raise ValueError(f"unknown dimension {d!r}; expected one of {sorted(DIMENSIONS)}")
+        return v
+
+    @field_validator("value_labels")
+    @classmethod
+    def _value_labels(cls, v: dict[str, dict[str, ValueLabel]]) -> dict[str, dict[str, ValueLabel]]:
+        for dim, labels in v.items():
+            if dim not in DIMENSIONS:
+                raise ValueError(f"unknown dimension {dim!r}; expected one of {sorted(DIMENSIONS)}")
+            for lang in LANGUAGES:
+                shown: dict[str, str] = {}
+                for value, label in labels.items():
+                    text = label.get(lang) or value
+                    other = shown.setdefault(text.strip().casefold(), value)
+                    if other != value:
+                        raise ValueError(
+                            f"{dim}: the values {other!r} and {value!r} would both be shown "
+                            f"as {text!r} in {lang}; expected a distinct name per value"
+                        )
         return v
 
     @model_validator(mode="after")
@@ -500,6 +534,13 @@ class ReportConfig(_Model):
     def attribute_ids(self) -> tuple[str, ...]:
         declared = tuple(a.id for a in self.attributes)
         return declared or DEFAULT_ATTRIBUTES
+
+    def value_label(self, dimension: str, value: object, lang: str) -> str:
+        """A dimension value as decks and workbooks show it in ``lang``
+        (``value_labels``; otherwise the value as the data spell it)."""
+        text = str(value)
+        label = self.value_labels.get(dimension, {}).get(text)
+        return (label.get(lang) if label is not None else None) or text
 
     def unit(self, unit_id: str) -> Unit:
         for u in self.units:

@@ -216,6 +216,24 @@ CATEGORIES: tuple[str, ...] = (
     "咨询", "账户管理", "技术支持", "退换货",
 )  # fmt: skip
 _N_COMPLAINT_CATS = 7  # the first seven categories are complaint categories
+#: English display names of the sample's dimension values (config ``value_labels``).
+VALUE_LABELS_EN: dict[str, dict[str, str]] = {
+    "segment": {"大客户": "Key accounts", "中小企业": "SMB", "个人": "Consumers"},
+    "region": {
+        "华东": "East China", "华南": "South China", "华北": "North China",
+        "西南": "Southwest China", "海外": "Overseas",
+    },
+    "channel": {
+        "电话": "Phone", "在线客服": "Live chat", "AI机器人": "AI chatbot",
+        "小程序": "Mini program", "邮件": "Email",
+    },
+    "category": {
+        "物流/配送": "Delivery & logistics", "价格": "Price", "服务态度": "Staff attitude",
+        "响应速度": "Response speed", "产品质量": "Product quality", "账单/费用": "Billing & fees",
+        "其他": "Other", "咨询": "Enquiry", "账户管理": "Account management",
+        "技术支持": "Technical support", "退换货": "Returns & exchanges",
+    },
+}  # fmt: skip
 _TAGS = ("VIP", "高价值", "新客", "沉睡唤醒", "线上活跃", "价格敏感", "投诉历史")
 TAG_COMBOS: tuple[str, ...] = (
     "",
@@ -1983,6 +2001,14 @@ def _config_yaml(layout: Layout, files: dict[str, str], company: _Company | None
     add("")
     add("# -- dimensions: what KPIs can be broken down by / 分析维度 --------------------------")
     add("dimensions: [segment, region, channel, industry, product, category]")
+    add("# how dimension values are shown per language in decks and workbooks; a value not")
+    add("# listed is shown as the data spell it (results files keep the data's values)")
+    add("# 维度取值在报告中的显示名（按语言）；未列出的取值按数据原样显示")
+    add("value_labels:")
+    for dim, labels in VALUE_LABELS_EN.items():
+        add(f"  {dim}:")
+        for value, en in labels.items():
+            add(f"    {_q(value)}: {{en: {_q(en)}}}")
     add("")
     add("# -- kpis: which KPIs and their parameters / 指标设置 --------------------------------")
     add("kpis:")

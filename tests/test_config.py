@@ -116,3 +116,24 @@ def test_source_needs_exactly_one_location(tmp_path):
     cfg = {**BASE, "sources": {"responses": {"columns": {}}}}
     msg = _error(tmp_path, cfg)
     assert "sources.responses" in msg and "exactly one of 'path'" in msg
+
+
+def test_value_labels_per_language_fall_back_to_the_data(tmp_path):
+    labels = {"channel": {"电话": {"en": "Phone"}, "App": {"zh-CN": "应用"}}}
+    cfg = load_config(_write(tmp_path, {**BASE, "value_labels": labels}))
+    assert cfg.value_label("channel", "电话", "en") == "Phone"
+    assert cfg.value_label("channel", "电话", "zh-CN") == "电话"  # no zh-CN name: as spelt
+    assert cfg.value_label("channel", "App", "zh-CN") == "应用"
+    assert cfg.value_label("channel", "邮件", "en") == "邮件"  # not listed
+    assert cfg.value_label("segment", "电话", "en") == "电话"  # another dimension
+
+
+def test_value_labels_errors_name_the_key_the_value_and_what_was_expected(tmp_path):
+    msg = _error(tmp_path, {**BASE, "value_labels": {"chanel": {"电话": {"en": "Phone"}}}})
+    assert "value_labels" in msg and "'chanel'" in msg and "expected one of" in msg
+    same = {"channel": {"电话": {"en": "Phone"}, "座机": {"en": "phone"}}}
+    msg = _error(tmp_path, {**BASE, "value_labels": same})
+    assert "value_labels" in msg and "'电话'" in msg and "'座机'" in msg
+    assert "both be shown as" in msg and "in en" in msg
+    msg = _error(tmp_path, {**BASE, "value_labels": {"channel": {"电话": {"fr": "Téléphone"}}}})
+    assert "value_labels.channel.电话.fr" in msg and "unknown key" in msg

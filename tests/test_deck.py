@@ -443,3 +443,16 @@ def test_branding_palette_colours_png_charts():
 
     bars = fig.axes[0].patches
     assert {to_hex(p.get_facecolor()) for p in bars} == {"#112233", "#445566"}
+
+
+def test_dimension_values_are_named_in_the_deck_language(decks, sample_report):
+    """The sample config names its segments, regions, channels and categories in English
+    (value_labels): the English deck's titles use those names, the Chinese deck the data's."""
+    labels = sample_report.config.value_labels
+    raw = {v for dim in ("segment", "channel", "category") for v in labels[dim]}
+    english = {lab.en for dim in ("segment", "channel", "category") for lab in labels[dim].values()}
+    en = " ".join(titles(Presentation(str(decks["en"]))))
+    zh = " ".join(titles(Presentation(str(decks["zh-CN"]))))
+    assert not [v for v in raw if v in en], en
+    assert len({v for v in english if v in en} - {"App"}) >= 2, en
+    assert [v for v in raw if v in zh] and not [v for v in english if v in zh and v != "App"]

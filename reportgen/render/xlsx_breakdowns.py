@@ -94,11 +94,13 @@ def write_breakdowns(ctx: Context, ws: Worksheet) -> None:
         heading(sw, row, label)
         rows = ctx.breakdown_rows(dim, ctx.unit)
         rows = rows.assign(
-            _o=rows.kpi.map(order), dim_label=[ctx.dim_label(v) for v in rows.dim_value]
+            _o=rows.kpi.map(order), dim_label=[ctx.dim_label(v, dim) for v in rows.dim_value]
         )
         rows = rows.sort_values(["_o", "dim_label"], kind="stable")
         group = ctx.breakdown_rows(dim, ALL)
-        gv = {(g.kpi, ctx.dim_label(g.dim_value)): g.value for g in group.itertuples(index=False)}
+        gv = {
+            (g.kpi, ctx.dim_label(g.dim_value, dim)): g.value for g in group.itertuples(index=False)
+        }
         cols = [Column(label), Column(ctx.t("headers.kpi")), *comparison_columns(ctx)]
         cols.append(Column(ctx.t("headers.kpi_id")))
         table = [

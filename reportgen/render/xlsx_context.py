@@ -60,11 +60,12 @@ class Context:
         b = self.report.breakdowns
         return b[(b.dimension == dimension) & (b.unit == unit)]
 
-    def dim_label(self, value: object) -> str:
-        """A dimension value as shown: missing values are named, not left blank."""
+    def dim_label(self, value: object, dimension: str) -> str:
+        """A dimension value as shown (config ``value_labels``): missing values are
+        named, not left blank."""
         if value is None or (isinstance(value, float) and value != value):
             return self.t("words.missing")
-        return str(value)
+        return self.config.value_label(dimension, value, self.lang)
 
     @property
     def title(self) -> str:

@@ -115,8 +115,8 @@ def write_dimension_matrix(
         note(sw, top, 1, ctx.t("notes.no_data", unit=ctx.unit_name, period=r.period.label))
         finish_sheet(ctx, sw, header_row=top, freeze=None)
         return
-    labels = [ctx.dim_label(v) for v in rows.dim_value]
-    missing = ctx.dim_label(None)
+    labels = [ctx.dim_label(v, dimension) for v in rows.dim_value]
+    missing = ctx.dim_label(None, dimension)
     values = sorted({v for v in labels if v != missing}) + ([missing] if missing in labels else [])
     lookup = {
         (row.kpi, label): row

@@ -141,8 +141,12 @@ class SlideContext:
 
     def breakdown(self, kpi: str, dimension: str, unit: str | None = None) -> pd.DataFrame:
         b = self.report.breakdowns
+        """The KPI's rows by value of ``dimension``, values as shown in this language
+        (config ``value_labels``); the data's spelling in ``raw_value``."""
         rows = b[(b.kpi == kpi) & (b.unit == (unit or self.unit)) & (b.dimension == dimension)]
-        return rows[rows.dim_value.notna()].reset_index(drop=True)
+        rows = rows[rows.dim_value.notna()].reset_index(drop=True)
+        shown = [self.config.value_label(dimension, v, self.lang) for v in rows.dim_value]
+        return rows.assign(raw_value=rows.dim_value, dim_value=shown)
 
     def say(self, macro: str, **kw: Any) -> str:
         return self.narrator.say(macro, **kw)

@@ -29,7 +29,7 @@ def channel_mix(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     fcr = b.dropna(subset=["value"])
     best = fcr.loc[fcr.value.idxmax()] if len(fcr) else None
     self_service = {c.casefold() for c in ctx.options.get("self_service_channels", ())}
-    ss = float(b[b.dim_value.str.casefold().isin(self_service)].n.sum()) / total
+    ss = float(b[b.raw_value.str.casefold().isin(self_service)].n.sum()) / total
     k = ctx.report.kpis[kpi]
     spec = ChartSpec.build(
         "column",
