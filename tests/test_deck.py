@@ -456,3 +456,14 @@ def test_dimension_values_are_named_in_the_deck_language(decks, sample_report):
     assert not [v for v in raw if v in en], en
     assert len({v for v in english if v in en} - {"App"}) >= 2, en
     assert [v for v in raw if v in zh] and not [v for v in english if v in zh and v != "App"]
+
+
+def test_the_sample_names_every_dimension_value_in_english(sample_report):
+    """So that the English demo deck and workbook show no untranslated data value
+    (only "App", which is the same in both languages)."""
+    b = sample_report.report.breakdowns
+    labels = sample_report.config.value_labels
+    for dim in sample_report.config.dimensions:
+        values = set(b[(b.dimension == dim) & b.dim_value.notna()].dim_value) - {"App"}
+        assert values, dim
+        assert values <= set(labels[dim]), (dim, values - set(labels[dim]))
