@@ -547,3 +547,15 @@ def test_sheet_writer_styles_are_those_openpyxl_sets(tmp_path):
             assert styles[0] == styles[1], (row, col)  # a StyleProxy equals no proxy
             assert x.number_format == y.number_format, (row, col)
     assert a.cell(2, 1).font.color.rgb == "00FF0000" and a.cell(1, 2).number_format == "0.0%"
+
+
+def test_comment_channels_are_named_in_the_workbook_language(sample, wb):
+    ws = wb["Comments"]
+    header_row = next(
+        r for r in ws.iter_rows(values_only=True) if r and "Channel" in [str(v) for v in r]
+    )
+    col = list(header_row).index("Channel")
+    start = [tuple(r) for r in ws.iter_rows(values_only=True)].index(tuple(header_row)) + 1
+    channels = {r[col] for r in ws.iter_rows(min_row=start + 1, values_only=True) if r[col]}
+    english = {lab.en for lab in sample.config.value_labels["channel"].values()}
+    assert channels and channels <= english | {"App"}, channels

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reportgen.formatting import NEAR_TARGET
@@ -49,7 +50,14 @@ def write_comments(ctx: Context, ws: Worksheet) -> None:
         Column(t("headers.response_id")),
     ]
     table = [
-        [x.date, x.channel, x.csat, x.ltr, x.comment, x.response_id]
+        [
+            x.date,
+            None if pd.isna(x.channel) else ctx.dim_label(x.channel, "channel"),
+            x.csat,
+            x.ltr,
+            x.comment,
+            x.response_id,
+        ]
         for x in rows.itertuples(index=False)
     ]
     if not table:
