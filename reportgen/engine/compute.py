@@ -67,7 +67,7 @@ def aggregate(
         ds.con,
         lambda stage: _stage_frames(ds, stage, by_stage[stage], periods, scope, params, by),
         list(by_stage),
-        first=lambda stage: _HEAVY_FIRST.index(stage) if stage in _HEAVY_FIRST else 99,
+        first=_HEAVY_FIRST.index,
     )
     frames = [f for stage in by_stage for f in per_stage[stage]]
     if not frames:
@@ -80,7 +80,7 @@ def aggregate(
     ).reset_index(drop=True)
 
 
-#: The stages in order of their cost at scale, started first.
+#: Every stage, in order of its cost at scale (the costliest is started first).
 _HEAVY_FIRST = ("buyers", "orders", "responses", "tickets", "customers")
 
 
