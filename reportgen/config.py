@@ -287,7 +287,9 @@ class ReportSettings(_Model):
     title: Names = Names(
         en="Customer Satisfaction & Loyalty Report", **{"zh-CN": "客户满意度与忠诚度报告"}
     )
-    presenter: str | None = None
+    #: shown on the cover and as the deck's author: one text for every language, or
+    #: one per language ({en: …, zh-CN: …}; a language left out shows the other's)
+    presenter: ValueLabel | None = None
     language: Language = "zh-CN"
     output_dir: Path = Path("out")
     #: Stem of every document's file name; placeholders {unit} (the unit id, "group"
@@ -295,6 +297,30 @@ class ReportSettings(_Model):
     file_names: str = "{unit}_{period}"
     deck: DeckSettings = DeckSettings()
     branding: BrandingSettings = BrandingSettings()
+
+    @field_validator("presenter", mode="before")
+    @classmethod
+    def _presenter_text(cls, v: object) -> object:
+        if isinstance(v, str):  # one text for every language
+            if not v.strip():
+                raise ValueError("is empty: give a text, or leave presenter out")
+            return {"en": v, "zh-CN": v}
+        if v is not None and not isinstance(v, dict | ValueLabel):
+            raise ValueError("expected a text, or one per language: {en: …, zh-CN: …}")
+        return v
+
+    @field_validator("presenter")
+    @classmethod
+    def _presenter(cls, v: ValueLabel | None) -> ValueLabel | None:
+        if v is not None and v.en is None and v.zh_CN is None:
+            raise ValueError("names nobody: give en, zh-CN or both (or leave presenter out)")
+        return v
+
+    def presenter_in(self, lang: str) -> str:
+        """The presenter line in ``lang`` ("" when none is configured); a language the
+        config leaves out shows the other's."""
+        v = self.presenter
+        return "" if v is None else v.get(lang) or v.en or v.zh_CN or ""
 
     @field_validator("file_names")
     @classmethod

@@ -137,3 +137,32 @@ def test_value_labels_errors_name_the_key_the_value_and_what_was_expected(tmp_pa
     assert "both be shown as" in msg and "in en" in msg
     msg = _error(tmp_path, {**BASE, "value_labels": {"channel": {"电话": {"fr": "Téléphone"}}}})
     assert "value_labels.channel.电话.fr" in msg and "unknown key" in msg
+
+
+def test_presenter_is_one_text_or_one_per_language(tmp_path):
+    def presenter(value):
+        report = {**BASE.get("report", {}), "presenter": value}
+        return load_config(_write(tmp_path, {**BASE, "report": report})).report
+
+    same = presenter("CX Insights")
+    assert same.presenter_in("en") == same.presenter_in("zh-CN") == "CX Insights"
+    both = presenter({"en": "Customer Experience", "zh-CN": "客户体验部"})
+    assert both.presenter_in("en") == "Customer Experience"
+    assert both.presenter_in("zh-CN") == "客户体验部"
+    only_zh = presenter({"zh-CN": "客户体验部"})
+    assert only_zh.presenter_in("en") == "客户体验部"  # a language left out shows the other
+    assert presenter(None).presenter_in("en") == ""
+
+
+def test_presenter_errors_name_the_key_and_what_was_expected(tmp_path):
+    def error(value):
+        return _error(tmp_path, {**BASE, "report": {**BASE.get("report", {}), "presenter": value}})
+
+    msg = error({})
+    assert "report.presenter" in msg and "give en, zh-CN or both" in msg
+    msg = error({"fr": "Service client"})
+    assert "report.presenter" in msg and "fr" in msg
+    msg = error(" ")
+    assert "report.presenter" in msg and "is empty" in msg
+    msg = error(["CX"])
+    assert "report.presenter" in msg and "expected a text, or one per language" in msg

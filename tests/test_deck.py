@@ -158,6 +158,7 @@ def test_properties_fixed_from_period(decks):
     props = Presentation(str(decks["en"])).core_properties
     assert props.created.date().isoformat() == "2026-09-30" == props.modified.date().isoformat()
     assert props.keywords == "2026Q3"
+    assert props.author == "Customer Experience · CX Insights"  # the presenter, in English
 
 
 def test_annual_differs(decks):

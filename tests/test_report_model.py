@@ -160,6 +160,17 @@ def model_zh(quarter, cfg):
     return build_report_model(quarter, cfg, "retail", "zh-CN")
 
 
+def test_cover_names_the_presenter_in_the_deck_language(model_en, model_zh):
+    # the sample config gives the presenter per language
+    en, zh = model_en.slides[0].subtitle, model_zh.slides[0].subtitle
+    assert "Customer Experience · CX Insights · 2026-09-30" in en and "客户体验部" not in en
+    assert "客户体验部 · 2026年9月30日" in zh and "CX Insights" not in zh
+    assert (model_en.presenter, model_zh.presenter) == (
+        "Customer Experience · CX Insights",
+        "客户体验部",
+    )
+
+
 def _all_text(model):
     return [s.title.text for s in model.slides] + [
         i for s in model.slides for b in s.blocks_of(Bullets) for i in b.items

@@ -138,7 +138,7 @@ def build_report_model(
     period = report.period
     names = config.report.title
     deck_title = names.zh_CN if lang == "zh-CN" else names.en
-    presenter = config.report.presenter or ""
+    presenter = config.report.presenter_in(lang)
     date = period.last_day
     date_text = date.isoformat() if lang != "zh-CN" else f"{date.year}年{date.month}月{date.day}日"
     cover = Slide(
