@@ -83,3 +83,38 @@ def test_float_columns_with_nan_are_found_past_the_statistics(tmp_path: Path) ->
     found = float_columns_with_nan(path, ["clean", "late_nan", "nulls", "text", "absent"])
 
     assert found == {"late_nan"}
+
+
+def test_row_group_ranges_come_from_the_footer(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from reportgen.io.parquet_reader import ColumnRange, row_group_ranges
+
+    path = tmp_path / "t.parquet"
+    days = [dt.date(2025, 1, d) for d in (3, 1, 9, 5, 7)]
+    table = pa.table(
+        {
+            "n": pa.array([5, None, -2, 8, 1], pa.int64()),
+            "day": days,
+            "empty": pa.array([None, None, 1.5, None, None], pa.float64()),
+            "dup": [1, 2, 3, 4, 5],
+            "dup_": [1, 2, 3, 4, 5],
+        }
+    ).rename_columns(["n", "day", "empty", "dup", "dup"])
+    pq.write_table(table, path, row_group_size=2)
+
+    stats = row_group_ranges(path, ["n", "day", "empty", "dup", "absent"])
+
+    assert stats.starts == (0, 2, 4) and stats.rows == (2, 2, 1)
+    assert stats.ranges["n"] == (
+        ColumnRange(5, 5, nulls=True),
+        ColumnRange(-2, 8, nulls=False),
+        ColumnRange(1, 1, nulls=False),
+    )
+    assert stats.ranges["day"][0] == ColumnRange(days[1], days[0], nulls=False)
+    assert stats.ranges["empty"][0] == ColumnRange(None, None, nulls=True)  # only NULL
+    assert set(stats.ranges) == {"n", "day", "empty"}  # a repeated name is not one column
+
+    bare = tmp_path / "bare.parquet"
+    pq.write_table(table.select([0]), bare, row_group_size=2, write_statistics=False)
+    assert row_group_ranges(bare, ["n"]).ranges["n"] == (None, None, None)

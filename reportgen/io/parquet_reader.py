@@ -184,3 +184,59 @@ def _ascending(
         same = pc.equal(prev, cur)
         repeated.update(pc.unique(cur.filter(same)).to_pylist())
     return True, values[n - 1].as_py()
+
+
+@dataclass(frozen=True)
+class ColumnRange:
+    """What a Parquet row group's statistics say of one column: its smallest and
+    largest non-NULL value (both None when every value is NULL) and whether any value
+    is NULL. NaN is never in min/max (see :func:`float_columns_with_nan`)."""
+
+    low: object
+    high: object
+    nulls: bool
+
+
+@dataclass(frozen=True)
+class RowGroupRanges:
+    """Footer statistics of a Parquet file, per row group."""
+
+    #: the 0-based file row number of each row group's first row, and the row count
+    starts: tuple[int, ...]
+    rows: tuple[int, ...]
+    #: column -> its :class:`ColumnRange` in each row group (None: no statistics there)
+    ranges: dict[str, tuple[ColumnRange | None, ...]]
+
+
+def row_group_ranges(path: Path, columns: Sequence[str]) -> RowGroupRanges:
+    """The statistics of the named top-level columns in every row group, from the
+    footer only (no row is read). A column that is not a single top-level leaf is
+    left out; a row group without usable statistics for a column gives None."""
+    with pq.ParquetFile(path) as parquet:
+        names = list(parquet.schema_arrow.names)
+        meta = parquet.metadata
+        leaves = {meta.schema.column(j).path: j for j in range(meta.num_columns)}
+        groups = [meta.row_group(g) for g in range(meta.num_row_groups)]
+        rows = tuple(g.num_rows for g in groups)
+        starts = tuple(sum(rows[:g]) for g in range(len(rows)))
+        ranges = {
+            name: tuple(_range(g, leaves[name]) for g in groups)
+            for name in dict.fromkeys(columns)
+            if names.count(name) == 1 and name in leaves
+        }
+    return RowGroupRanges(starts=starts, rows=rows, ranges=ranges)
+
+
+def _range(group: pq.RowGroupMetaData, leaf: int) -> ColumnRange | None:
+    stats = group.column(leaf).statistics
+    if stats is None or not stats.has_null_count:
+        return None
+    if stats.null_count == group.num_rows:
+        return ColumnRange(None, None, nulls=True)
+    if not stats.has_min_max:
+        return None
+    try:
+        low, high = stats.min, stats.max
+    except (ValueError, pa.ArrowException):  # a logical type pyarrow cannot convert
+        return None
+    return ColumnRange(low, high, nulls=stats.null_count > 0)

@@ -20,6 +20,7 @@ Reason codes are stable strings documented in :data:`REASONS`.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -93,6 +94,11 @@ class Parser:
 
     pre: Callable[..., dict[str, ir.Value]]
     finish: Callable[[Refs, ir.BooleanValue], Parsed]
+    #: ``accepts(low, high)``: whether every value of a *typed* column (number, date,
+    #: timestamp or boolean) from ``low`` to ``high`` parses without an error, missing
+    #: values aside; what the footer statistics of a Parquet row group can prove
+    #: (see :mod:`reportgen.loading.stage`). None: nothing can be proven that way.
+    accepts: Callable[[object, object], bool] | None = None
 
     def inline(self, col: ir.Value, missing: ir.BooleanValue) -> Parsed:
         """Both steps in one expression (for tests and small tables)."""
@@ -316,7 +322,7 @@ def number_parser() -> Parser:
             _error_if(bad, "bad_number"),
         )
 
-    return Parser(_number_pre, finish)
+    return Parser(_number_pre, finish, accepts=_finite_numbers)
 
 
 def integer_parser() -> Parser:
@@ -337,7 +343,12 @@ def integer_parser() -> Parser:
             ),
         )
 
-    return Parser(_number_pre, finish)
+    def accepts(low: object, high: object) -> bool:
+        # an integer column only: a float one may hold a fraction between its bounds
+        whole = all(isinstance(x, int) and not isinstance(x, bool) for x in (low, high))
+        return whole and 0 <= low < 2**63 and 0 <= high < 2**63  # type: ignore[operator]
+
+    return Parser(_number_pre, finish, accepts=accepts)
 
 
 def bool_parser(true_values: tuple[str, ...], false_values: tuple[str, ...]) -> Parser:
@@ -358,7 +369,10 @@ def bool_parser(true_values: tuple[str, ...], false_values: tuple[str, ...]) -> 
     def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
         return Parsed(r["v"], _error_if(~missing & r["v"].isnull(), "bad_bool"))
 
-    return Parser(pre, finish)
+    def accepts(low: object, high: object) -> bool:
+        return isinstance(low, bool) and isinstance(high, bool)  # a boolean column
+
+    return Parser(pre, finish, accepts=accepts)
 
 
 def score_parser(scale: Scale, nan_possible: bool = True) -> Parser:
@@ -399,7 +413,12 @@ def score_parser(scale: Scale, nan_possible: bool = True) -> Parser:
         flipped = (scale.min + scale.max) - raw if scale.reversed else raw
         return Parsed(ibis.cases((valid, flipped), else_=ibis.null(dt.float64)), error)
 
-    return Parser(pre, finish)
+    def accepts(low: object, high: object) -> bool:
+        # within the scale (n/a codes outside it are not proven: a value between the
+        # scale and a code may be out of range)
+        return _finite_numbers(low, high) and scale.min <= low and high <= scale.max  # type: ignore[operator]
+
+    return Parser(pre, finish, accepts=accepts)
 
 
 # -- dates -----------------------------------------------------------------------
@@ -520,4 +539,28 @@ def timestamp_parser(
             ibis.coalesce(unparsed, _error_if(implausible, "implausible_date")),
         )
 
-    return Parser(pre, finish)
+    first = _dt.datetime.combine(plausible[0], _dt.time())
+    last = _dt.datetime.combine(plausible[1], _dt.time(23, 59, 59))
+
+    def accepts(low: object, high: object) -> bool:
+        # a date or a timestamp without time zone (an aware one does not compare)
+        bounds = [_as_datetime(x) for x in (low, high)]
+        return None not in bounds and first <= bounds[0] and bounds[1] <= last  # type: ignore[operator]
+
+    return Parser(pre, finish, accepts=accepts)
+
+
+def _as_datetime(x: object) -> _dt.datetime | None:
+    if isinstance(x, _dt.datetime):
+        return x if x.tzinfo is None else None
+    if isinstance(x, _dt.date):
+        return _dt.datetime.combine(x, _dt.time())
+    return None
+
+
+def _finite_numbers(low: object, high: object) -> bool:
+    """Both bounds numbers (not booleans) and finite."""
+    return all(
+        isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+        for x in (low, high)
+    )

@@ -31,7 +31,14 @@ from reportgen.config import ReportConfig, Source
 from reportgen.errors import InputFileError, MappingError
 from reportgen.io import RawTable, read_file, read_sql
 from reportgen.io.model import ROW_COLUMN
-from reportgen.io.parquet_reader import TextScan, float_columns_with_nan, scan_texts
+from reportgen.io.parquet_reader import (
+    ColumnRange,
+    RowGroupRanges,
+    TextScan,
+    float_columns_with_nan,
+    row_group_ranges,
+    scan_texts,
+)
 from reportgen.loading import normalize as nz
 
 log = logging.getLogger(__name__)
@@ -169,19 +176,26 @@ def _columns_for(name: str, config: ReportConfig) -> tuple[Column, ...]:
 
 def _raw_table(con: ibis.BaseBackend, name: str, raw: RawTable) -> ir.Table:
     if raw.parquet_path is not None:
-        t = _parquet_view(con, f"raw_{name}", raw.parquet_path)
-        if raw.real_format != "parquet" and ROW_COLUMN in t.columns:
-            # a large text file spilled to Parquet by the reader: its rows carry the
-            # source row number (after the header, blank and rejected lines)
-            return t.drop("file_row_number")
-        return t.mutate(_row=(t.file_row_number + 1).cast(dt.int64)).drop("file_row_number")
+        # a large text file spilled to Parquet by the reader carries the source row
+        # number (after the header, blank and rejected lines); a Parquet file's row
+        # is its 1-based position
+        spilled = raw.real_format != "parquet" and ROW_COLUMN in raw.columns
+        return _parquet_view(
+            con, f"raw_{name}", raw.parquet_path, numbered=not spilled, columns=raw.columns
+        )
     assert raw.data is not None
     return con.create_table(f"raw_{name}", raw.data, overwrite=True)
 
 
-def _parquet_view(con: ibis.BaseBackend, name: str, path: Path) -> ir.Table:
-    """A view over the Parquet file with DuckDB's 0-based ``file_row_number``.
+def _parquet_view(
+    con: ibis.BaseBackend, name: str, path: Path, numbered: bool, columns: tuple[str, ...]
+) -> ir.Table:
+    """A view over the Parquet file (whose columns are ``columns``); ``numbered``: with
+    ``_row``, the 1-based position from DuckDB's ``file_row_number`` (in place of a
+    column of that name).
 
+    ``_row`` is defined in the view itself: a filter on it then reaches the scan,
+    which skips the row groups outside (not so for an expression over the view).
     A regular view, not ibis' ``read_parquet`` (a temporary one): sources are staged on
     worker threads' own cursors (see :mod:`reportgen.loading.parallel`), and a
     temporary view would be seen by that cursor only and end with it."""
@@ -191,7 +205,13 @@ def _parquet_view(con: ibis.BaseBackend, name: str, path: Path) -> ir.Table:
         sge.convert(str(path)),
         sge.EQ(this=sg.column("file_row_number"), expression=sge.true()),
     ).sql("duckdb")
-    con.raw_sql(f"CREATE OR REPLACE VIEW {quoted} AS SELECT * FROM {source}")
+    hidden = ["file_row_number"]
+    if numbered and ROW_COLUMN in columns:
+        hidden.append(ROW_COLUMN)  # a source column of that name
+    exclude = ", ".join(sg.to_identifier(c, quoted=True).sql("duckdb") for c in hidden)
+    row = f", CAST(file_row_number + 1 AS BIGINT) AS {ROW_COLUMN}" if numbered else ""
+    select = f"SELECT * EXCLUDE ({exclude}){row} FROM {source}"
+    con.raw_sql(f"CREATE OR REPLACE VIEW {quoted} AS {select}")
     return con.table(name)
 
 
@@ -289,6 +309,11 @@ class _Plan:
     #: _key_pass): read as it is, only NULL is missing
     clean: bool = False
     null_free: bool = False  # ... and no NULL either: nothing to check on it
+    #: the rows where this column's check may fail: None anywhere (not known); ()
+    #: nowhere, proven from the data's statistics or distinct values (the column is
+    #: not checked); (first, last) the span of ``_row`` numbers outside which it
+    #: cannot fail (Parquet row groups whose statistics prove it clean)
+    suspect: tuple[int, int] | tuple[()] | None = None
 
 
 def _plans(
@@ -321,11 +346,74 @@ def _plans(
                 na = {v.strip() for v in source.na_values} | {""}
                 blank = [v for v, s in zip(values, d.column("s").to_pylist(), strict=True)
                          if v is not None and s in na]  # fmt: skip
-                parser = nz.unit_parser(_unit_spellings(name, config), present=present)
+                spellings = _unit_spellings(name, config)
+                parser = nz.unit_parser(spellings, present=present)
                 missing = partial(_missing_among, blank=blank)
                 cheap = True
+                # every value present names a unit (or is NULL, where it may be)
+                known = all(
+                    (k is None and not col.required) or (v not in blank and k in spellings)
+                    for v, k in present
+                )
+                suspect = () if known else None
+                plan = _Plan(col, h, parser, missing, cheap, care, suspect=suspect)
+                plans.append(plan)
+                continue
         plans.append(_Plan(col, h, parser, missing, cheap, care, x.type().is_floating()))
     return plans
+
+
+def _proven_by_statistics(
+    plans: list[_Plan], t: ir.Table, path: Path, nan_columns: set[str]
+) -> list[_Plan]:
+    """Narrow each typed column's check (number, date, timestamp, boolean) to the row
+    groups of the Parquet file whose footer statistics do not prove it clean: where
+    the parser accepts every value from the group's min to its max, and a required
+    column has no NULL (nor NaN, looked for in the file) there, no row can fail.
+    The check pass then reads only the columns, and the rows, that may fail."""
+    typed = [
+        p.header
+        for p in plans
+        if p.parser.accepts is not None and p.suspect is None and not t[p.header].type().is_string()
+    ]
+    if not typed:
+        return plans
+    stats = row_group_ranges(path, typed)
+    out = []
+    for p in plans:
+        if p.header in typed and p.header in stats.ranges:
+            bad = [
+                g
+                for g, r in enumerate(stats.ranges[p.header])
+                if not _proves(p, r, p.header in nan_columns)
+            ]
+            suspect = () if not bad else (_first_row(stats, bad[0]), _last_row(stats, bad[-1]))
+            p = replace(p, suspect=suspect)
+        out.append(p)
+    return out
+
+
+def _proves(plan: _Plan, r: ColumnRange | None, nan: bool) -> bool:
+    """Whether a row group's statistics ``r`` prove that no value fails ``plan``."""
+    if r is None:
+        return False
+    if plan.col.required and (r.nulls or nan):
+        return False  # a missing value there is an error
+    if r.low is None:  # only NULL
+        return True
+    assert plan.parser.accepts is not None
+    try:
+        return plan.parser.accepts(r.low, r.high)
+    except TypeError:  # a bound that does not compare with the parser's
+        return False
+
+
+def _first_row(stats: RowGroupRanges, group: int) -> int:
+    return stats.starts[group] + 1  # _row is 1-based
+
+
+def _last_row(stats: RowGroupRanges, group: int) -> int:
+    return stats.starts[group] + stats.rows[group]
 
 
 def _missing(
@@ -380,6 +468,8 @@ def stage_source(
             plans = _clean_ids(plans, scan, key)
         nan_columns = nan.result()
         plans = _with_nan(plans, nan_columns, name, source, config, raw)
+        if cheap and raw.parquet_path is not None and raw.real_format == "parquet":
+            plans = _proven_by_statistics(plans, t, raw.parquet_path, nan_columns)
     full = _staged_projection(t, name, columns, mapping, plans, source.na_values)
     canonical = ["_row", *(c.name for c in columns)]
     if not cheap:
@@ -753,6 +843,7 @@ def _staged_projection(
         if col.name not in mapping:
             layer2[col.name] = ibis.null(_dtype(col.kind))
     errors: list[tuple[str, str, str]] = []  # (error column, header, raw column)
+    spans: list[tuple[int, int] | tuple[()] | None] = []  # where each check may fail
     for i, p in enumerate(plans):
         layer2[f"_s{i}"] = l1[f"_s{i}"]  # cast to text only for error rows (below)
         if p.clean:
@@ -764,6 +855,8 @@ def _staged_projection(
         error = parsed.error
         if p.col.required and not p.null_free:
             error = ibis.coalesce(_missing_required(l1[f"_m{i}"]), error)
+        if p.suspect == ():  # proven: no row fails
+            error = ibis.null(dt.string)
         layer2[p.col.name] = parsed.value
         if p.care:
             layer2[f"_a{i}"] = l1[f"_g{i}"] & ~parsed.value.identical_to(l1[f"_s{i}"])
@@ -772,6 +865,7 @@ def _staged_projection(
             layer2[f"_e{i}"] = error
             layer2[f"_f{i}"] = fails
             errors.append((f"_e{i}", p.header, f"_s{i}"))
+            spans.append(p.suspect)
     l2 = l1.select(**layer2)
     if name == "tickets":
         extra = _ticket_checks(l2, mapping)
@@ -781,6 +875,7 @@ def _staged_projection(
             **{f"{e}f": can_fail(err) for e, (_, err, _) in extra.items()},
         )
         errors += [(e, header, f"{e}v") for e, (header, _, _) in extra.items()]
+        spans += [None] * len(extra)  # (between two columns: not proven)
 
     no_error = ibis.null(dt.string)
     # whether the row fails a check, as booleans only: the filter that finds the rows
@@ -798,13 +893,20 @@ def _staged_projection(
         )
     else:
         error = error_column = error_value = no_error
+    any_fails = ibis.or_(*fails) if fails else ibis.literal(False)
+    if fails and all(s for s in spans):
+        # every check that may fail is confined to row groups: one span of rows
+        # around them, which the scan turns into the row groups to read
+        first = min(s[0] for s in spans if s)
+        last = max(s[1] for s in spans if s)
+        any_fails = l2._row.between(first, last) & any_fails
     return l2.select(
         _row=l2._row,
         **{c.name: l2[c.name] for c in columns},
         _error=error,
         _error_column=error_column,
         _error_value=error_value,
-        _fails=ibis.or_(*fails) if fails else ibis.literal(False),
+        _fails=any_fails,
         **{c: l2[c] for c in l2.columns if c.startswith("_a")},
         **{c: l2[c] for c in l2.columns if c.startswith("_s")},
     )
