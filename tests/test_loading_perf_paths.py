@@ -392,6 +392,7 @@ def test_spilled_text_keeps_its_source_row_numbers(tmp_path: Path) -> None:
     raw = read_file(path, spill_dir=tmp_path / "spill", limits=ReadLimits(spill_after_rows=5))
     assert raw.parquet_path is not None
     t = _raw_table(ibis.duckdb.connect(), "big", raw)
+    assert t.columns == ("n", "tag", "_row")  # the reader's row numbers, nothing else
     rows = t.order_by("_row").select("_row", "n").to_pyarrow().to_pylist()
     # header on line 1, a blank line 2, data from line 3; the ragged line 23 is rejected
     assert rows[0] == {"_row": 3, "n": "1"}

@@ -23,6 +23,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlglot as sg
 import sqlglot.expressions as sge
 
@@ -179,9 +180,10 @@ def _raw_table(con: ibis.BaseBackend, name: str, raw: RawTable) -> ir.Table:
         # a large text file spilled to Parquet by the reader carries the source row
         # number (after the header, blank and rejected lines); a Parquet file's row
         # is its 1-based position
-        spilled = raw.real_format != "parquet" and ROW_COLUMN in raw.columns
+        columns = tuple(pq.read_schema(raw.parquet_path).names)
+        spilled = raw.real_format != "parquet" and ROW_COLUMN in columns
         return _parquet_view(
-            con, f"raw_{name}", raw.parquet_path, numbered=not spilled, columns=raw.columns
+            con, f"raw_{name}", raw.parquet_path, numbered=not spilled, columns=columns
         )
     assert raw.data is not None
     return con.create_table(f"raw_{name}", raw.data, overwrite=True)
