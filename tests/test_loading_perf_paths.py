@@ -397,3 +397,61 @@ def test_spilled_text_keeps_its_source_row_numbers(tmp_path: Path) -> None:
     # header on line 1, a blank line 2, data from line 3; the ragged line 23 is rejected
     assert rows[0] == {"_row": 3, "n": "1"}
     assert rows[-1] == {"_row": 24, "n": "21"}
+
+
+def _dated_responses() -> list[tuple]:
+    """40 responses in date order (2025-01-01 … 2025-05-27, every 4 days), with a
+    quarantined row (csat 9), a repeated id and a NULL date (quarantined) among them."""
+    rows = [
+        (f"R{i:02d}", f"C{i % 7}", dt.date(2025, 1, 1) + dt.timedelta(days=4 * i), "alpha", 4, 8.0)
+        for i in range(40)
+    ]
+    rows[6] = (*rows[6][:4], 9, 8.0)  # out of range: quarantined
+    rows[13] = ("R12", *rows[13][1:])  # repeats R12: filtered as a duplicate
+    rows[22] = (rows[22][0], rows[22][1], None, *rows[22][3:])  # no date: quarantined
+    return [(*r, None) for r in rows]
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        (dt.date(2025, 1, 25), dt.date(2025, 4, 1)),  # edges inside row groups
+        (dt.date(2025, 1, 1), dt.date(2025, 7, 1)),  # every row inside
+        (dt.date(2026, 1, 1), dt.date(2026, 4, 1)),  # every row outside
+        (dt.date(2025, 1, 21), dt.date(2025, 3, 12)),  # a start on a row group's first day
+    ],
+)
+def test_row_groups_wholly_in_or_out_of_the_window_are_counted_from_statistics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start: dt.date, end: dt.date
+) -> None:
+    from reportgen import loading
+
+    decided: list[object] = []
+    original = loading._whole_row_groups
+
+    def spy(name: str, staged: Any, scope: Scope) -> object:
+        out = original(name, staged, scope)
+        if name == "responses":
+            decided.append(out)
+        return out
+
+    monkeypatch.setattr(loading, "_whole_row_groups", spy)
+    config = _project(tmp_path, _dated_responses())
+    _write(tmp_path / "responses.parquet", _dated_responses(), _RESPONSE_SCHEMA, row_group_size=5)
+    view, full = _dataset(config, typed_view=True), _dataset(config, typed_view=False)
+    scope = Scope(start=start, end=end)
+    got = {r.table: r for r in view.reconcile(scope)}
+    assert got == {r.table: r for r in full.reconcile(scope)}
+    assert decided and decided[0] is not None  # the statistics decided some row groups
+    loaded, outside, spans = decided[0]  # type: ignore[misc]
+    rec = got["responses"]
+    assert rec.balanced and rec.quarantined == 2 and rec.filtered["duplicate"] == 1
+    assert rec.loaded + rec.filtered["period"] == 37
+    if start == dt.date(2025, 1, 1):
+        assert (loaded, outside, spans) == (37, 0, [])  # nothing read
+    if start == dt.date(2026, 1, 1):
+        # the group with the NULL date (rows 21-25) is read: a NULL is not outside
+        assert (loaded, outside, spans) == (0, 33, [(21, 25)])
+    if end == dt.date(2025, 4, 1):
+        # 01-25 is row 7 (group 2: rows 6-10); 04-01 falls in rows 21-25 (90 days in)
+        assert spans == [(6, 10), (21, 25)]

@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from reportgen.canonical import FACT_TABLES, TABLES
 from reportgen.config import ReportConfig, Source
 from reportgen.errors import ReconciliationError
+from reportgen.io.parquet_reader import ColumnRange, row_group_ranges
 from reportgen.loading.parallel import run_parallel
 from reportgen.loading.stage import (
     ALL_UNITS,
@@ -245,18 +247,26 @@ class Dataset:
         v = staged.values
         keep = staged.keep(v)
         rest = v.filter(keep) if keep is not None else v
-        other_unit, outside = self._out_of_scope(name, rest, scope)
-        flags = rest.select(_u=other_unit, _p=outside)
-        counts = (
-            flags.aggregate(
-                loaded_=(~flags._u & ~flags._p).cast(dt.int64).sum(),
-                unit_=flags._u.cast(dt.int64).sum(),
-                period_=flags._p.cast(dt.int64).sum(),
+        # row groups wholly inside or outside the window: counted from the statistics
+        whole = _whole_row_groups(name, staged, scope)
+        loaded, by_unit, by_period = (whole[0], 0, whole[1]) if whole else (0, 0, 0)
+        if whole and whole[2]:
+            rest = rest.filter(ibis.or_(*[rest._row.between(a, b) for a, b in whole[2]]))
+        if whole is None or whole[2]:
+            other_unit, outside = self._out_of_scope(name, rest, scope)
+            flags = rest.select(_u=other_unit, _p=outside)
+            counts = (
+                flags.aggregate(
+                    loaded_=(~flags._u & ~flags._p).cast(dt.int64).sum(),
+                    unit_=flags._u.cast(dt.int64).sum(),
+                    period_=flags._p.cast(dt.int64).sum(),
+                )
+                .to_pyarrow()
+                .to_pylist()[0]
             )
-            .to_pyarrow()
-            .to_pylist()[0]
-        )
-        loaded, by_unit, by_period = (int(counts[k] or 0) for k in ("loaded_", "unit_", "period_"))
+            loaded += int(counts["loaded_"] or 0)
+            by_unit += int(counts["unit_"] or 0)
+            by_period += int(counts["period_"] or 0)
         for issue in staged.raw.rejected:
             reasons[issue.reason] = reasons.get(issue.reason, 0) + 1
         raw = staged.raw
@@ -321,6 +331,80 @@ def _raw_window(raw: ir.Value, start: _dt.date, end: _dt.date) -> ir.BooleanValu
     lo = _dt.datetime.combine(start, _dt.time())
     hi = _dt.datetime.combine(end, _dt.time())
     return (raw >= lo) & (raw < hi)
+
+
+def _whole_row_groups(
+    name: str, staged: StagedTable, scope: Scope
+) -> tuple[int, int, list[tuple[int, int]]] | None:
+    """For a typed Parquet source and a window over every unit: the row groups whose
+    event-date statistics put them wholly inside the window (their kept rows are
+    loaded; a NULL date is never outside) or wholly outside it (filtered), counted
+    without reading them. Returns (loaded, outside the window, the spans of ``_row``
+    still to count row by row); None when nothing is decided that way.
+
+    Exports are usually in date order, so only the row groups at the window's edges
+    are read (the kept rows are the rows minus the few quarantined or repeated)."""
+    date_col = TABLES[name].date_column
+    raw = staged.raw
+    if (
+        scope.units is not None
+        or scope.start is None
+        or scope.end is None
+        or date_col is None
+        or staged.raw_dates is None
+        or raw.parquet_path is None
+        or raw.real_format != "parquet"
+    ):
+        return None
+    header = staged.mapping[date_col]
+    stats = row_group_ranges(raw.parquet_path, [header])
+    sides = [_side(r, scope.start, scope.end) for r in stats.ranges.get(header, ())]
+    if not sides or all(side is None for side in sides):
+        return None
+    starts = np.asarray(stats.starts, dtype=np.int64)
+    excluded = np.zeros(len(starts), dtype=np.int64)
+    if staged.excluded is not None:
+        rows = np.unique(staged.excluded._row.to_pyarrow().to_numpy())
+        excluded = np.bincount(
+            np.searchsorted(starts, rows - 1, side="right") - 1, minlength=len(starts)
+        )
+    loaded = outside = 0
+    spans: list[tuple[int, int]] = []
+    for g, side in enumerate(sides):
+        kept = stats.rows[g] - int(excluded[g])
+        if side == "in":
+            loaded += kept
+        elif side == "out":
+            outside += kept
+        elif spans and spans[-1][1] == stats.starts[g]:  # next to the previous span
+            spans[-1] = (spans[-1][0], stats.starts[g] + stats.rows[g])
+        else:
+            spans.append((stats.starts[g] + 1, stats.starts[g] + stats.rows[g]))
+    return loaded, outside, spans
+
+
+def _side(r: ColumnRange | None, start: _dt.date, end: _dt.date) -> str | None:
+    """ "in" or "out" when every date of a row group (its statistics ``r``) is inside
+    ``[start, end)`` (or NULL) or outside it; None when undecided."""
+    if r is None:
+        return None
+    if r.low is None:
+        return "in"  # only NULL: never outside the window
+    low, high = _day(r.low), _day(r.high)
+    if low is None or high is None:
+        return None
+    if start <= low and high < end:
+        return "in"
+    if not r.nulls and (high < start or low >= end):
+        return "out"
+    return None
+
+
+def _day(x: object) -> _dt.date | None:
+    """The calendar day of a naive date or timestamp statistic (None otherwise)."""
+    if isinstance(x, _dt.datetime):
+        return x.date() if x.tzinfo is None else None
+    return x if isinstance(x, _dt.date) else None
 
 
 def _error_counts(staged: StagedTable) -> dict[str, int]:
