@@ -134,6 +134,16 @@ class SheetWriter:
                 cell._style = StyleArray()
             setattr(cell._style, _STYLE_KEYS[attribute], hit[1])
 
+    def style(
+        self, cell: Cell, *, font: Font | None = None, alignment: Alignment | None = None
+    ) -> Cell:
+        """Set a written cell's font and alignment (None: leave as is)."""
+        if font is not None:
+            self._styled(cell, "font", font)
+        if alignment is not None:
+            self._styled(cell, "alignment", alignment)
+        return cell
+
     def _track(self, col: int, width: float) -> None:
         if width > self.widths[col]:
             self.widths[col] = width

@@ -156,10 +156,7 @@ def _put(sw: SheetWriter, row: int, col: int, column: Column, value: Any) -> Non
         align = WRAP_TOP if column.wrap else TEXT_TOP
         sw.text(row, col, value, font=font, alignment=align, track=column.fit)
         return
-    cell = sw.put(row, col, value, fmt)
-    cell.alignment = TOP
-    if font is not None:
-        cell.font = font
+    sw.style(sw.put(row, col, value, fmt), alignment=TOP, font=font)
 
 
 def finish_sheet(
