@@ -455,3 +455,38 @@ def test_row_groups_wholly_in_or_out_of_the_window_are_counted_from_statistics(
     if end == dt.date(2025, 4, 1):
         # 01-25 is row 7 (group 2: rows 6-10); 04-01 falls in rows 21-25 (90 days in)
         assert spans == [(6, 10), (21, 25)]
+
+
+def test_what_each_parser_accepts_from_a_row_groups_bounds() -> None:
+    """The proofs behind skipping a row group's check (reportgen.loading.stage): the
+    parser must accept every value between the bounds; anything it cannot vouch for
+    (fractions, time zones, n/a codes, overflow, another kind of value) is refused."""
+    from reportgen.config import DateSettings, Scale
+    from reportgen.loading import normalize as nz
+
+    number = nz.number_parser().accepts
+    assert number and number(-5, 2.5) and not number(0.0, float("inf"))
+    assert not number(True, True) and not number("1", "2")
+
+    count = nz.integer_parser().accepts
+    assert count and count(0, 2**53 - 1)
+    assert not count(0, 2**53)  # as a double, 2**63 - 1 rounds up: not a count
+    assert not count(-1, 3) and not count(0.0, 3.0)  # a float column may hold 1.5
+
+    score = nz.score_parser(Scale(min=1, max=5, na_codes=(99,))).accepts
+    assert score and score(1, 5) and score(2.0, 4.0)
+    assert not score(1, 99)  # 6 … 98 would be out of range
+    assert not score(0, 5) and not score(1, float("nan"))
+
+    when = nz.timestamp_parser(
+        DateSettings(), plausible=(dt.date(2010, 1, 1), dt.date(2030, 12, 31))
+    ).accepts
+    assert when and when(dt.date(2010, 1, 1), dt.datetime(2030, 12, 31, 23, 59, 59))
+    assert not when(dt.date(2009, 12, 31), dt.date(2020, 1, 1))
+    assert not when(dt.date(2020, 1, 1), dt.datetime(2030, 12, 31, 23, 59, 59, 500_000))
+    aware = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    assert not when(aware, aware) and not when(40000, 45000)  # no zone, no serials
+
+    flag = nz.bool_parser(("y",), ("n",)).accepts
+    assert flag and flag(False, True) and not flag(0, 1)
+    assert nz.id_parser().accepts is None and nz.unit_parser({"a": "a"}).accepts is None

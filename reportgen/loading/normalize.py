@@ -346,7 +346,9 @@ def integer_parser() -> Parser:
     def accepts(low: object, high: object) -> bool:
         # an integer column only: a float one may hold a fraction between its bounds
         whole = all(isinstance(x, int) and not isinstance(x, bool) for x in (low, high))
-        return whole and 0 <= low < 2**63 and 0 <= high < 2**63  # type: ignore[operator]
+        # (below 2**53: cast to a double as the engine does, a larger one may round up
+        # to 2**63, which is not a count)
+        return whole and low >= 0 and high < 2**53  # type: ignore[operator]
 
     return Parser(_number_pre, finish, accepts=accepts)
 
