@@ -541,3 +541,55 @@ def test_other_column_types_give_the_same_buckets(tmp_path: Path, kind: str) -> 
         pd.testing.assert_frame_equal(_rows(view, "orders", scope), _rows(full, "orders", scope))
     listed = view.quarantine(limit=None)
     assert 15 in listed[listed.table == "orders"].row.tolist()  # the 1999 order
+
+
+def _responses_at(root: Path, when: list[Any], date_type: pa.DataType) -> None:
+    n = len(when)
+    table = pa.table(
+        {
+            "response_id": [f"R{i}" for i in range(n)],
+            "customer_id": ["C1"] * n,
+            "date": pa.array(when, date_type),
+            "unit": ["alpha"] * n,
+            "csat": pa.array([4] * n, pa.int8()),
+            "ltr": [8.0] * n,
+            "comment": pa.array([None] * n, pa.string()),
+        }
+    )
+    pq.write_table(table, root / "responses.parquet", row_group_size=4)
+
+
+def test_a_nanosecond_timestamp_rounded_into_the_next_day_is_in_that_days_window(
+    tmp_path: Path,
+) -> None:
+    # the engine rounds nanoseconds to its microseconds: 23:59:59.9999997 on 31 March
+    # is 1 April; the statistics and the raw-date window must not put it in March
+    config = _project(tmp_path)
+    when = ["2025-03-01", "2025-03-10", "2025-03-20", "2025-03-31 23:59:59.9999997"]
+    _responses_at(tmp_path, [pd.Timestamp(w) for w in when], pa.timestamp("ns"))
+    view, full = _dataset(config, typed_view=True), _dataset(config, typed_view=False)
+    for start, end in (((2025, 1, 1), (2025, 4, 1)), ((2025, 4, 1), (2025, 7, 1))):
+        scope = Scope(start=dt.date(*start), end=dt.date(*end))
+        assert view.reconcile(scope) == full.reconcile(scope)
+        pd.testing.assert_frame_equal(
+            _rows(view, "responses", scope), _rows(full, "responses", scope)
+        )
+    april = _rows(view, "responses", Scope(start=dt.date(2025, 4, 1), end=dt.date(2025, 7, 1)))
+    assert april.date.tolist() == [pd.Timestamp("2025-04-01")]
+
+
+def test_a_timestamp_beyond_pythons_calendar_is_quarantined_not_a_crash(tmp_path: Path) -> None:
+    # a microsecond count written as milliseconds: the year 20983, which pyarrow cannot
+    # turn into a statistic; that row group is checked row by row
+    config = _project(tmp_path)
+    _responses_at(tmp_path, [dt.datetime(2025, 3, d) for d in (1, 2, 3, 4)], pa.timestamp("ms"))
+    table = pq.read_table(tmp_path / "responses.parquet")
+    ms = table.column("date").cast(pa.int64()).to_pylist()[:3] + [600_000_000_000_000]
+    table = table.set_column(2, "date", pa.array(ms).cast(pa.timestamp("ms")))
+    pq.write_table(table, tmp_path / "responses.parquet", row_group_size=4)
+    view, full = _dataset(config, typed_view=True), _dataset(config, typed_view=False)
+    pd.testing.assert_frame_equal(view.quarantine(limit=None), full.quarantine(limit=None))
+    listed = view.quarantine(limit=None)
+    assert listed[listed.table == "responses"].reason.tolist() == ["implausible_date"]
+    scope = Scope(start=dt.date(2025, 1, 1), end=dt.date(2025, 4, 1))
+    assert view.reconcile(scope) == full.reconcile(scope)

@@ -237,6 +237,6 @@ def _range(group: pq.RowGroupMetaData, leaf: int) -> ColumnRange | None:
         return None
     try:
         low, high = stats.min, stats.max
-    except (ValueError, pa.ArrowException):  # a logical type pyarrow cannot convert
+    except (ValueError, OverflowError, pa.ArrowException):  # not a Python value (e.g. year 20000)
         return None
     return ColumnRange(low, high, nulls=stats.null_count > 0)

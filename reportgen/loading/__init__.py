@@ -328,9 +328,16 @@ def _raw_window(raw: ir.Value, start: _dt.date, end: _dt.date) -> ir.BooleanValu
     plain column, so that the engine skips the row groups outside it."""
     if raw.type().is_date():
         return (raw >= start) & (raw < end)
-    lo = _dt.datetime.combine(start, _dt.time())
+    # the canonical timestamp is the raw one in microseconds, *rounded* from
+    # nanoseconds by the engine: 23:59:59.9999997 the day before is the start's
+    # midnight; a microsecond early covers it (the canonical window decides)
+    lo = _dt.datetime.combine(start, _dt.time()) - _ROUNDING
     hi = _dt.datetime.combine(end, _dt.time())
     return (raw >= lo) & (raw < hi)
+
+
+#: Within what a raw timestamp and its canonical (microsecond) value may differ.
+_ROUNDING = _dt.timedelta(microseconds=1)
 
 
 def _whole_row_groups(
@@ -390,7 +397,8 @@ def _side(r: ColumnRange | None, start: _dt.date, end: _dt.date) -> str | None:
         return None
     if r.low is None:
         return "in"  # only NULL: never outside the window
-    low, high = _day(r.low), _day(r.high)
+    # (the canonical value of a nanosecond timestamp may round up to the next day)
+    low, high = _day(r.low), _day(r.high, ahead=_ROUNDING)
     if low is None or high is None:
         return None
     if start <= low and high < end:
@@ -400,10 +408,16 @@ def _side(r: ColumnRange | None, start: _dt.date, end: _dt.date) -> str | None:
     return None
 
 
-def _day(x: object) -> _dt.date | None:
-    """The calendar day of a naive date or timestamp statistic (None otherwise)."""
+def _day(x: object, ahead: _dt.timedelta = _dt.timedelta(0)) -> _dt.date | None:
+    """The calendar day of a naive date or timestamp statistic (of the timestamp
+    ``ahead`` later); None otherwise."""
     if isinstance(x, _dt.datetime):
-        return x.date() if x.tzinfo is None else None
+        if x.tzinfo is not None:
+            return None
+        try:
+            return (x + ahead).date()
+        except OverflowError:  # the last representable moment
+            return None
     return x if isinstance(x, _dt.date) else None
 
 
