@@ -371,7 +371,8 @@ def _proven_by_statistics(
     """Narrow each typed column's check (number, date, timestamp, boolean) to the row
     groups of the Parquet file whose footer statistics do not prove it clean: where
     the parser accepts every value from the group's min to its max, and a required
-    column has no NULL (nor NaN, looked for in the file) there, no row can fail.
+    column has no NULL there, no row can fail. A float column holding NaN anywhere
+    (looked for in the file) is not proven.
     The check pass then reads only the columns, and the rows, that may fail."""
     typed = [
         p.header
@@ -397,9 +398,9 @@ def _proven_by_statistics(
 
 def _proves(plan: _Plan, r: ColumnRange | None, nan: bool) -> bool:
     """Whether a row group's statistics ``r`` prove that no value fails ``plan``."""
-    if r is None:
-        return False
-    if plan.col.required and (r.nulls or nan):
+    if r is None or nan:
+        return False  # (NaN is not in the statistics: its column is checked row by row)
+    if plan.col.required and r.nulls:
         return False  # a missing value there is an error
     if r.low is None:  # only NULL
         return True
