@@ -21,8 +21,9 @@ from openpyxl import Workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from reportgen.config import load_config
+from reportgen.engine.backend import connect
 from reportgen.errors import InputFileError, MappingError
-from reportgen.loading import Dataset, Scope, load_dataset
+from reportgen.loading import Dataset, Scope, load_dataset, stage_source
 from reportgen.pipeline import KpiReport, compute_kpis
 
 TODAY = dt.date(2025, 6, 1)
@@ -205,6 +206,40 @@ def test_nan_in_a_typed_score_column_is_missing_not_an_answer(project: Project) 
     assert sc.loc[("attr_product_fit", "alpha"), "n"] == 2  # 4 and 2
     assert sc.loc[("attr_product_fit", "alpha"), "value"] == pytest.approx(3.0)
     assert sc.loc[("nps", "alpha"), "n"] == 3  # 10, 9, 8
+
+
+@pytest.mark.parametrize("typed_view", [True, False])
+def test_nan_beside_one_repeated_value_is_missing_too(project: Project, typed_view: bool) -> None:
+    # The other shape of the statistics: min == max (here 5.0 and 2.0), NaN left out.
+    # DuckDB 2.0.1 reads such a column as that one value when it casts it to text, so a
+    # NaN test on the text alone said "not NaN" and the range check quarantined the row.
+    pq.write_table(pa.table({
+        "response_id": ["r1", "r2", "r3"],
+        "date": pa.array([dt.date(2025, 1, 10)] * 3, pa.date32()),
+        "unit": ["alpha"] * 3,
+        "csat": pa.array([5.0, 5.0, float("nan")]),
+        "ltr": pa.array([float("nan"), 9.0, 9.0]),
+    }), project.root / "responses.parquet")  # fmt: skip
+    pq.write_table(pa.table({
+        "ticket_id": ["t1", "t2", "t3"],
+        "unit": ["alpha"] * 3,
+        "opened_at": pa.array([dt.datetime(2025, 1, 10, 9)] * 3, pa.timestamp("us")),
+        "contacts": pa.array([2.0, float("nan"), 2.0]),
+    }), project.root / "tickets.parquet")  # fmt: skip
+    project.sources["responses"] = {"path": "responses.parquet"}
+    project.sources["tickets"] = {"path": "tickets.parquet"}
+    config = load_config(project.config())
+    con = connect()
+    for name in ("responses", "tickets"):
+        source = getattr(config.sources, name)
+        staged = stage_source(con, name, source, config, typed_view=typed_view)
+        assert staged.n_errors == 0, name
+        values = staged.values.order_by("_row").to_pyarrow().to_pydict()
+        if name == "responses":
+            assert values["csat"] == [5.0, 5.0, None]  # NaN is no answer
+            assert values["ltr"] == [None, 9.0, 9.0]
+        else:
+            assert values["contacts"] == [2, None, 2]
 
 
 def test_odd_numbers_are_quarantined_not_a_crash(project: Project) -> None:

@@ -166,13 +166,15 @@ def read_differently(col: ir.StringValue, na_values: tuple[str, ...]) -> ir.Bool
 
 
 def is_nan(col: ir.FloatingValue) -> ir.BooleanValue:
-    """NaN, tested on the value's text form.
+    """NaN, tested twice: by ``isnan`` and on the value's text form.
 
-    Not ``isnan``: a Parquet footer's min/max statistics leave NaN out, and DuckDB
-    (2.0) folds ``isnan(x)`` and ``x > max`` to false from them for values read from
-    that file. The text form carries no statistics, so it cannot be folded."""
+    A Parquet footer's min/max statistics leave NaN out, and DuckDB folds tests to
+    false from them for values read from that file: where min < max, ``isnan(x)``
+    and ``x > max`` (2.0); where min == max, the text form, which it takes to be that
+    one value's text (2.0.1). Each test holds where the other is folded; both are
+    checked by the tests on the two shapes of statistics."""
     text = col.cast(dt.string)
-    return ((text == "nan") | (text == "-nan")).fill_null(False)
+    return (col.isnan() | (text == "nan") | (text == "-nan")).fill_null(False)
 
 
 def without_nan(col: ir.Value, nan_possible: bool = True) -> ir.Value:
