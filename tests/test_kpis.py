@@ -360,6 +360,39 @@ def test_unit_without_data_is_listed_with_n_zero(tmp_path):
     )
 
 
+def test_a_period_whose_rows_leave_a_kpi_unanswered_has_n_zero_not_a_crash(tmp_path):
+    # Rows exist, but none answers: no ltr in Q2 (NPS), no contact count on Q2's resolved
+    # tickets (FCR). SQL sums no values to NULL; the components must count 0.
+    from conftest import Project
+
+    from reportgen.config import load_config
+
+    project = Project(tmp_path)
+    project.table(
+        "responses",
+        ["response_id", "date", "unit", "csat", "ltr"],
+        [["q2", "2025-04-10", "alpha", 4, None]]
+        + [[f"q3_{i}", "2025-07-10", "alpha", 4, 10 if i < 6 else 3] for i in range(8)],
+    )
+    project.table(
+        "tickets",
+        ["ticket_id", "unit", "opened_at", "resolved_at", "contacts"],
+        [
+            ["t2", "alpha", "2025-04-10 09:00", "2025-04-10 12:00", None],
+            ["t3a", "alpha", "2025-07-10 09:00", "2025-07-10 12:00", 1],
+            ["t3b", "alpha", "2025-07-11 09:00", "2025-07-11 12:00", 2],
+            ["t3c", "alpha", "2025-07-12 09:00", "2025-07-12 12:00", None],
+        ],
+    )
+    report = compute_kpis(load_config(project.config()), period="2025Q3", today=TODAY)
+    nps = row(report, "nps")
+    assert nps.n == 8 and nps.value == pytest.approx(100 * (6 - 2) / 8)
+    assert nps.prev_n == 0 and math.isnan(nps.change_prev) and nps.sig_prev is None
+    fcr = row(report, "fcr")  # t3a of 3 tickets (t3c's contacts unknown: not first contact)
+    assert fcr.n == 3 and fcr.value == pytest.approx(1 / 3)
+    assert fcr.prev_n == 1 and fcr.change_prev == pytest.approx(1 / 3)  # Q2: 0 of 1
+
+
 def test_below_min_n_on_the_comparison_side_makes_no_claim(tmp_path):
     from conftest import Project
 

@@ -567,7 +567,11 @@ def test_a_nanosecond_timestamp_rounded_into_the_next_day_is_in_that_days_window
     config = _project(tmp_path)
     when = ["2025-03-01", "2025-03-10", "2025-03-20", "2025-03-31 23:59:59.9999997"]
     _responses_at(tmp_path, [pd.Timestamp(w) for w in when], pa.timestamp("ns"))
+    # one older order: the responses hold the latest event date
+    _write(tmp_path / "orders.parquet", ORDERS[:1], _ORDER_SCHEMA)
     view, full = _dataset(config, typed_view=True), _dataset(config, typed_view=False)
+    # the latest date is the canonical one (1 April; "latest" periods follow it)
+    assert view.max_event_date() == full.max_event_date() == dt.date(2025, 4, 1)
     for start, end in (((2025, 1, 1), (2025, 4, 1)), ((2025, 4, 1), (2025, 7, 1))):
         scope = Scope(start=dt.date(*start), end=dt.date(*end))
         assert view.reconcile(scope) == full.reconcile(scope)

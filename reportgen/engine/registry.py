@@ -104,11 +104,14 @@ class KpiDef:
 # -- component helpers ---------------------------------------------------------
 
 
+def _count(condition: ir.BooleanValue) -> ir.IntegerScalar:
+    """How many rows meet ``condition``, NULL (unknown) counting as not met: 0, never
+    NULL, for a group whose rows all leave it unknown (SQL's SUM over NULLs is NULL)."""
+    return condition.fill_null(False).cast("int64").sum()
+
+
 def _proportion(success: ir.BooleanValue, eligible: ir.BooleanValue) -> dict[str, ir.Scalar]:
-    return {
-        "x": (eligible & success).cast("int64").sum(),
-        "n": eligible.cast("int64").sum(),
-    }
+    return {"x": _count(eligible & success), "n": _count(eligible)}
 
 
 #: Sums are exact fixed-point: a parallel engine adds floats in varying order, so
@@ -137,9 +140,9 @@ def _top_box(column: str) -> Components:
 def _nps(t: ir.Table, p: KpiParams) -> dict[str, ir.Scalar]:
     ltr = t.ltr
     return {
-        "promoters": (ltr >= 9).cast("int64").sum(),
-        "passives": ((ltr >= 7) & (ltr < 9)).cast("int64").sum(),
-        "detractors": (ltr <= 6).cast("int64").sum(),
+        "promoters": _count(ltr >= 9),
+        "passives": _count((ltr >= 7) & (ltr < 9)),
+        "detractors": _count(ltr <= 6),
     }
 
 

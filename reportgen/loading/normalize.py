@@ -172,7 +172,10 @@ def is_nan(col: ir.FloatingValue) -> ir.BooleanValue:
     false from them for values read from that file: where min < max, ``isnan(x)``
     and ``x > max`` (2.0); where min == max, the text form, which it takes to be that
     one value's text (2.0.1). Each test holds where the other is folded; both are
-    checked by the tests on the two shapes of statistics."""
+    checked by the tests on the two shapes of statistics. The ``fill_null`` (a
+    COALESCE) is load-bearing too: in a filter over a min == max group, 2.0.1 folds
+    a bare ``isnan(x)`` to false and ``x = min`` to true, NaN rows included — never
+    filter on a raw float column that may hold NaN."""
     text = col.cast(dt.string)
     return (col.isnan() | (text == "nan") | (text == "-nan")).fill_null(False)
 

@@ -547,6 +547,11 @@ def stage_source(
         dups = _window_duplicates(con, suffix, values, errors if n_errors else None, key, repeated)
     staged = _assemble(con, name, suffix, values, errors, n_errors, dups, raw, mapping)
     if raw_date is not None:
+        # nanoseconds as the parser rounds them to the canonical microseconds
+        # (23:59:59.9999997 is the next day's midnight): the latest date is the
+        # canonical one; other typings are their canonical value as they are
+        if raw_date.type().is_timestamp() and (raw_date.type().scale or 6) > 6:
+            raw_date = raw_date.cast(dt.timestamp)
         staged = replace(staged, raw_dates=t.select("_row", d=raw_date))
     if raw.parquet_path is not None:
         staged = replace(staged, fingerprint=_fingerprint(raw.parquet_path))
