@@ -215,3 +215,18 @@ def test_extracts_come_in_one_order(sampled):
         ordered = f.sort_values(list(f.columns), kind="stable", na_position="last")
         pd.testing.assert_frame_equal(f, ordered.reset_index(drop=True), obj=name)
     assert frames["_sampled"]["unit"].tolist() == sorted(frames["_sampled"]["unit"])
+
+
+def test_a_custom_date_range_gets_insights_too(sample_report):
+    # a custom range is its own one-period trend: the comments extract labels its
+    # comments with that period (there is no earlier one to tell them from)
+    from reportgen.pipeline import compute_kpis
+
+    cfg = sample_report.config
+    report = compute_kpis(
+        cfg, period="2026-07-15..2026-09-30", today=sample_report.TODAY, insights=True
+    )
+    assert len(report.trend_periods) == 1
+    ui = report.insights.get(ALL)
+    assert ui.themes is not None and ui.themes["comments"].sum() > 0
+    assert ui.quotes

@@ -309,10 +309,10 @@ def _recent_comments(ds: Any, scope: Any, trend: Sequence[Any]) -> pd.DataFrame:
         & r.comment.notnull()
         & (r.comment.strip() != "")
     )
-    label = ibis.cases(
-        *((c.date.cast("date") < p.end, p.label) for p in recent[:-1]),
-        else_=recent[-1].label,
-    )
+    earlier = [(c.date.cast("date") < p.end, p.label) for p in recent[:-1]]
+    last = ibis.literal(recent[-1].label, "string")
+    # one trend period (a custom date range): its label, no CASE without branches
+    label = ibis.cases(*earlier, else_=last) if earlier else last
     c = c.select("unit", "date", "comment", *(["ltr"] if "ltr" in r.columns else []))
     c = c.mutate(period=label)
     # ties broken on every selected column: rows tied on all of them are the same row
