@@ -44,6 +44,17 @@ def strip_control(text: str) -> tuple[str, int]:
     return cleaned, count
 
 
+#: What a missing value prints as when it leaks into text (pandas, Python, SQL).
+PLACEHOLDERS = frozenset({"nan", "none", "null"})
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether ``text`` reads as a leaked missing value ("nan", "None", "NULL"). Never
+    shown on a slide: from the code it is a bug; from a customer (a comment box
+    answered "None") it says nothing worth quoting."""
+    return text.strip().lower() in PLACEHOLDERS
+
+
 def shorten(text: str, limit: int = 200) -> str:
     """Cut text for messages, marking the cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

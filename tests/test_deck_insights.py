@@ -589,3 +589,20 @@ def test_sampled_customer_figures_are_stated_in_the_notes(base):
         assert "sample of" not in plain.notes.text, kind
     (zh,) = build(base, "segment_profile", "zh-CN", insights=sampled, by="rfm_segment")
     assert "20,113 / 333,412 位客户" in zh.notes.text
+
+
+def test_customer_voices_skip_comments_that_only_say_none(base):
+    # "None" is a common answer in a comment box (and "nan"/"null" what an export
+    # writes for an empty one): nothing worth quoting, and no reason to fail the deck
+    report, cfg = base
+    comments = pd.DataFrame(
+        {
+            "unit": [UNIT] * 5,
+            "date": pd.to_datetime(["2026-09-01"] * 5),
+            "comment": ["None", " nan ", "NULL", "Delivery took three weeks", "none"],
+            "csat": [1.0, 1.0, 1.0, 2.0, 1.0],
+        }
+    )
+    ctx = context((dataclasses.replace(report, comments=comments), cfg))
+    (s,) = BUILDERS["customer_voices"](ctx, {})
+    assert s.blocks_of(Table)[0].rows == (("Delivery took three weeks", "2"),)

@@ -98,3 +98,12 @@ def test_ensure_inside(tmp_path):
     (tmp_path / "out" / "link").symlink_to(tmp_path.parent)
     with pytest.raises(ConfigError):
         ensure_inside(tmp_path / "out", tmp_path / "out" / "link" / "x.xlsx")
+
+
+def test_placeholders_are_leaked_missing_values_only():
+    from reportgen.sanitize import is_placeholder
+
+    for text in ("nan", "None", " NULL ", "NaN"):
+        assert is_placeholder(text)
+    for text in ("", "Nonetheless slow", "banana", "无", "none of my calls were answered"):
+        assert not is_placeholder(text)

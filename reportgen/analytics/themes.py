@@ -41,7 +41,7 @@ from reportgen.analytics.sentiment import (
 )
 from reportgen.errors import ConfigError
 from reportgen.resources import templates_dir
-from reportgen.sanitize import redact_pii, shorten, strip_control
+from reportgen.sanitize import is_placeholder, redact_pii, shorten, strip_control
 
 #: Languages of display names and keyword lists.
 LANGUAGES = ("en", "zh-CN")
@@ -609,7 +609,7 @@ def representative_quotes(
     texts = frame["comment"].tolist()
     for row in np.flatnonzero(a.hits[:, col] & (a.sentiment <= CLEARLY_NEGATIVE)):
         text = _clean_quote(str(texts[row]))
-        if len(text) < min_chars:
+        if len(text) < min_chars or is_placeholder(text):
             continue
         too_long = len(text) > max_chars
         shown = shorten(text, max_chars) if too_long else text

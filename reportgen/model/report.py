@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from reportgen.model.charts import ChartSpec
+from reportgen.sanitize import is_placeholder
 
 #: How a slide is laid out; the renderer maps each to a template layout by name.
 SlideLayout = Literal["title", "section", "content", "title_only"]
@@ -27,8 +28,7 @@ MAX_BULLETS = 5
 def _check_text(text: str, what: str) -> None:
     if not isinstance(text, str):
         raise TypeError(f"{what}: expected text, got {type(text).__name__}")
-    low = text.strip().lower()
-    if low in ("nan", "none", "null") or "nan%" in low:
+    if is_placeholder(text) or "nan%" in text.lower():
         raise ValueError(f"{what}: {text!r} is not a presentable text")
 
 
