@@ -28,6 +28,7 @@ from pydantic import (
 from reportgen.branding import DEFAULT_PALETTE
 from reportgen.canonical import DEFAULT_ATTRIBUTES, DEFAULT_SCALES, DIMENSIONS, TABLES
 from reportgen.errors import ConfigError
+from reportgen.sanitize import is_placeholder
 
 Language = Literal["en", "zh-CN"]
 LANGUAGES: tuple[str, ...] = ("en", "zh-CN")
@@ -563,10 +564,14 @@ class ReportConfig(_Model):
 
     def value_label(self, dimension: str, value: object, lang: str) -> str:
         """A dimension value as decks and workbooks show it in ``lang``
-        (``value_labels``; otherwise the value as the data spell it)."""
+        (``value_labels``; otherwise the value as the data spell it). A value that reads
+        like a leaked missing value ("None", "nan", "null": a spelling the source's
+        ``na_values`` does not declare missing) is shown in brackets, as the data's own
+        word: [None] (the decks' sentences put names in quotes already)."""
         text = str(value)
         label = self.value_labels.get(dimension, {}).get(text)
-        return (label.get(lang) if label is not None else None) or text
+        shown = (label.get(lang) if label is not None else None) or text
+        return f"[{shown}]" if is_placeholder(shown) else shown
 
     def unit(self, unit_id: str) -> Unit:
         for u in self.units:

@@ -126,6 +126,13 @@ def test_value_labels_per_language_fall_back_to_the_data(tmp_path):
     assert cfg.value_label("channel", "App", "zh-CN") == "应用"
     assert cfg.value_label("channel", "邮件", "en") == "邮件"  # not listed
     assert cfg.value_label("segment", "电话", "en") == "电话"  # another dimension
+    # a value spelt like a leaked missing value (not in the source's na_values) is
+    # shown as the data's own word, never as a bare "None" a reader takes for a bug
+    assert cfg.value_label("channel", "None", "en") == "[None]"
+    assert cfg.value_label("segment", " nan", "zh-CN") == "[ nan]"
+    labelled = {"channel": {"None": {"en": "No channel", "zh-CN": "无渠道"}}}
+    cfg = load_config(_write(tmp_path, {**BASE, "value_labels": labelled}))
+    assert cfg.value_label("channel", "None", "zh-CN") == "无渠道"
 
 
 def test_value_labels_errors_name_the_key_the_value_and_what_was_expected(tmp_path):

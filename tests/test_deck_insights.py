@@ -606,3 +606,17 @@ def test_customer_voices_skip_comments_that_only_say_none(base):
     ctx = context((dataclasses.replace(report, comments=comments), cfg))
     (s,) = BUILDERS["customer_voices"](ctx, {})
     assert s.blocks_of(Table)[0].rows == (("Delivery took three weeks", "2"),)
+
+
+def test_a_segment_spelt_nan_is_shown_as_the_datas_word_not_a_failed_deck(base):
+    # a pandas export writes a missing segment as "nan"; unless na_values declares it,
+    # it is a segment like any other, and the group deck's tables and sentences show it
+    report, cfg = base
+    b = report.breakdowns
+    first = b[b.dimension == "segment"].dim_value.dropna().iloc[0]
+    renamed = b.assign(
+        dim_value=b.dim_value.where(~((b.dimension == "segment") & (b.dim_value == first)), "nan")
+    )
+    model = build_report_model(dataclasses.replace(report, breakdowns=renamed), cfg, "all", "en")
+    texts = [text_of(s) for section in model.sections for s in section.slides]
+    assert any("[nan]" in t for t in texts)
