@@ -34,7 +34,19 @@ Language = Literal["en", "zh-CN"]
 LANGUAGES: tuple[str, ...] = ("en", "zh-CN")
 
 #: Text treated as "missing" in non-text columns unless a source overrides it.
-DEFAULT_NA_VALUES: tuple[str, ...] = ("", "NA", "N/A", "n/a", "#N/A", "null", "NULL", "None", "-")
+DEFAULT_NA_VALUES: tuple[str, ...] = (
+    "",
+    "NA",
+    "N/A",
+    "n/a",
+    "#N/A",
+    "null",
+    "NULL",
+    "None",
+    "nan",
+    "NaN",
+    "-",
+)
 
 
 class _Model(BaseModel):

@@ -56,6 +56,7 @@ CASES: list[tuple[str, list[Any]]] = [
     ("future", ["r17", "c17", "2150-01-01", "alpha", "4", "5", None, None, None]),
     ("effort 0", ["r18", "c18", "2025-02-09", "alpha", "4", "5", "0", None, None]),
     ("missing id", [None, "c19", "2025-02-10", "alpha", "4", "5", None, None, None]),
+    ("pandas blanks", ["r20", "c20", "2025-02-11", "alpha", "nan", "NaN", None, None, "nan"]),
 ]  # fmt: skip
 ROW = {name: i + 2 for i, (name, _) in enumerate(CASES)}
 
@@ -167,6 +168,9 @@ def test_na_text_is_missing_in_scores_but_text_in_comments(loaded: pd.DataFrame)
     assert loaded.comment["r03"] == "None"
     assert loaded.comment["r04"] == "null"
     assert pd.isna(loaded.comment["r05"])  # an empty cell is missing
+    # "nan"/"NaN": how pandas writes a blank (missing by default, as in pandas)
+    assert pd.isna(loaded.csat["r20"]) and pd.isna(loaded.ltr["r20"])
+    assert loaded.comment["r20"] == "nan"
 
 
 def test_means_and_shares_count_only_real_answers(survey_report: KpiReport) -> None:

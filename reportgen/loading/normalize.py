@@ -408,8 +408,10 @@ def score_parser(scale: Scale, nan_possible: bool = True) -> Parser:
     def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
         raw = r["v"]
         unparsed = ~missing & raw.isnull()
-        out_of_range = raw.notnull() & ((raw < scale.min) | (raw > scale.max))
-        valid = raw.notnull() & ~out_of_range
+        # a missing spelling may still parse ("nan" is NaN): missing wins
+        answered = ~missing & raw.notnull()
+        out_of_range = answered & ((raw < scale.min) | (raw > scale.max))
+        valid = answered & ~out_of_range
         if scale.na_codes:
             not_applicable = raw.isin([float(c) for c in scale.na_codes])
             out_of_range = out_of_range & ~not_applicable
