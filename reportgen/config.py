@@ -560,6 +560,13 @@ class ReportConfig(_Model):
                 seen[key] = u.id
         attribute_ids = set(self.attribute_ids)
         unknown = sorted(set(self.kpis.csi_weights) - attribute_ids)
+        if unknown and "csi_weights" not in self.kpis.model_fields_set:
+            example = ", ".join(f"{a}: 1" for a in sorted(attribute_ids)[:2])
+            raise ValueError(
+                f"kpis.csi_weights is not set, and its default weights name {unknown}, "
+                f"which are not among the declared attributes {sorted(attribute_ids)}; "
+                f"set kpis.csi_weights to weights of your attributes, e.g. {{{example}}}"
+            )
         if unknown:
             raise ValueError(
                 f"kpis.csi_weights names {unknown}, which are not attributes; "

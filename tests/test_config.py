@@ -88,6 +88,14 @@ def test_weights_must_be_non_negative_and_not_all_zero(tmp_path):
 def test_weights_must_name_attributes(tmp_path):
     msg = _error(tmp_path, {**BASE, "kpis": {"csi_weights": {"price": 1.0}}})
     assert "['price']" in msg and "not attributes" in msg
+    # own attributes, no weights given: the defaults' names do not fit, and the message
+    # says the weights are the defaults (the user never wrote them) and what to set
+    own = {"attributes": [{"id": "app", "names": {"en": "App", "zh-CN": "应用"}}]}
+    msg = _error(tmp_path, {**BASE, **own})
+    assert "kpis.csi_weights is not set" in msg and "'price_fairness'" in msg
+    assert "declared attributes ['app']" in msg and "e.g. {app: 1}" in msg
+    cfg = load_config(_write(tmp_path, {**BASE, **own, "kpis": {"csi_weights": {"app": 1}}}))
+    assert cfg.kpis.csi_weights == {"app": 1.0}
 
 
 def test_duplicate_unit_spelling(tmp_path):
