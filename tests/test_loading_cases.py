@@ -540,3 +540,42 @@ def test_percent_targets_are_fractions(project: Project) -> None:
     assert q[["table", "row", "value", "reason"]].values.tolist() == [
         ["targets", 4, "12,5", "bad_number"]
     ]
+
+
+def test_a_column_without_any_value_loads_as_empty(project: Project) -> None:
+    # A database column that is NULL on every row (nothing resolved yet; an unused
+    # remark) has no type in Arrow, nor has a pandas column of None in Parquet; the
+    # engine cannot hold an untyped column. Each is read as empty text.
+    import sqlite3
+
+    db = project.root / "cx.db"
+    con = sqlite3.connect(db)
+    con.execute(
+        "create table tickets (ticket_id text, unit text, opened_at text, resolved_at text,"
+        " remark text)"
+    )
+    con.executemany(
+        "insert into tickets values (?, ?, ?, NULL, NULL)",
+        [("t1", "alpha", "2025-01-10 09:00:00"), ("t2", "beta", "2025-02-11 09:00:00")],
+    )
+    con.commit()
+    con.close()
+    pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2"],
+            "unit": ["alpha", "beta"],
+            "join_date": ["2024-01-01", "2024-02-01"],
+            "churn_date": [None, None],  # pandas writes Parquet's NULL type
+        }
+    ).to_parquet(project.root / "crm.parquet")
+    assert pa.types.is_null(pq.read_schema(project.root / "crm.parquet").field("churn_date").type)
+    project.sources["tickets"] = {"sql": {"url": f"sqlite:///{db}", "table": "tickets"}}
+    project.sources["customers"] = {"path": "crm.parquet"}
+    ds = load_dataset(load_config(project.config()))
+    tickets = ds.table("tickets", Scope()).execute().sort_values("ticket_id")
+    assert tickets.ticket_id.tolist() == ["t1", "t2"] and tickets.resolved_at.isna().all()
+    customers = ds.table("customers", Scope()).execute()
+    assert len(customers) == 2 and customers.churn_date.isna().all()
+    for rec in ds.reconcile(Scope()):
+        if rec.table in ("tickets", "customers"):
+            assert rec.read == rec.loaded == 2 and rec.quarantined == 0

@@ -180,21 +180,40 @@ def _raw_table(con: ibis.BaseBackend, name: str, raw: RawTable) -> ir.Table:
         # a large text file spilled to Parquet by the reader carries the source row
         # number (after the header, blank and rejected lines); a Parquet file's row
         # is its 1-based position
-        columns = tuple(pq.read_schema(raw.parquet_path).names)
+        schema = pq.read_schema(raw.parquet_path)
+        columns = tuple(schema.names)
         spilled = raw.real_format != "parquet" and ROW_COLUMN in columns
+        empty = tuple(f.name for f in schema if pa.types.is_null(f.type))
         return _parquet_view(
-            con, f"raw_{name}", raw.parquet_path, numbered=not spilled, columns=columns
-        )
+            con, f"raw_{name}", raw.parquet_path, numbered=not spilled, columns=columns,
+            empty=empty,
+        )  # fmt: skip
     assert raw.data is not None
-    return con.create_table(f"raw_{name}", raw.data, overwrite=True)
+    return con.create_table(f"raw_{name}", _typed_empty_columns(raw.data), overwrite=True)
+
+
+def _typed_empty_columns(data: pa.Table) -> pa.Table:
+    """Columns without a type (every value NULL: an unused database column, a query's
+    ``NULL AS x``, a pandas column of None) as empty text, which every parser reads
+    as missing; the engine has no table column of the NULL type."""
+    for i, field in enumerate(data.schema):
+        if pa.types.is_null(field.type):
+            data = data.set_column(i, field.name, pa.nulls(data.num_rows, pa.string()))
+    return data
 
 
 def _parquet_view(
-    con: ibis.BaseBackend, name: str, path: Path, numbered: bool, columns: tuple[str, ...]
+    con: ibis.BaseBackend,
+    name: str,
+    path: Path,
+    numbered: bool,
+    columns: tuple[str, ...],
+    empty: tuple[str, ...] = (),
 ) -> ir.Table:
     """A view over the Parquet file (whose columns are ``columns``); ``numbered``: with
     ``_row``, the 1-based position from DuckDB's ``file_row_number`` (in place of a
-    column of that name).
+    column of that name). The ``empty`` columns (Parquet's NULL type: no value at all)
+    are text, as in :func:`_typed_empty_columns`.
 
     ``_row`` is defined in the view itself: a filter on it then reaches the scan,
     which skips the row groups outside (not so for an expression over the view).
@@ -212,7 +231,12 @@ def _parquet_view(
         hidden.append(ROW_COLUMN)  # a source column of that name
     exclude = ", ".join(sg.to_identifier(c, quoted=True).sql("duckdb") for c in hidden)
     row = f", CAST(file_row_number + 1 AS BIGINT) AS {ROW_COLUMN}" if numbered else ""
-    select = f"SELECT * EXCLUDE ({exclude}){row} FROM {source}"
+    typed = ", ".join(
+        f"CAST({q} AS VARCHAR) AS {q}"
+        for q in (sg.to_identifier(c, quoted=True).sql("duckdb") for c in empty)
+    )
+    replace_ = f" REPLACE ({typed})" if typed else ""
+    select = f"SELECT * EXCLUDE ({exclude}){replace_}{row} FROM {source}"
     con.raw_sql(f"CREATE OR REPLACE VIEW {quoted} AS {select}")
     return con.table(name)
 
