@@ -145,3 +145,23 @@ def test_truncated_xls(tmp_path: Path) -> None:
 )
 def test_xls_cell_text(ctype: int, value: object, datemode: int, expected: str | None) -> None:
     assert xls_cell_text(ctype, value, datemode) == expected
+
+
+def test_a_hidden_sheet_gives_way_to_the_visible_one(tmp_path: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    old = book.add_sheet("上季度")
+    new = book.add_sheet("本季度")
+    for sheet, rows in ((old, [["response_id", "csat"], ["old1", 1]]),
+                        (new, [["response_id", "csat"], ["r1", 5], ["r2", 4]])):  # fmt: skip
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                sheet.write(r, c, value)
+    old.visibility = 1  # hidden
+    new.set_selected(True)
+    book.active_sheet = 1
+    book.save(str(tmp_path / "book.xls"))
+
+    table = read_file(tmp_path / "book.xls", expected_columns=["response_id", "csat"])
+    assert table.sheet == "本季度" and table.rows_read == 2

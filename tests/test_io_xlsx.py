@@ -357,3 +357,27 @@ def test_inline_strings_read_as_openpyxl_reads_them(tmp_path: Path) -> None:
     assert [tuple(v) for v in theirs[1:]] == want
     # an empty text is a missing value here
     assert [(r["id"], r["name"]) for r in ours] == [(i, v or None) for i, v in want]
+
+
+def test_a_hidden_sheet_gives_way_to_the_visible_one(tmp_path: Path) -> None:
+    # a hidden copy of last quarter's data in front of this quarter's, same header
+    book = openpyxl.Workbook()
+    old = book.active
+    old.title = "上季度"
+    old.append(["response_id", "csat"])
+    old.append(["old1", 1])
+    old.sheet_state = "hidden"
+    new = book.create_sheet("本季度")
+    for row in (["response_id", "csat"], ["r1", 5], ["r2", 4]):
+        new.append(row)
+    book.active = 1
+    book.save(tmp_path / "book.xlsx")
+
+    table = read_file(tmp_path / "book.xlsx", expected_columns=["response_id", "csat"])
+    assert table.sheet == "本季度" and table.rows_read == 2 and table.warnings == ()
+    # only the hidden sheet has the columns: it is read, and the user is told
+    book["本季度"]["B1"] = "score"
+    book.save(tmp_path / "book.xlsx")
+    table = read_file(tmp_path / "book.xlsx", expected_columns=["response_id", "csat"])
+    assert table.sheet == "上季度"
+    assert table.warnings[-1] == f"{tmp_path / 'book.xlsx'}: sheet '上季度' is hidden in the workbook"

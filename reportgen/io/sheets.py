@@ -33,12 +33,16 @@ def choose_part(
     score: Callable[[int], int],
     source: str,
     noun: str = "sheet",
+    hidden: Sequence[bool] = (),
 ) -> tuple[int, list[str]]:
     """Index of the part to read and notes for the user.
 
     ``requested`` is a name or a 0-based index. Without it, the first part whose
     header holds all ``expected`` columns wins, else the one holding the most (at
     least one), else the first part; a notes sheet in front is thereby skipped.
+    Visible parts come before the ``hidden`` ones (a hidden copy of last quarter's
+    data in front of this quarter's is not read); a hidden one is read only when no
+    visible one has the columns, and then with a note.
     """
     listing = ", ".join(repr(name) for name in names)
     if isinstance(requested, bool):
@@ -60,23 +64,30 @@ def choose_part(
         raise InputFileError(
             f"{source} has no {noun} named {requested!r}; its {noun}s are {listing}"
         )
-    if not expected or len(names) == 1:
+    is_hidden = [bool(h) for h in hidden] + [False] * (len(names) - len(hidden))
+    order = [i for i in range(len(names)) if not is_hidden[i]]
+    order += [i for i in range(len(names)) if is_hidden[i]]
+    if len(names) == 1:
         return 0, []
+    if not expected:
+        return order[0], []
     wanted = len({normalise_name(name) for name in expected if name.strip()})
-    best_index, best_score = 0, 0
-    for index in range(len(names)):
+    best_index, best_score = order[0], 0
+    for index in order:
         current = score(index)
         if current > best_score:
             best_index, best_score = index, current
         if current >= wanted:
             break
     notes: list[str] = []
-    if best_index != 0:
-        skipped = ", ".join(repr(name) for name in names[:best_index])
+    skipped = [names[i] for i in order[: order.index(best_index)]]
+    if skipped:
         notes.append(
             f"{source}: read {noun} {names[best_index]!r}, the first with the expected columns "
-            f"(skipped {skipped})"
+            f"(skipped {', '.join(map(repr, skipped))})"
         )
+    if is_hidden[best_index]:
+        notes.append(f"{source}: {noun} {names[best_index]!r} is hidden in the workbook")
     return best_index, notes
 
 

@@ -36,7 +36,12 @@ def read_xls(path: Path, source: str, options: SheetOptions) -> RawTable:
             records = _records(book, book.sheet_by_index(index), options.limits)
             return score_records(records, options.expected_columns)
 
-        index, notes = choose_part(names, options.sheet, options.expected_columns, score, source)
+        # visibility per sheet from the workbook's sheet list (0: visible), known
+        # before any sheet is loaded (xlrd's public ``Sheet.visibility`` needs the sheet)
+        hidden = [v != 0 for v in getattr(book, "_sheet_visibility", [])]
+        index, notes = choose_part(
+            names, options.sheet, options.expected_columns, score, source, hidden=hidden
+        )
         sheet = book.sheet_by_index(index)
         where = f"{source} [sheet {sheet.name!r}]"
         layout = sheet_layout(where, options, options.limits, path.stem)

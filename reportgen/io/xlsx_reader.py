@@ -158,7 +158,10 @@ def _read_sheet(workbook: Any, path: Path, source: str, options: SheetOptions) -
         with closing(_records(workbook, sheets[index], limits, source)) as records:
             return score_records(records, options.expected_columns)
 
-    index, notes = choose_part(names, options.sheet, options.expected_columns, score, source)
+    hidden = [getattr(ws, "sheet_state", "visible") != "visible" for ws in sheets]
+    index, notes = choose_part(
+        names, options.sheet, options.expected_columns, score, source, hidden=hidden
+    )
     sheet = sheets[index]
     where = f"{source} [sheet {sheet.title!r}]"
     layout = sheet_layout(where, options, limits, path.stem)
