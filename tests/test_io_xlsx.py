@@ -380,4 +380,5 @@ def test_a_hidden_sheet_gives_way_to_the_visible_one(tmp_path: Path) -> None:
     book.save(tmp_path / "book.xlsx")
     table = read_file(tmp_path / "book.xlsx", expected_columns=["response_id", "csat"])
     assert table.sheet == "上季度"
-    assert table.warnings[-1] == f"{tmp_path / 'book.xlsx'}: sheet '上季度' is hidden in the workbook"
+    path = tmp_path / "book.xlsx"
+    assert table.warnings[-1] == f"{path}: sheet '上季度' is hidden in the workbook"
