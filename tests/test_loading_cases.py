@@ -579,3 +579,37 @@ def test_a_column_without_any_value_loads_as_empty(project: Project) -> None:
     for rec in ds.reconcile(Scope()):
         if rec.table in ("tickets", "customers"):
             assert rec.read == rec.loaded == 2 and rec.quarantined == 0
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "shown", "needs"),
+    [
+        ("csat", pa.array([dt.datetime(2025, 1, 10)] * 2, pa.timestamp("us")), "timestamp",
+         "numbers or text"),
+        ("ltr", pa.array([True, False]), "boolean", "numbers or text"),
+        ("date", pa.array([True, False]), "boolean",
+         "dates, timestamps, Excel serial numbers or text"),
+        ("customer_id", pa.array([["c1"], []], pa.list_(pa.string())), "array<string>",
+         "text or numbers"),
+    ],
+)  # fmt: skip
+def test_a_typed_column_that_cannot_be_its_kind_is_a_mapping_error(
+    project: Project, column: str, values: pa.Array, shown: str, needs: str
+) -> None:
+    # a mapping slip (csat: the submission time; ltr: a yes/no flag) stops the load with
+    # the file, the column, its type and what was expected: never a guess (a boolean
+    # ltr read as 0/1 would make every "no" a detractor), never an engine error
+    columns = {
+        "response_id": pa.array(["r1", "r2"]),
+        "date": pa.array([dt.date(2025, 1, 10)] * 2, pa.date32()),
+        "unit": pa.array(["alpha"] * 2),
+        column: values,
+    }
+    pq.write_table(pa.table(columns), project.root / "responses.parquet")
+    project.sources["responses"] = {"path": "responses.parquet"}
+    with pytest.raises(MappingError) as err:
+        load_dataset(load_config(project.config()))
+    msg = str(err.value)
+    assert "responses.parquet" in msg and f"column {column!r} holds {shown}" in msg
+    assert f"responses.{column} needs {needs}" in msg
+    assert f"sources.responses.columns.{column}" in msg

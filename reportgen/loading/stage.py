@@ -166,6 +166,62 @@ def resolve_mapping(
     return mapping
 
 
+#: What each kind of canonical column can be read from, besides text (a typed source:
+#: Parquet, a database). Numbers may be Excel serial dates; ids and categories are
+#: written as text. Anything else (a timestamp as a score, a boolean as a date, a
+#: list or binary column) is a mapping slip, not data to guess at.
+_TYPED_KINDS: dict[str, tuple[str, ...]] = {
+    "id": ("integer", "floating", "decimal", "boolean", "date", "timestamp", "uuid"),
+    "category": ("integer", "floating", "decimal", "boolean", "date", "timestamp", "uuid"),
+    "text": ("integer", "floating", "decimal", "boolean", "date", "timestamp", "uuid"),
+    "unit": ("integer", "floating", "decimal"),
+    "score": ("integer", "floating", "decimal"),
+    "number": ("integer", "floating", "decimal"),
+    "integer": ("integer", "floating", "decimal"),
+    "bool": ("boolean", "integer", "floating", "decimal"),
+    "date": ("date", "timestamp", "integer", "floating", "decimal"),
+    "datetime": ("date", "timestamp", "integer", "floating", "decimal"),
+}
+
+_EXPECTED: dict[str, str] = {
+    "id": "text or numbers",
+    "category": "text or numbers",
+    "text": "text",
+    "unit": "text (unit names)",
+    "score": "numbers or text",
+    "number": "numbers or text",
+    "integer": "whole numbers or text",
+    "bool": "booleans, 0/1 or text",
+    "date": "dates, timestamps, Excel serial numbers or text",
+    "datetime": "timestamps, dates, Excel serial numbers or text",
+}
+
+
+def _check_type(
+    name: str, source: Source, raw: RawTable, col: Column, header: str, typ: dt.DataType
+) -> None:
+    """A typed source column must fit its canonical column's kind (MappingError)."""
+    if typ.is_string():
+        return
+    fits = {
+        "integer": typ.is_integer(),
+        "floating": typ.is_floating(),
+        "decimal": typ.is_decimal(),
+        "boolean": typ.is_boolean(),
+        "date": typ.is_date(),
+        "timestamp": typ.is_timestamp(),
+        "uuid": typ.is_uuid(),
+    }
+    if any(fits[k] for k in _TYPED_KINDS[col.kind]):
+        return
+    key = f"sources.{name}.columns.{col.name}"
+    mapped = f"{key} = {header!r}" if col.name in source.columns else f"column {header!r}"
+    raise MappingError(
+        f"{raw.source}: {mapped} holds {typ} values, but {name}.{col.name} needs "
+        f"{_EXPECTED[col.kind]}; map another column with {key}"
+    )
+
+
 def _columns_for(name: str, config: ReportConfig) -> tuple[Column, ...]:
     table = TABLES[name]
     cols = list(table.columns)
@@ -474,6 +530,8 @@ def stage_source(
     suffix = f"{name}{tag}"
     t = _raw_table(con, suffix, raw)
     used = [(col, mapping[col.name]) for col in columns if col.name in mapping]
+    for col, h in used:
+        _check_type(name, source, raw, col, h, t[h].type())
     floats = list(dict.fromkeys(h for _, h in used if t[h].type().is_floating()))
     key = TABLES[name].key
     with ThreadPoolExecutor(max_workers=2) as pool:
