@@ -613,3 +613,32 @@ def test_a_typed_column_that_cannot_be_its_kind_is_a_mapping_error(
     assert "responses.parquet" in msg and f"column {column!r} holds {shown}" in msg
     assert f"responses.{column} needs {needs}" in msg
     assert f"sources.responses.columns.{column}" in msg
+
+
+@pytest.mark.parametrize("typed_view", [True, False])
+def test_a_timestamp_with_a_named_zone_is_the_wall_clock_time_there(
+    project: Project, typed_view: bool
+) -> None:
+    # pandas writes tz-aware times with their zone: 07:00 in Shanghai on 1 April is
+    # 23:00 UTC on 31 March; the ticket was opened in Q2, as the file shows it
+    shanghai = pd.to_datetime(["2025-04-01 07:00", "2025-03-31 20:00"]).tz_localize("Asia/Shanghai")
+    pd.DataFrame(
+        {
+            "ticket_id": ["t1", "t2"],
+            "unit": ["alpha", "alpha"],
+            "opened_at": shanghai,
+            "first_response_at": shanghai + pd.Timedelta(hours=2),
+            # a zone-aware column in UTC keeps its UTC time
+            "resolved_at": pd.to_datetime(["2025-04-01 12:00", None]).tz_localize("UTC"),
+        }
+    ).to_parquet(project.root / "tickets.parquet")
+    project.sources["tickets"] = {"path": "tickets.parquet"}
+    config = load_config(project.config())
+    staged = stage_source(
+        connect(), "tickets", config.sources.tickets, config, typed_view=typed_view
+    )
+    values = staged.values.order_by("_row").to_pyarrow().to_pydict()
+    assert values["opened_at"] == [dt.datetime(2025, 4, 1, 7), dt.datetime(2025, 3, 31, 20)]
+    assert values["first_response_at"] == [dt.datetime(2025, 4, 1, 9), dt.datetime(2025, 3, 31, 22)]
+    assert values["resolved_at"] == [dt.datetime(2025, 4, 1, 12), None]
+    assert staged.n_errors == 0

@@ -73,6 +73,13 @@ def _char_at(s, i):  # type: ignore[no-untyped-def]
     """DuckDB's ``s[i]``: one character; ``i = -1`` is the last."""
 
 
+@ibis.udf.scalar.builtin(
+    name="timezone", signature=((dt.string, dt.Timestamp(timezone="UTC")), dt.timestamp)
+)
+def _wall_clock(zone, ts):  # type: ignore[no-untyped-def]
+    """DuckDB's ``timezone(zone, ts)``: the wall-clock time of an instant in ``zone``."""
+
+
 @dataclass(frozen=True)
 class Parsed:
     """A canonical value and the reason it failed (NULL when it did not)."""
@@ -487,14 +494,23 @@ def timestamp_parser(
     plausible: tuple[_dt.date, _dt.date],
     excel_epoch: int | None = None,
     nan_possible: bool = True,
+    zone: str | None = None,
 ) -> Parser:
     """Dates and timestamps from ISO text, 2025/3/5, 2025年3月5日, Excel serials (1900 or
     1904 system), day-first/month-first text per the source's ``dates.dayfirst``,
     extra formats from the config, or typed columns. Never guesses day/month:
-    05/03/2025 is quarantined as ambiguous unless ``dayfirst`` is set."""
+    05/03/2025 is quarantined as ambiguous unless ``dayfirst`` is set.
+
+    ``zone``: the time zone a typed column of instants names (a Parquet timestamp
+    written with one, e.g. by pandas from Asia/Shanghai times): the canonical value is
+    the wall-clock time there, as the file shows it. Instants without a named zone are
+    taken in UTC (the engine's zone, whatever the machine's)."""
     epoch = excel_epoch or settings.excel_epoch
 
     def pre(col: ir.Value, care: ir.BooleanValue | None = None) -> dict[str, ir.Value]:
+        typ = col.type()
+        if zone is not None and typ.is_timestamp() and typ.timezone is not None:
+            return {"v": _wall_clock(zone, col), "amb": ibis.literal(False)}
         if col.type().is_timestamp() or col.type().is_date():
             return {"v": col.cast(dt.timestamp), "amb": ibis.literal(False)}
         if col.type().is_numeric():

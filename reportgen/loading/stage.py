@@ -318,11 +318,23 @@ def _with_nan(
     out = []
     for p in plans:
         if p.float_column and p.header not in nan:
-            parser = _parser(p.col, name, source, config, raw, nan_possible=False)
+            parser = _parser(p.col, name, source, config, raw, False, _zone(raw, p.header))
             missing = partial(_missing, na_values=source.na_values, nan_possible=False)
             p = replace(p, parser=parser, missing=missing)
         out.append(p)
     return out
+
+
+def _zone(raw: RawTable, header: str) -> str | None:
+    """The time zone a Parquet file's timestamp column names (None: none, or UTC)."""
+    if raw.parquet_path is None or raw.real_format != "parquet":
+        return None
+    schema = pq.read_schema(raw.parquet_path)
+    if schema.names.count(header) != 1:
+        return None
+    typ = schema.field(header).type
+    tz = typ.tz if pa.types.is_timestamp(typ) else None
+    return None if tz in (None, "UTC", "Etc/UTC", "+00:00", "Z") else tz
 
 
 def _plausible(config: ReportConfig) -> tuple[_dt.date, _dt.date]:
@@ -344,6 +356,7 @@ def _parser(
     config: ReportConfig,
     raw: RawTable,
     nan_possible: bool = True,
+    zone: str | None = None,
 ) -> nz.Parser:
     match col.kind:
         case "id" | "category":
@@ -366,6 +379,7 @@ def _parser(
                 plausible=_plausible(config),
                 excel_epoch=raw.excel_epoch,
                 nan_possible=nan_possible,
+                zone=zone,
             )
     raise AssertionError(col.kind)
 
@@ -413,7 +427,7 @@ def _plans(
     for col, h in used:
         x = t[h]
         text = x.type().is_string()
-        parser = _parser(col, name, source, config, raw, nan_possible=h in nan)
+        parser = _parser(col, name, source, config, raw, h in nan, _zone(raw, h))
         care = text and col.kind in _TEXT_KINDS
         missing = partial(_missing, na_values=source.na_values, nan_possible=h in nan)
         cheap = not text or col.kind in _TEXT_KINDS
@@ -698,7 +712,8 @@ def _same_when_kept(plan: _Plan, raw: dt.DataType, nan_columns: set[str]) -> boo
     (:func:`normalize.number_parser`: NULL when missing or not finite; NaN is missing)."""
     kind = plan.col.kind
     if kind in ("date", "datetime"):
-        return raw.is_date() or raw.is_timestamp()
+        # (an instant with a zone is the parser's wall-clock time in that zone)
+        return raw.is_date() or (raw.is_timestamp() and raw.timezone is None)
     if kind == "number" and raw.is_numeric():
         return not raw.is_floating() or plan.col.required or plan.header not in nan_columns
     return False
