@@ -69,6 +69,8 @@ def read_xlsx(path: Path, source: str, options: SheetOptions) -> RawTable:
 
 _T = f"{{{SHEET_MAIN_NS}}}t"
 _R = f"{{{SHEET_MAIN_NS}}}r"
+_F = f"{{{SHEET_MAIN_NS}}}f"
+_V = f"{{{SHEET_MAIN_NS}}}v"
 
 
 class _Parser(WorkSheetParser):
@@ -77,7 +79,14 @@ class _Parser(WorkSheetParser):
     building openpyxl's rich-text objects (≈ 20 µs a cell), the same text as
     ``Text.content`` — the plain ``<t>`` and each run's ``<t>``, phonetic runs left out."""
 
+    #: references of formula cells without a saved value (read as empty)
+    uncached: list[str]
+
     def parse_cell(self, element: Any) -> dict[str, Any]:
+        if element.find(_F) is not None:
+            value = element.find(_V)
+            if value is None or not value.text:
+                self.uncached.append(element.get("r") or "?")
         if element.get("t") != "inlineStr" or self.rich_text:
             return super().parse_cell(element)
         cell = super().parse_cell(_without_inline(element))
@@ -165,7 +174,10 @@ def _read_sheet(workbook: Any, path: Path, source: str, options: SheetOptions) -
     sheet = sheets[index]
     where = f"{source} [sheet {sheet.title!r}]"
     layout = sheet_layout(where, options, limits, path.stem)
-    assembled = assemble(_records(workbook, sheet, limits, where), layout)
+    uncached: list[str] = []
+    assembled = assemble(_records(workbook, sheet, limits, where, uncached), layout)
+    if uncached:
+        notes = [*notes, _uncached_note(where, uncached)]
     return assembled.raw_table(
         source=source,
         real_format="xlsx",
@@ -175,10 +187,25 @@ def _read_sheet(workbook: Any, path: Path, source: str, options: SheetOptions) -
     )
 
 
+def _uncached_note(where: str, cells: list[str]) -> str:
+    """The warning for formula cells read as empty (a file written by a program that
+    stores formulas without computing them, e.g. openpyxl or a report generator)."""
+    shown = ", ".join(cells[:5]) + (", …" if len(cells) > 5 else "")
+    return (
+        f"{where}: {len(cells)} formula cell(s) without a saved value ({shown}) were read "
+        "as empty; open the file in Excel and save it to store their values"
+    )
+
+
 def _records(
-    workbook: Any, sheet: Any, limits: ReadLimits, where: str
+    workbook: Any,
+    sheet: Any,
+    limits: ReadLimits,
+    where: str,
+    uncached: list[str] | None = None,
 ) -> Generator[Record, None, None]:
-    """Rows present in the sheet XML, as records of non-empty text cells."""
+    """Rows present in the sheet XML, as records of non-empty text cells. ``uncached``
+    collects the references of formula cells the file holds no value for."""
     with sheet._get_source() as xml_source:
         parser = _Parser(
             xml_source,
@@ -188,6 +215,7 @@ def _records(
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
+        parser.uncached = uncached if uncached is not None else []
         for number, cells in parser.parse():
             if number > limits.max_excel_rows:
                 raise InputFileError(
