@@ -511,7 +511,7 @@ def timestamp_parser(
         typ = col.type()
         if zone is not None and typ.is_timestamp() and typ.timezone is not None:
             return {"v": _wall_clock(zone, col), "amb": ibis.literal(False)}
-        if col.type().is_timestamp() or col.type().is_date():
+        if typ.is_timestamp() or typ.is_date():
             return {"v": col.cast(dt.timestamp), "amb": ibis.literal(False)}
         if col.type().is_numeric():
             serial = without_nan(col, nan_possible).cast(dt.float64)

@@ -313,28 +313,33 @@ def _with_nan(
     source: Source,
     config: ReportConfig,
     raw: RawTable,
+    zones: dict[str, str],
 ) -> list[_Plan]:
-    """The plans of float columns that hold no NaN, without the NaN test."""
+    """The plans of float columns that hold no NaN, without the NaN test (``zones``:
+    see :func:`_zones`)."""
     out = []
     for p in plans:
         if p.float_column and p.header not in nan:
-            parser = _parser(p.col, name, source, config, raw, False, _zone(raw, p.header))
+            parser = _parser(p.col, name, source, config, raw, False, zones.get(p.header))
             missing = partial(_missing, na_values=source.na_values, nan_possible=False)
             p = replace(p, parser=parser, missing=missing)
         out.append(p)
     return out
 
 
-def _zone(raw: RawTable, header: str) -> str | None:
-    """The time zone a Parquet file's timestamp column names (None: none, or UTC)."""
+def _zones(raw: RawTable) -> dict[str, str]:
+    """header → the time zone a Parquet file's timestamp column names (UTC and
+    zone-less columns left out), from the file's schema, read once per source."""
     if raw.parquet_path is None or raw.real_format != "parquet":
-        return None
+        return {}
     schema = pq.read_schema(raw.parquet_path)
-    if schema.names.count(header) != 1:
-        return None
-    typ = schema.field(header).type
-    tz = typ.tz if pa.types.is_timestamp(typ) else None
-    return None if tz in (None, "UTC", "Etc/UTC", "+00:00", "Z") else tz
+    return {
+        f.name: f.type.tz
+        for f in schema
+        if schema.names.count(f.name) == 1
+        and pa.types.is_timestamp(f.type)
+        and f.type.tz not in (None, "UTC", "Etc/UTC", "+00:00", "Z")
+    }
 
 
 def _plausible(config: ReportConfig) -> tuple[_dt.date, _dt.date]:
@@ -421,13 +426,14 @@ def _plans(
     raw: RawTable,
     used: list[tuple[Column, str]],
     nan: set[str],
+    zones: dict[str, str],
 ) -> list[_Plan]:
-    """``nan``: the float columns that may hold NaN."""
+    """``nan``: the float columns that may hold NaN; ``zones``: see :func:`_zones`."""
     plans = []
     for col, h in used:
         x = t[h]
         text = x.type().is_string()
-        parser = _parser(col, name, source, config, raw, h in nan, _zone(raw, h))
+        parser = _parser(col, name, source, config, raw, h in nan, zones.get(h))
         care = text and col.kind in _TEXT_KINDS
         missing = partial(_missing, na_values=source.na_values, nan_possible=h in nan)
         cheap = not text or col.kind in _TEXT_KINDS
@@ -547,13 +553,14 @@ def stage_source(
     for col, h in used:
         _check_type(name, source, raw, col, h, t[h].type())
     floats = list(dict.fromkeys(h for _, h in used if t[h].type().is_floating()))
+    zones = _zones(raw)
     key = TABLES[name].key
     with ThreadPoolExecutor(max_workers=2) as pool:
         # the NaN look-up and the identifier scan read the file on Python threads while
         # the engine looks up the unit values
         nan = pool.submit(_nan_columns, raw, floats)
         texts = pool.submit(_scan_ids, raw, t, used, key, source.na_values) if typed_view else None
-        plans = _plans(con, t, name, source, config, raw, used, set(floats))
+        plans = _plans(con, t, name, source, config, raw, used, set(floats), zones)
         full = _staged_projection(t, name, columns, mapping, plans, source.na_values)
         cheap = typed_view and all(p.cheap for p in plans)
         keyed = cheap and bool(key) and all(k in mapping for k in key)
@@ -566,7 +573,7 @@ def stage_source(
         if cheap and scan is not None:
             plans = _clean_ids(plans, scan, key)
         nan_columns = nan.result()
-        plans = _with_nan(plans, nan_columns, name, source, config, raw)
+        plans = _with_nan(plans, nan_columns, name, source, config, raw, zones)
         if cheap and raw.parquet_path is not None and raw.real_format == "parquet":
             plans = _proven_by_statistics(plans, t, raw.parquet_path, nan_columns)
     full = _staged_projection(t, name, columns, mapping, plans, source.na_values)
