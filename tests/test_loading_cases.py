@@ -642,3 +642,26 @@ def test_a_timestamp_with_a_named_zone_is_the_wall_clock_time_there(
     assert values["first_response_at"] == [dt.datetime(2025, 4, 1, 9), dt.datetime(2025, 3, 31, 22)]
     assert values["resolved_at"] == [dt.datetime(2025, 4, 1, 12), None]
     assert staged.n_errors == 0
+
+
+@pytest.mark.parametrize("typed_view", [True, False])
+def test_date_keys_in_a_number_column_are_dates(project: Project, typed_view: bool) -> None:
+    # Warehouses store dates as integers 20250305; a Parquet or SQL integer column of
+    # them is read like the same digits in a CSV, not as Excel serials (which end at
+    # 2958465, 9999-12-31). Serials still work; an impossible key is a bad date.
+    pq.write_table(pa.table({
+        "response_id": ["r1", "r2", "r3", "r4", "r5", "r6"],
+        "date": pa.array([20250305, 45721, 20250230, 20251301, 20250305.5, 1e20]),
+        "unit": ["alpha"] * 6,
+        "csat": pa.array([5, 4, 3, 2, 1, 5], pa.int64()),
+    }), project.root / "responses.parquet")  # fmt: skip
+    project.sources["responses"] = {"path": "responses.parquet"}
+    config = load_config(project.config())
+    staged = stage_source(
+        connect(), "responses", config.sources.responses, config, typed_view=typed_view
+    )
+    t = staged.table.order_by("_row").execute()
+    assert [None if pd.isna(d) else pd.Timestamp(d).date() for d in t.date] == [
+        dt.date(2025, 3, 5), dt.date(2025, 3, 5), None, None, None, None
+    ]  # fmt: skip
+    assert list(t._error.fillna("")) == ["", "", "bad_date", "bad_date", "bad_date", "bad_date"]

@@ -481,6 +481,25 @@ def _from_serial(num: ir.FloatingValue, epoch: int) -> ir.TimestampValue:
     return ibis.cases((in_range, stamp), else_=ibis.null(dt.timestamp))
 
 
+#: Numbers from here up are date keys written as digits (20250305), not Excel serials:
+#: the last serial day, 9999-12-31, is 2958465.
+_FIRST_DATE_KEY = 10000101
+
+
+def _from_number(num: ir.FloatingValue, epoch: int) -> ir.TimestampValue:
+    """A number in a date column: a date key yyyymmdd (as a warehouse stores dates in an
+    integer column) from 10000101 up, else an Excel serial day number."""
+    digits = num.try_cast(dt.int64)  # NULL when too large
+    whole = num == digits  # NULL (not whole) then too
+    return ibis.cases(
+        (
+            num >= _FIRST_DATE_KEY,
+            ibis.cases((whole, _try_strptime(digits.cast(dt.string), "%Y%m%d"))),
+        ),
+        else_=_from_serial(num, epoch),
+    )
+
+
 def _shape_parse(text: ir.StringValue, formats: tuple[tuple[str, str], ...]) -> ir.TimestampValue:
     return ibis.cases(
         *[(text.re_search(shape), _try_strptime(text, fmt)) for shape, fmt in formats],
@@ -497,7 +516,7 @@ def timestamp_parser(
     zone: str | None = None,
 ) -> Parser:
     """Dates and timestamps from ISO text, 2025/3/5, 2025年3月5日, Excel serials (1900 or
-    1904 system), day-first/month-first text per the source's ``dates.dayfirst``,
+    1904 system), date keys 20250305 (text or number), day-first/month-first text per the source's ``dates.dayfirst``,
     extra formats from the config, or typed columns. Never guesses day/month:
     05/03/2025 is quarantined as ambiguous unless ``dayfirst`` is set.
 
@@ -514,8 +533,8 @@ def timestamp_parser(
         if typ.is_timestamp() or typ.is_date():
             return {"v": col.cast(dt.timestamp), "amb": ibis.literal(False)}
         if col.type().is_numeric():
-            serial = without_nan(col, nan_possible).cast(dt.float64)
-            return {"v": _from_serial(serial, epoch), "amb": ibis.literal(False)}
+            number = without_nan(col, nan_possible).cast(dt.float64)
+            return {"v": _from_number(number, epoch), "amb": ibis.literal(False)}
         text = _date_text(col)
         first = text.re_extract(_SLASHED, 1).try_cast(dt.int64)
         second = text.re_extract(_SLASHED, 2).try_cast(dt.int64)
