@@ -387,3 +387,35 @@ def test_a_hidden_sheet_gives_way_to_the_visible_one(tmp_path: Path) -> None:
     assert table.sheet == "上季度"
     path = tmp_path / "book.xlsx"
     assert table.warnings[-1] == f"{path}: sheet '上季度' is hidden in the workbook"
+
+
+def test_numbers_formatted_with_leading_zeros_read_as_shown(tmp_path: Path) -> None:
+    # A CRM keeps customer ids as numbers shown as 000123 (number format 000000): read
+    # as shown, so that they match the same ids written as text elsewhere. Other
+    # formats, and values the format does not pad, are read as before.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["customer_id", "postcode", "amount", "plain", "label"])
+    rows = [
+        [123, 1010, 12.5, 123, "7"],
+        [123456789, 5.0, 3.0, 7, "x"],
+        [-42, 0, 1.25, 0, "y"],
+    ]
+    for row in rows:
+        ws.append(row)
+    for r in range(2, 5):
+        ws.cell(r, 1).number_format = "000000"
+        ws.cell(r, 2).number_format = '"00000"'
+        ws.cell(r, 3).number_format = "0.00"  # decimals: the value is read, not its look
+        ws.cell(r, 5).number_format = "000000"  # text is never padded
+    path = tmp_path / "crm.xlsx"
+    wb.save(path)
+
+    table = read_file(path)
+
+    assert [(r["customer_id"], r["postcode"], r["amount"], r["plain"], r["label"])
+            for r in table.data.to_pylist()] == [
+        ("000123", "01010", "12.5", "123", "7"),
+        ("123456789", "00005", "3", "7", "x"),
+        ("-000042", "00000", "1.25", "0", "y"),
+    ]  # fmt: skip

@@ -10,6 +10,8 @@ stray-cell and value tests in tests/test_io_xlsx.py fail loudly if it changes.
 from __future__ import annotations
 
 import logging
+import math
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Generator
@@ -21,6 +23,7 @@ from typing import Any, BinaryIO
 import lxml.etree
 from defusedxml import DefusedXmlException
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, builtin_format_code
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import INLINE_STRING, WorkSheetParser
@@ -197,6 +200,37 @@ def _uncached_note(where: str, cells: list[str]) -> str:
     )
 
 
+#: A number format that pads whole numbers with leading zeros: ``000000`` (an id or a
+#: postcode kept as a number and shown as 000123), optionally quoted as ``"000000"``.
+_ZERO_PADDED = re.compile(r'^"?(0{2,})"?$')
+
+
+def _zero_padded(workbook: Any) -> dict[int, int]:
+    """Cell style index → digits, for the styles whose number format pads with zeros."""
+    custom = list(getattr(workbook, "_number_formats", []))
+    out: dict[int, int] = {}
+    for index, style in enumerate(getattr(workbook, "_cell_styles", [])):
+        fmt_id = style.numFmtId
+        if fmt_id >= BUILTIN_FORMATS_MAX_SIZE and fmt_id - BUILTIN_FORMATS_MAX_SIZE < len(custom):
+            code = custom[fmt_id - BUILTIN_FORMATS_MAX_SIZE]
+        else:
+            code = builtin_format_code(fmt_id) or ""
+        match = _ZERO_PADDED.match(code)
+        if match:
+            out[index] = len(match.group(1))
+    return out
+
+
+def _padded_text(value: object, digits: int) -> str | None:
+    """A whole number as a zero-padding format shows it (123 → "000123"); anything
+    else as :func:`cell_text` writes it."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ("-" if value < 0 else "") + str(abs(value)).zfill(digits)
+    return cell_text(value)
+
+
 def _records(
     workbook: Any,
     sheet: Any,
@@ -205,7 +239,11 @@ def _records(
     uncached: list[str] | None = None,
 ) -> Generator[Record, None, None]:
     """Rows present in the sheet XML, as records of non-empty text cells. ``uncached``
-    collects the references of formula cells the file holds no value for."""
+    collects the references of formula cells the file holds no value for.
+
+    A whole number in a cell formatted to pad with zeros (``000000``) is read as shown,
+    000123: that is what the exporter's user sees and other files of the same ids hold."""
+    padded = _zero_padded(workbook)
     with sheet._get_source() as xml_source:
         parser = _Parser(
             xml_source,
@@ -224,7 +262,9 @@ def _records(
                 )
             row: list[tuple[int, str]] = []
             for cell in cells:
-                text = cell_text(cell["value"])
+                digits = padded.get(cell["style_id"]) if padded else None
+                value = cell["value"]
+                text = cell_text(value) if digits is None else _padded_text(value, digits)
                 if text is not None:
                     row.append((cell["column"] - 1, text))
             row.sort(key=_first)
