@@ -27,6 +27,9 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Customer satisfaction & loyalty reports from raw CX exports.",
     pretty_exceptions_enable=False,
+    # plain help: paragraphs re-wrapped to the terminal (rich keeps the docstrings'
+    # line breaks and wraps them again), and <period> shown as written
+    rich_markup_mode=None,
 )
 log = logging.getLogger("reportgen")
 
@@ -45,7 +48,12 @@ PeriodOpt = Annotated[
 ]
 UnitOpt = Annotated[
     list[str] | None,
-    typer.Option("--unit", "-u", help="Business unit id, name or alias; repeat for several."),
+    typer.Option(
+        "--unit",
+        "-u",
+        metavar="<unit>",
+        help="Business unit id, name or alias; repeat for several.",
+    ),
 ]
 AllUnitsOpt = Annotated[bool, typer.Option("--all-units", help="Every configured unit (default).")]
 TodayOpt = Annotated[
@@ -186,7 +194,10 @@ def kpis(
     period: PeriodOpt = None,
     unit: UnitOpt = None,
     all_units: AllUnitsOpt = False,
-    by: Annotated[list[str] | None, typer.Option("--by", help="Break down by a dimension.")] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", metavar="<dimension>", help="Break down by a dimension; repeatable."),
+    ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     lang: Annotated[str | None, typer.Option("--lang", help="en or zh-CN.")] = None,
     today: TodayOpt = None,
@@ -282,7 +293,7 @@ def _print_table(report, lang: str, cfg) -> None:  # type: ignore[no-untyped-def
     console.print(legend.format(alpha=cfg.statistics.alpha, min_n=cfg.statistics.min_n))
 
 
-@app.command("build")
+@app.command("build", short_help="Write every unit's and the group's deck, workbook and results.")
 def build(
     config: ConfigOpt = Path("reportgen.yaml"),
     period: PeriodOpt = None,
@@ -367,7 +378,7 @@ def _progress():  # type: ignore[no-untyped-def]
         yield update
 
 
-@app.command("send")
+@app.command("send", short_help="E-mail each unit its workbook and a KPI summary.")
 def send(
     config: ConfigOpt = Path("reportgen.yaml"),
     period: PeriodOpt = None,

@@ -240,3 +240,21 @@ def test_exit_code_raised_inside_a_command_is_kept(monkeypatch):
     with pytest.raises(SystemExit) as exc:
         cli.main()
     assert exc.value.code == 3
+
+
+def test_help_reads_as_written_and_is_rewrapped() -> None:
+    env = {**os.environ, "COLUMNS": "80", "PYTHONPATH": str(REPO)}
+    r = subprocess.run(
+        [sys.executable, "-m", "reportgen", "build", "--help"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "OUT/<period>/" in r.stdout  # not taken for markup
+    # a docstring's line breaks are not kept: its paragraphs are wrapped to the width
+    assert "are skipped" in r.stdout and max(map(len, r.stdout.splitlines())) <= 80
+    assert "-u, --unit <unit>" in r.stdout
+    r = subprocess.run(
+        [sys.executable, "-m", "reportgen", "--help"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert "build        Write every unit's and the group's deck, workbook and results." in r.stdout
