@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 _HOURS = {"en": "h", "zh-CN": "小时"}
+_MINUTES = {"en": "min", "zh-CN": "分钟"}
 _PP = {"en": "pp", "zh-CN": "个百分点"}
 _PTS = {"en": "pts", "zh-CN": "分"}
 
@@ -18,7 +19,8 @@ def _missing(value: float | None) -> bool:
 
 
 def format_value(value: float | None, unit: str, lang: str = "en") -> str:
-    """87.3% · NPS 32.1 · 4.21 · 1,234 · 5.2 h — or an en dash when there is no value."""
+    """87.3% · NPS 32.1 · 4.21 · 1,234 · 5.2 h · 48 min — or an en dash when there is no
+    value."""
     if _missing(value):
         return "–"
     assert value is not None
@@ -30,8 +32,7 @@ def format_value(value: float | None, unit: str, lang: str = "en") -> str:
         case "score":
             return f"{value:.2f}"
         case "hours":
-            sep = " " if lang == "en" else ""
-            return f"{value:.{_hour_digits(value)}f}{sep}{_HOURS.get(lang, 'h')}"
+            return _duration(value, lang)
         case "currency":
             return f"{value:,.0f}"
         case "count":
@@ -39,18 +40,33 @@ def format_value(value: float | None, unit: str, lang: str = "en") -> str:
     return f"{value:g}"
 
 
-def _hour_digits(hours: float) -> int:
-    """Two decimals below 10 h (0.13 h is 8 minutes; 0.1 h would hide a doubling)."""
-    return 2 if abs(hours) < 10 else 1
+def _duration(hours: float, lang: str) -> str:
+    """Hours, with two decimals below 10 h (0.1 h would hide a doubling); below one
+    hour in minutes (5 min, not 0.08 h), with a decimal below 10 minutes."""
+    sep = " " if lang == "en" else ""
+    if abs(hours) < 1:
+        minutes = hours * 60
+        digits = 1 if abs(round(minutes)) < 10 else 0
+        return f"{_shown(minutes, digits)}{sep}{_MINUTES.get(lang, 'min')}"
+    return f"{_shown(hours, 2 if abs(hours) < 10 else 1)}{sep}{_HOURS.get(lang, 'h')}"
+
+
+def _shown(value: float, digits: int) -> str:
+    """``value`` to ``digits`` decimals, never as a negative zero (−0.0 → 0.0)."""
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def format_change(change: float | None, unit: str, lang: str = "en") -> str:
-    """+1.2 pp · −3.4 pts · +0.12 — a signed change in the KPI's own terms."""
+    """+1.2 pp · −3.4 pts · +0.12 — a signed change in the KPI's own terms; a change that
+    rounds to zero as shown is ±0.0 (not −0.0)."""
     if _missing(change):
         return "–"
     assert change is not None
-    sign = "+" if change > 0 else ("−" if change < 0 else "±")
-    return sign + format_magnitude(change, unit, lang)
+    magnitude = format_magnitude(change, unit, lang)
+    if not any(c in "123456789" for c in magnitude):
+        return "±" + magnitude
+    return ("+" if change > 0 else "−") + magnitude
 
 
 def format_magnitude(change: float | None, unit: str, lang: str = "en") -> str:
@@ -70,8 +86,7 @@ def format_magnitude(change: float | None, unit: str, lang: str = "en") -> str:
         case "score" | "count":
             return f"{mag:.2f}"
         case "hours":
-            sep = " " if lang == "en" else ""
-            return f"{mag:.{_hour_digits(mag)}f}{sep}{_HOURS.get(lang, 'h')}"
+            return _duration(mag, lang)
         case "currency":
             return f"{mag:,.0f}"
     return f"{mag:g}"

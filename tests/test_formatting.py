@@ -14,7 +14,9 @@ def test_values_per_unit_and_language():
     assert format_value(32.14, "points") == "32.1"
     assert format_value(4.2149, "score") == "4.21"
     assert format_value(1234.6, "currency") == "1,235"
-    assert format_value(0.13, "hours", "en") == "0.13 h"
+    assert format_value(0.13, "hours", "en") == "7.8 min"  # not 0.13 h
+    assert format_value(0.5, "hours", "zh-CN") == "30分钟"
+    assert format_value(1.0, "hours", "en") == "1.00 h"
     assert format_value(15.26, "hours", "zh-CN") == "15.3小时"
     assert format_value(math.nan, "ratio") == "–" and format_value(None, "score") == "–"
 
@@ -24,7 +26,11 @@ def test_changes_are_signed_in_the_kpis_terms():
     assert format_change(-0.012, "ratio", "zh-CN") == "−1.2个百分点"
     assert format_change(-3.44, "points", "en") == "−3.4 pts"
     assert format_change(0.0, "score") == "±0.00"
-    assert format_change(-0.004, "hours") == "−0.00 h"
+    assert format_change(-0.004, "hours") == "−0.2 min"
+    assert format_change(-0.0004, "hours") == "±0.0 min"  # rounds to zero: no sign
+    assert format_change(-0.00004, "ratio") == "±0.0 pp"
+    assert format_change(0.004, "score") == "±0.00"
+    assert format_change(-2.5, "hours", "zh-CN") == "−2.50小时"
     assert format_change(math.nan, "ratio") == "–"
 
 
