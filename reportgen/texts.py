@@ -6,6 +6,7 @@ raises ``KeyError`` naming the file and the key.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,3 +58,25 @@ def load_texts(name: str, lang: str) -> Texts:
             f"no {name} texts for language {lang!r}; expected one of {available_languages(name)}"
         )
     return Texts(lang=lang, source=path, data=read_yaml(path))
+
+
+@functools.cache
+def data_texts(lang: str) -> Texts:
+    """The names of the canonical tables and the quarantine reasons in ``lang``
+    (``templates/text/<lang>/data.yaml``), shared by every output."""
+    return load_texts("data", lang)
+
+
+def table_name(table: str, lang: str) -> str:
+    """Survey responses / 问卷答卷 for ``responses``; an unknown table as it is."""
+    return str(data_texts(lang).raw("tables").get(table, table))
+
+
+def filter_name(reason: str, lang: str) -> str:
+    """What a filtered row was filtered for (``duplicate``, ``unit``, ``period``)."""
+    return str(data_texts(lang).raw("filters").get(reason, reason))
+
+
+def reason_text(code: str, lang: str) -> str:
+    """The explanation of a quarantine reason code; an unknown code as it is."""
+    return str(data_texts(lang).raw("reasons").get(code, code))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -620,3 +621,31 @@ def test_a_segment_spelt_nan_is_shown_as_the_datas_word_not_a_failed_deck(base):
     model = build_report_model(dataclasses.replace(report, breakdowns=renamed), cfg, "all", "en")
     texts = [text_of(s) for section in model.sections for s in section.slides]
     assert any("[nan]" in t for t in texts)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_data_gaps_and_reconciliation_add_up_to_the_total(base, lang):
+    # The title's total is every file's quarantined rows; the bullet names each file with
+    # quarantined rows (none dropped to fit), and the appendix's reason lines add up to
+    # the same total. Table names and reasons in the deck's language.
+    from reportgen.model.slides.appendix import BUILDERS as APPENDIX
+
+    report, _ = base
+    total = sum(r.quarantined for r in report.reconciliation)
+    with_rows = [r for r in report.reconciliation if r.quarantined]
+    assert total > 0 and len(with_rows) >= 4  # the sample plants rows in every fact table
+    (gaps,) = BUILDERS["data_gaps"](context(base, lang, full_insights()), {})
+    assert f"{total:,}" in gaps.title.text
+    (line,) = [i for i in gaps.blocks_of(Bullets)[0].items if "/" in i or " of " in i]
+    names = {"en": "Survey responses", "zh-CN": "问卷答卷"}[lang]
+    assert names in line and "responses" not in line.replace(names, "")
+    shown = [int(n.replace(",", "")) for n in re.findall(r" ([\d,]+) (?:of|/) [\d,]+", line)]
+    assert sum(shown) == total and len(shown) == len(with_rows)
+    *_, last = APPENDIX["reconciliation"](context(base, lang, full_insights()), {})
+    reasons = last.blocks_of(Bullets)[0].items
+    counts = [int(re.match(r"([\d,]+) ", r).group(1).replace(",", "")) for r in reasons]
+    assert sum(counts) == total
+    if lang == "zh-CN":
+        assert any("超出声明的量表范围" in r for r in reasons)
+        rows = last.blocks_of(Table)[0].rows
+        assert [r[0] for r in rows][:2] == ["问卷答卷", "客户（CRM）"]

@@ -30,28 +30,11 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from reportgen.config import DateSettings, Scale
+from reportgen.texts import load_texts
 
-#: Quarantine reason codes → English explanation (used in reports and the CLI).
-REASONS: dict[str, str] = {
-    "missing_required": "a required value is empty",
-    "bad_score": "not a number and not a declared label",
-    "out_of_range": "number outside the declared scale (and not a not-applicable code)",
-    "bad_date": "not a recognised date",
-    "ambiguous_date": "day/month order is ambiguous and the source's dates.dayfirst is not set",
-    "implausible_date": "date outside the plausible window (periods.plausible_from/to)",
-    "unknown_unit": "business unit not declared in the config (id, name or alias)",
-    "bad_number": "not a number",
-    "bad_integer": "not a whole number >= 0",
-    "bad_bool": "not a recognised yes/no value",
-    "negative_duration": "a later timestamp is before the ticket was opened",
-    "ragged_row_short": "row has fewer fields than the header",
-    "ragged_row_long": "row has more fields than the header",
-    "repeated_header": "the header row repeated inside the data",
-    "malformed_quotes": "a quoted CSV field is not closed properly",
-    "unclosed_quote": "a quoted CSV field runs to the end of the file",
-    "bad_period": "not a period label such as 2025Q3, 2025H1, 2025 or 2025-07",
-    "unknown_kpi": "not a KPI id of the registry",
-}
+#: Quarantine reason codes → English explanation (used in reports and the CLI); the
+#: explanations per language are in ``templates/text/<lang>/data.yaml``.
+REASONS: dict[str, str] = dict(load_texts("data", "en").raw("reasons"))
 
 _FULLWIDTH = "０１２３４５６７８９．－＋：／，　"
 _ASCII = "0123456789.-+:/, "
@@ -516,9 +499,10 @@ def timestamp_parser(
     zone: str | None = None,
 ) -> Parser:
     """Dates and timestamps from ISO text, 2025/3/5, 2025年3月5日, Excel serials (1900 or
-    1904 system), date keys 20250305 (text or number), day-first/month-first text per the source's ``dates.dayfirst``,
-    extra formats from the config, or typed columns. Never guesses day/month:
-    05/03/2025 is quarantined as ambiguous unless ``dayfirst`` is set.
+    1904 system), date keys 20250305 (text or number), day-first/month-first text per
+    the source's ``dates.dayfirst``, extra formats from the config, or typed columns.
+    Never guesses day/month: 05/03/2025 is quarantined as ambiguous unless ``dayfirst``
+    is set.
 
     ``zone``: the time zone a typed column of instants names (a Parquet timestamp
     written with one, e.g. by pandas from Asia/Shanghai times): the canonical value is

@@ -11,7 +11,6 @@ import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reportgen.formatting import NEAR_TARGET
-from reportgen.loading.normalize import REASONS
 from reportgen.render.xlsx_cells import COUNT_FORMAT, SheetWriter
 from reportgen.render.xlsx_context import Context
 from reportgen.render.xlsx_layout import (
@@ -23,6 +22,7 @@ from reportgen.render.xlsx_layout import (
     write_table,
 )
 from reportgen.stats import TEST_FOR_KIND
+from reportgen.texts import filter_name, reason_text, table_name
 
 COMMENT_WIDTH = 70
 DEFINITION_WIDTH = 60
@@ -90,7 +90,10 @@ def write_data_quality(ctx: Context, ws: Worksheet) -> Callable[[], None]:
         Column(t("headers.read"), COUNT_FORMAT),
         Column(t("headers.loaded"), COUNT_FORMAT),
         Column(t("headers.quarantined"), COUNT_FORMAT),
-        *(Column(t("headers.filtered", reason=k), COUNT_FORMAT) for k in filtered_keys),
+        *(
+            Column(t("headers.filtered", reason=filter_name(k, ctx.lang)), COUNT_FORMAT)
+            for k in filtered_keys
+        ),
         Column(t("headers.blank_rows"), COUNT_FORMAT),
         Column(t("headers.balanced")),
         Column(t("headers.format")),
@@ -102,7 +105,7 @@ def write_data_quality(ctx: Context, ws: Worksheet) -> Callable[[], None]:
     ]
     table = [
         [
-            rec.table,
+            table_name(rec.table, ctx.lang),
             source_name(rec.source),
             rec.read,
             rec.loaded,
@@ -132,7 +135,7 @@ def write_data_quality(ctx: Context, ws: Worksheet) -> Callable[[], None]:
         Column(t("headers.reason")),
         Column(t("headers.explanation"), fit=False),
     ]
-    reasons = [[v, k, REASONS.get(k)] for k, v in sorted(counts.items())]
+    reasons = [[v, k, reason_text(k, ctx.lang)] for k, v in sorted(counts.items())]
     tr = write_table(ctx, sw, row + 1, 1, rcols, reasons, stem="Reasons")
     row = tr.next_row + 2
     heading(sw, row, t("headings.quarantine"))
@@ -150,7 +153,14 @@ def write_data_quality(ctx: Context, ws: Worksheet) -> Callable[[], None]:
         Column(t("headers.bad_value"), fit=False),
     ]
     qrows = [
-        [x.table, source_name(str(x.file)), int(x.row), x.column, x.reason, x.value]
+        [
+            table_name(x.table, ctx.lang),
+            source_name(str(x.file)),
+            int(x.row),
+            x.column,
+            x.reason,
+            x.value,
+        ]
         for x in q.itertuples(index=False)
     ]
     write_table(ctx, sw, row + 1, 1, qcols, qrows, stem="Quarantine")

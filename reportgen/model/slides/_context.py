@@ -16,7 +16,7 @@ from reportgen.engine.compute import ALL
 from reportgen.model.narrative import Fact, Narrator, fact
 from reportgen.model.report import Notes
 from reportgen.pipeline import KpiReport
-from reportgen.texts import Texts
+from reportgen.texts import Texts, reason_text, table_name
 
 
 def finite(v: object) -> float | None:
@@ -70,6 +70,12 @@ class SlideContext:
 
     def label(self, kpi: str) -> str:
         return self.report.kpis[kpi].label(self.lang)
+
+    def table_name(self, table: str) -> str:
+        return table_name(table, self.lang)
+
+    def reason(self, code: str) -> str:
+        return reason_text(code, self.lang)
 
     # -- results -------------------------------------------------------------------
     def kpis(self, wanted: Sequence[str] | None) -> list[str]:

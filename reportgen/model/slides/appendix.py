@@ -97,7 +97,13 @@ def reconciliation(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     for r in ctx.report.reconciliation:
         filtered = sum(r.filtered.values())
         rows.append(
-            (r.table, f"{r.read:,}", f"{r.loaded:,}", f"{r.quarantined:,}", f"{filtered:,}")
+            (
+                ctx.table_name(r.table),
+                f"{r.read:,}",
+                f"{r.loaded:,}",
+                f"{r.quarantined:,}",
+                f"{filtered:,}",
+            )
         )
         numbers.append(
             (None, float(r.read), float(r.loaded), float(r.quarantined), float(filtered))
@@ -117,13 +123,15 @@ def reconciliation(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         for reason, n in r.quarantine_reasons.items():
             reasons[reason] = reasons.get(reason, 0) + n
     if reasons:
-        top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+        ranked = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = ranked[:4] if len(ranked) > 5 else ranked
+        lines = [t("reason_line", n=f"{v:,}", reason=ctx.reason(k), code=k) for k, v in shown]
+        if len(shown) < len(ranked):  # the lines add up to the table's quarantined total
+            rest = ranked[len(shown) :]
+            lines.append(t("other_reasons", n=f"{sum(v for _, v in rest):,}", count=len(rest)))
         last = slides[-1]
         slides[-1] = Slide(
-            last.id,
-            last.layout,
-            last.title,
-            blocks=(*last.blocks, Bullets(tuple(f"{k}: {v:,}" for k, v in top))),
+            last.id, last.layout, last.title, blocks=(*last.blocks, Bullets(tuple(lines)))
         )
     return slides
 

@@ -165,14 +165,20 @@ def data_gaps(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     quarantined = sum(r.quarantined for r in ctx.report.reconciliation)
     low_kpis = [ctx.label(k) for k in mine[mine.low_n].kpi][:4]
     gaps, reasons = gap_bullets(ctx)
+    # every file with quarantined rows, in one bullet: the parts add up to the title's total
+    files = [
+        ctx.texts("quarantined_of", table=ctx.table_name(r.table), n=f"{r.quarantined:,}",
+                  read=f"{r.read:,}")
+        for r in ctx.report.reconciliation
+        if r.quarantined
+    ]  # fmt: skip
     bullets = [
-        f"{ctx.texts('headers.low_n')}: {', '.join(low_kpis)}" if low_kpis else None,
-        *[
-            f"{r.table}: {ctx.texts('headers.quarantined')} {r.quarantined:,} / "
-            f"{ctx.texts('headers.read')} {r.read:,}"
-            for r in ctx.report.reconciliation
-            if r.quarantined
-        ][: 3 if not gaps else 2],
+        f"{ctx.texts('headers.low_n')}{ctx.texts('colon')}{', '.join(low_kpis)}"
+        if low_kpis
+        else None,
+        f"{ctx.texts('headers.quarantined')}{ctx.texts('colon')}{ctx.texts('list_sep').join(files)}"
+        if files
+        else None,
         *gaps,
         ctx.say("not_yet", what=ctx.texts("not_yet.drivers"))
         if ctx.report.insights is None
