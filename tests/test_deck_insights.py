@@ -649,3 +649,25 @@ def test_data_gaps_and_reconciliation_add_up_to_the_total(base, lang):
         assert any("超出声明的量表范围" in r for r in reasons)
         rows = last.blocks_of(Table)[0].rows
         assert [r[0] for r in rows][:2] == ["问卷答卷", "客户（CRM）"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_complaint_categories_that_decide_complaints_show_their_shares(base, lang):
+    # In the sample a ticket's category is what makes it a complaint: every category's
+    # complaint rate is 0% or 100%. The slide then shows how the complaints split over
+    # the complaint categories (shares adding up to 100%), never a 100% "rate".
+    rates = context(base, lang).breakdown("complaint_rate", "category")  # values as shown
+    assert set(rates.value.dropna()) == {0.0, 1.0}
+    mine = rates[rates.value == 1.0].sort_values(["n", "dim_value"], ascending=[False, True])
+    (s,) = build(base, "complaint_categories", lang, kpis=["complaint_rate"])
+    chart = s.blocks_of(Chart)[0].spec
+    assert list(chart.categories) == list(mine.dim_value)
+    (values,) = [list(x.values) for x in chart.series]
+    assert values == pytest.approx(list(mine.n / mine.n.sum())) and sum(values) == pytest.approx(1)
+    top = mine.iloc[0]
+    share = f"{top.n / mine.n.sum() * 100:.1f}%"
+    if lang == "en":
+        assert s.title.text.startswith(f"{top.dim_value} accounts for {share} of complaints")
+    else:
+        assert s.title.text.startswith(f"“{top.dim_value}”占全部投诉的 {share}")
+    assert "100.0%" not in s.title.text

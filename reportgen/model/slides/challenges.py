@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from reportgen.engine.compute import ALL
 from reportgen.formatting import format_value
 from reportgen.model.charts import ChartSpec
@@ -72,6 +74,10 @@ def complaint_categories(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         return []
     k = ctx.report.kpis[kpi]
     min_n = ctx.config.statistics.min_n
+    if b.value.isin([0.0, 1.0]).all():
+        # Each category is all complaints or none (the category is what makes a ticket a
+        # complaint): a rate per category says nothing; where the complaints fall does.
+        return _complaint_shares(ctx, kpi, b, p)
     b = b.sort_values(["value", "n"], ascending=[False, False])  # where complaints concentrate
     ranked = b[~b.low_n.astype(bool)].head(10)
     small = b[b.low_n.astype(bool)]
@@ -153,6 +159,54 @@ def customer_voices(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
                     (5.0, 1.0),
                 ),
             ),
+        )
+    ]
+
+
+def _complaint_shares(
+    ctx: SlideContext, kpi: str, b: pd.DataFrame, p: dict[str, Any]
+) -> list[Slide]:
+    """The complaints' split over the complaint categories, when every category is wholly
+    complaints or wholly not (a rate per category would be 100% or 0%)."""
+    mine = b[b.value == 1.0].sort_values(["n", "dim_value"], ascending=[False, True])
+    if len(mine) < 2:
+        return []
+    total = int(mine.n.sum())
+    share = mine.n / total
+    pct = lambda v: format_value(v, "ratio", ctx.lang)  # noqa: E731
+    top = mine.iloc[0]
+    title = ctx.say(
+        "complaint_share",
+        category=top.dim_value,
+        share=pct(share.iloc[0]),
+        count=f"{int(top.n):,}",
+        total=f"{total:,}",
+    )
+    spec = ChartSpec.build(
+        "bar",
+        ctx.texts("titles.complaint_share"),
+        list(mine.dim_value.head(10)),
+        [(ctx.texts("headers.complaint_share"), list(share.head(10)))],
+        value_unit="ratio",
+    )
+    bullets = [
+        ctx.texts("complaints_of", category=r.dim_value, share=pct(v), n=f"{int(r.n):,}")
+        for r, v in zip(mine.head(3).itertuples(), share.head(3), strict=True)
+    ]
+    none = b[b.value == 0.0]
+    if len(none):
+        names = ctx.texts("list_sep").join(str(v) for v in none.dim_value)
+        bullets.append(ctx.texts("notes.no_complaints", names=names))
+    bullets.append(
+        ctx.say("complaint_rate_overall", rate=format_value(ctx.value(kpi), "ratio", ctx.lang))
+    )
+    return [
+        Slide(
+            "challenges.complaints",
+            "title_only",
+            TitleSentence(title),
+            blocks=(Chart(spec, kpi), Bullets(tuple(bullets[:5]))),
+            notes=ctx.kpi_notes([kpi]),
         )
     ]
 
