@@ -671,3 +671,28 @@ def test_complaint_categories_that_decide_complaints_show_their_shares(base, lan
     else:
         assert s.title.text.startswith(f"“{top.dim_value}”占全部投诉的 {share}")
     assert "100.0%" not in s.title.text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_complaint_themes_tie_and_a_leader_that_also_grows_fastest(base, lang):
+    # Two themes with as many detractor comments: neither "leads". And the leading theme
+    # growing fastest is said so (the bullet named the runner-up as "fastest-growing").
+    tied = THEMES.copy()
+    tied.loc[1, "detractors"] = tied.loc[0, "detractors"]
+    (s,) = build(base, "complaint_themes", lang, insights=full_insights(themes=tied))
+    if lang == "en":
+        assert s.title.text == (
+            "Delivery & logistics and Price & value lead detractors' complaints together, "
+            "with 25 detractor comments each"
+        )
+    else:
+        assert "并列为贬损者抱怨最多的主题" in s.title.text
+    grows = THEMES.copy()
+    grows.loc[0, "share_change"] = 0.2
+    (s,) = build(base, "complaint_themes", lang, insights=full_insights(themes=grows))
+    items = s.blocks_of(Bullets)[0].items
+    expected = {
+        "en": "is also the fastest-growing theme (+20.0 pp",
+        "zh-CN": "同时也是增长最快的主题",
+    }
+    assert expected[lang] in items[0]

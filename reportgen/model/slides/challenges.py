@@ -195,7 +195,7 @@ def _complaint_shares(
     ]
     none = b[b.value == 0.0]
     if len(none):
-        names = ctx.texts("list_sep").join(str(v) for v in none.dim_value)
+        names = ctx.texts("name_sep").join(str(v) for v in none.dim_value)
         bullets.append(ctx.texts("notes.no_complaints", names=names))
     bullets.append(
         ctx.say("complaint_rate_overall", rate=format_value(ctx.value(kpi), "ratio", ctx.lang))

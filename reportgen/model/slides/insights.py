@@ -630,13 +630,21 @@ def complaint_themes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     names = [labels[x] for x in cur["theme"]]
     top = cur.iloc[0]
     change = finite(top["share_change"])
-    title = ctx.say(
-        "themes_top",
-        theme=labels[top["theme"]],
-        detractors=_int(top["detractors"]),
-        share=_pct(ctx, top["detractor_share"]),
-        change="" if change is None else _pp(ctx, change),
-    )
+    tied = [labels[x] for x in cur[cur["detractors"] == top["detractors"]]["theme"]]
+    if len(tied) > 1:  # no theme leads alone: say so
+        title = ctx.say(
+            "themes_tied",
+            themes=tied,
+            detractors=_int(top["detractors"]),
+        )
+    else:
+        title = ctx.say(
+            "themes_top",
+            theme=labels[top["theme"]],
+            detractors=_int(top["detractors"]),
+            share=_pct(ctx, top["detractor_share"]),
+            change="" if change is None else _pp(ctx, change),
+        )
     chart = ChartSpec.build(
         "bar",
         t("titles.themes"),
@@ -668,12 +676,13 @@ def complaint_themes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     )
     bullets = []
     rising = cur.dropna(subset=["share_change"])
-    rising = rising[(rising["share_change"] > 0) & (rising["theme"] != top["theme"])]
+    rising = rising[rising["share_change"] > 0]
     if len(rising):
         r = rising.loc[rising["share_change"].idxmax()]
-        bullets.append(
-            ctx.say("themes_riser", theme=labels[r["theme"]], change=_pp(ctx, r["share_change"]))
+        which = (
+            "themes_riser_top" if r["theme"] == top["theme"] and len(tied) == 1 else "themes_riser"
         )
+        bullets.append(ctx.say(which, theme=labels[r["theme"]], change=_pp(ctx, r["share_change"])))
     bullets += _quotes(ctx, ins, list(cur["theme"]), {**known, **labels})[: 4 - len(bullets)]
     mean, n = finite(ins.sentiment.get("mean")), finite(ins.sentiment.get("comments"))
     if mean is not None and n:
