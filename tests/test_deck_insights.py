@@ -452,7 +452,7 @@ def test_churn_missing_gives_no_slide_and_a_gap(base):
     )
     assert build(base, "churn_risk", insights=ins) == []
     (gaps,) = BUILDERS["data_gaps"](context(base, "zh-CN", ins), {})
-    assert "未展示流失风险模型(原因见备注)" in gaps.blocks_of(Bullets)[0].items
+    assert "未展示流失风险模型（原因见备注）" in gaps.blocks_of(Bullets)[0].items
     assert "no churn dates in the CRM data" in gaps.notes.text
 
 
@@ -655,11 +655,14 @@ def test_data_gaps_and_reconciliation_add_up_to_the_total(base, lang):
 def test_complaint_categories_that_decide_complaints_show_their_shares(base, lang):
     # In the sample a ticket's category is what makes it a complaint: every category's
     # complaint rate is 0% or 100%. The slide then shows how the complaints split over
-    # the complaint categories (shares adding up to 100%), never a 100% "rate".
-    rates = context(base, lang).breakdown("complaint_rate", "category")  # values as shown
+    # the complaint categories (shares adding up to 100%), never a 100% "rate"; with
+    # fewer complaints than the minimum n, no split at all.
+    ctx = dataclasses.replace(context(base, lang), unit="all")
+    rates = ctx.breakdown("complaint_rate", "category")  # values as shown
     assert set(rates.value.dropna()) == {0.0, 1.0}
     mine = rates[rates.value == 1.0].sort_values(["n", "dim_value"], ascending=[False, True])
-    (s,) = build(base, "complaint_categories", lang, kpis=["complaint_rate"])
+    assert mine.n.sum() >= 30
+    (s,) = BUILDERS["complaint_categories"](ctx, {"kpis": ["complaint_rate"]})
     chart = s.blocks_of(Chart)[0].spec
     assert list(chart.categories) == list(mine.dim_value)
     (values,) = [list(x.values) for x in chart.series]
@@ -671,6 +674,13 @@ def test_complaint_categories_that_decide_complaints_show_their_shares(base, lan
     else:
         assert s.title.text.startswith(f"“{top.dim_value}”占全部投诉的 {share}")
     assert "100.0%" not in s.title.text
+    # one unit, 14 complaints: the overall figure is the headline, nothing is split
+    few = context(base, lang).breakdown("complaint_rate", "category")
+    assert few[few.value == 1.0].n.sum() < 30
+    (s,) = build(base, "complaint_categories", lang, kpis=["complaint_rate"])
+    assert not s.blocks_of(Chart)
+    expected = {"en": "complaints this period (fewer than 30)", "zh-CN": "起投诉（少于 30 起）"}
+    assert expected[lang] in s.blocks_of(Bullets)[0].items[0]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])

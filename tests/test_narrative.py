@@ -80,7 +80,7 @@ def test_rose_ahead_of_target(en, zh):
             "zh-CN",
             label="满意度",
         )
-        == "满意度提升至 91.3%(较last year +2.1个百分点),达成目标"
+        == "满意度提升至 91.3%（较last year +2.1个百分点），达成目标"
     )
 
 
@@ -175,7 +175,7 @@ def test_title_states_the_significant_yoy_change(en, zh):
     f = quarter_fact("zh-CN")
     assert f.claim == "yoy"
     s = zh.say("headline", f=f, basis="去年同期")
-    assert s == "满意度 (CSAT)为 77.5%,比去年同期下降 9.9个百分点,未达目标 88.4%"
+    assert s == "满意度 (CSAT)为 77.5%，比去年同期下降 9.9个百分点，未达目标 88.4%"
     assert "持平" not in s
     s = en.say("headline", f=quarter_fact("en"), basis="the same quarter last year")
     assert s == "CSAT at 77.5%, 9.9 pp below the same quarter last year, below the 88.4% target"

@@ -372,7 +372,7 @@ def test_data_quality_reconciles(sample, wb):
 def test_data_quality_in_chinese(sample, wb_zh):
     flat = [c.value for row in wb_zh["数据质量"].iter_rows() for c in row]
     assert "问卷答卷" in flat and "responses" not in flat  # table names translated
-    assert "过滤:重复键" in flat
+    assert "过滤：重复键" in flat
     assert "配置中未声明的业务单元（编号、名称或别名）" in flat
     assert "unknown_unit" in flat  # the code stays as written, to filter on
     assert not any(isinstance(v, str) and v.startswith("business unit not declared") for v in flat)

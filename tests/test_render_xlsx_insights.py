@@ -448,7 +448,7 @@ def test_failed_analyses_leave_notes_not_errors(books):
             assert text in texts, (name, texts)
         assert not wb[name].tables, name
     zh = load_workbook(books["failed_zh"].path)
-    assert "未计算:没有订单数据源" in _texts(zh["客户价值分群"])
+    assert "未计算：没有订单数据源" in _texts(zh["客户价值分群"])
     absent = load_workbook(books["absent"].path)
     for name in EN[6:11]:
         assert "The insight analyses were not run for Hotels." in _texts(absent[name]), name

@@ -172,6 +172,23 @@ def _complaint_shares(
     if len(mine) < 2:
         return []
     total = int(mine.n.sum())
+    min_n = ctx.config.statistics.min_n
+    if total < min_n:  # too few complaints to say where they fall
+        small = b[b.low_n.astype(bool)]
+        bullets = [ctx.texts("notes.few_complaints", n=total, min_n=min_n)]
+        if len(small):
+            names = ctx.texts("name_sep").join(str(v) for v in small.dim_value)
+            bullets.append(ctx.texts("notes.low_n_left_out", min_n=min_n, names=names))
+        bullets += kpi_bullets(ctx, kpi, target=False)
+        return [
+            Slide(
+                "challenges.complaints",
+                "title_only",
+                TitleSentence(ctx.headline(kpi)),
+                blocks=(Bullets(tuple(bullets[:5])),),
+                notes=ctx.kpi_notes([kpi]),
+            )
+        ]
     share = mine.n / total
     pct = lambda v: format_value(v, "ratio", ctx.lang)  # noqa: E731
     top = mine.iloc[0]
