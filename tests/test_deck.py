@@ -468,3 +468,24 @@ def test_the_sample_names_every_dimension_value_in_english(sample_report):
         values = set(b[(b.dimension == dim) & b.dim_value.notna()].dim_value) - {"App"}
         assert values, dim
         assert values <= set(labels[dim]), (dim, values - set(labels[dim]))
+
+
+def test_chart_labels_from_data_are_text_in_the_embedded_workbook():
+    # PowerPoint's "Edit Data" opens each native chart's embedded workbook: a category
+    # or series named "=HYPERLINK(…)" by the data must be a string there, not a formula.
+    import io
+
+    import openpyxl
+
+    from reportgen.model.charts import ChartSpec
+    from reportgen.render.pptx_charts import ReproducibleXyChartData, chart_data
+
+    evil = '=HYPERLINK("http://evil.example","click")'
+    spec = ChartSpec.build("bar", "t", [evil, "+1", "ok"], [("=1+1", [0.1, 0.2, 0.3])])
+    xy = ReproducibleXyChartData()
+    xy.add_series(evil).add_data_point(1.0, 2.0)
+    for blob in (chart_data(spec).xlsx_blob, xy.xlsx_blob):
+        ws = openpyxl.load_workbook(io.BytesIO(blob)).active
+        cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+        assert evil in [c.value for c in cells]
+        assert all(c.data_type == "s" for c in cells), [(c.value, c.data_type) for c in cells]

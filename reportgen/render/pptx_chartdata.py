@@ -2,7 +2,10 @@
 
 python-pptx stores each native chart's data as a small .xlsx inside the deck, written
 by XlsxWriter with the clock as its creation date, so two runs on identical inputs
-gave different decks. This writer fixes that date.
+gave different decks. This writer fixes that date, and writes every string as text:
+XlsxWriter turns a string starting with "=" into a formula by default, and category
+labels come from data (a channel named ``=HYPERLINK(…)`` would be a live formula in
+the workbook PowerPoint's "Edit Data" opens).
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ FIXED_CREATED = _dt.datetime(2000, 1, 1)
 class _FixedDateWorkbookWriter(CategoryWorkbookWriter):
     @contextmanager
     def _open_worksheet(self, xlsx_file: Any) -> Iterator[tuple[Any, Any]]:
-        workbook = Workbook(xlsx_file, {"in_memory": True})
+        workbook = Workbook(
+            xlsx_file,
+            {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+        )
         workbook.set_properties({"created": FIXED_CREATED})
         worksheet = workbook.add_worksheet()
         yield workbook, worksheet
