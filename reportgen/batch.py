@@ -43,12 +43,11 @@ from reportgen.config import ReportConfig
 from reportgen.delivery.files import atomic_write_text, sha256_file
 from reportgen.engine.compute import ALL
 from reportgen.errors import BatchError, PeriodError, ReportgenError
-from reportgen.export import GROUP_FOLDER, output_path, write_results
+from reportgen.export import GROUP_FOLDER, MANIFEST, output_path, write_results
 from reportgen.workers import default_jobs, fed, make_pool, warm
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
 
 Status = Literal["built", "skipped", "failed", "kept"]

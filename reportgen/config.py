@@ -28,7 +28,7 @@ from pydantic import (
 from reportgen.branding import DEFAULT_PALETTE
 from reportgen.canonical import DEFAULT_ATTRIBUTES, DEFAULT_SCALES, DIMENSIONS, TABLES
 from reportgen.errors import ConfigError
-from reportgen.sanitize import is_placeholder
+from reportgen.sanitize import is_unpresentable, strip_control
 
 Language = Literal["en", "zh-CN"]
 LANGUAGES: tuple[str, ...] = ("en", "zh-CN")
@@ -60,6 +60,13 @@ class Names(_Model):
     zh_CN: str = Field(alias="zh-CN")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("en", "zh_CN")
+    @classmethod
+    def _printable(cls, v: str) -> str:
+        if strip_control(v)[1]:
+            raise ValueError(f"{v!r} holds control characters; expected printable text")
+        return v
 
     def get(self, lang: str) -> str:
         return self.zh_CN if lang == "zh-CN" else self.en
@@ -586,11 +593,12 @@ class ReportConfig(_Model):
         (``value_labels``; otherwise the value as the data spell it). A value that reads
         like a leaked missing value ("None", "nan", "null": a spelling the source's
         ``na_values`` does not declare missing) is shown in brackets, as the data's own
-        word: [None] (the decks' sentences put names in quotes already)."""
+        word: [None] (the decks' sentences put names in quotes already). Control
+        characters are left out (they break slide and chart XML)."""
         text = str(value)
         label = self.value_labels.get(dimension, {}).get(text)
-        shown = (label.get(lang) if label is not None else None) or text
-        return f"[{shown}]" if is_placeholder(shown) else shown
+        shown, _ = strip_control((label.get(lang) if label is not None else None) or text)
+        return f"[{shown}]" if is_unpresentable(shown) else shown
 
     def unit(self, unit_id: str) -> Unit:
         for u in self.units:

@@ -126,6 +126,12 @@ def unit_file(
     one place output names are made (workbooks, decks, e-mail): every part is a safe
     ASCII name and the path must stay inside ``out_dir``."""
     slug = GROUP_FOLDER if unit == ALL else slugify(unit)
+    if slug.casefold() in PERIOD_FILES:
+        raise ConfigError(
+            f"unit {unit!r} would get the output folder {slug!r}, the name of a file "
+            f"the run writes beside the unit folders ({', '.join(sorted(PERIOD_FILES))}); "
+            "give it another id"
+        )
     stem = pattern.format(
         unit="group" if unit == ALL else slug,
         period=slugify(period_label, fallback="period"),
@@ -199,6 +205,12 @@ def unit_paths(
 
 #: The period's result tables, written beside the unit folders.
 RESULT_TABLES = ("scorecard", "trends", "breakdowns", "reconciliation", "quarantine")
+
+#: The run's manifest, beside the unit folders.
+MANIFEST = "manifest.json"
+
+#: Every file a run writes in the period folder: no unit folder may take such a name.
+PERIOD_FILES = frozenset({"kpis.json", MANIFEST, *(f"{t}.csv" for t in RESULT_TABLES)})
 
 
 def write_results(report: KpiReport, out_dir: Path) -> list[Path]:

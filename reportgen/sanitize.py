@@ -22,20 +22,22 @@ from reportgen.errors import ConfigError
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # PRC national ID: 17 digits + digit/X; mobile: 1[3-9] + 9 digits; landline-ish long digit runs.
-_NATIONAL_ID = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
-_PHONE = re.compile(r"(?<!\d)(?:\+?\d{1,3}[- ]?)?(?:\(?\d{2,4}\)?[- ]?)\d{3,4}[- ]?\d{4}(?!\d)")
+# Groups may be set apart by a space, a hyphen or a dot (110101 19900307 1234, 138.1234.5678).
+_NATIONAL_ID = re.compile(r"(?<!\d)\d{6}[-. ]?\d{8}[-. ]?\d{3}[\dXx](?![\dXx])")
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[-. ]?)?1[3-9]\d[-. ]?\d{4}[-. ]?\d{4}(?!\d)")
+_PHONE = re.compile(r"(?<!\d)(?:\+?\d{1,3}[-. ]?)?(?:\(?\d{2,4}\)?[-. ]?)\d{3,4}[-. ]?\d{4}(?!\d)")
 # C0 controls except tab/LF/CR, DEL, lone surrogates and the non-characters U+FFFE/U+FFFF:
 # none of them may appear in XML (xlsx, pptx), and none carries meaning in free text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
-def redact_pii(text: str) -> str:
-    """Mask personal data: e-mails → [email], ID numbers → [id], phone numbers → [phone]."""
-    text = _EMAIL.sub("[email]", text)
-    text = _NATIONAL_ID.sub("[id]", text)
-    text = _MOBILE.sub("[phone]", text)
-    return _PHONE.sub("[phone]", text)
+def redact_pii(text: str, *, blank: bool = False) -> str:
+    """Mask personal data: e-mails → [email], ID numbers → [id], phone numbers → [phone]
+    (``blank``: a space instead, for text mined for words rather than shown)."""
+    text = _EMAIL.sub(" " if blank else "[email]", text)
+    text = _NATIONAL_ID.sub(" " if blank else "[id]", text)
+    text = _MOBILE.sub(" " if blank else "[phone]", text)
+    return _PHONE.sub(" " if blank else "[phone]", text)
 
 
 def strip_control(text: str) -> tuple[str, int]:
@@ -53,6 +55,18 @@ def is_placeholder(text: str) -> bool:
     shown on a slide: from the code it is a bug; from a customer (a comment box
     answered "None") it says nothing worth quoting."""
     return text.strip().lower() in PLACEHOLDERS
+
+
+#: "nan%" as a token of its own: what formatting a missing ratio prints ("nan%", "(nan%)");
+#: not inside a word ("显示NaN%的") nor in brackets ("[NaN%]", a value shown as data).
+_LEAKED_PERCENT = re.compile(r"(?<![\w\[])nan%(?![\w\]])", re.IGNORECASE)
+
+
+def is_unpresentable(text: str) -> bool:
+    """Whether ``text`` reads as a leaked missing value: a placeholder (see
+    :func:`is_placeholder`) or a formatted missing ratio ("nan%"). Such text never goes
+    on a slide; a customer comment that reads so is not quoted."""
+    return is_placeholder(text) or bool(_LEAKED_PERCENT.search(text))
 
 
 def shorten(text: str, limit: int = 200) -> str:

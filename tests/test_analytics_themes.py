@@ -434,3 +434,15 @@ def test_two_thousand_comments_well_under_a_second() -> None:
     # measured ≈ 0.07 s on the development machine; the bound leaves room for a busy CI
     assert elapsed < 2.0, f"theme_summary on 2,000 comments took {elapsed:.2f} s"
     assert not math.isnan(out["mean_sentiment"].iloc[0])
+
+
+def test_frequent_terms_never_hold_personal_data():
+    comments = pd.Series(
+        [f"请发到 zhangwei.home@example.com 谢谢 invoice copy {i}" for i in range(4)]
+        + [f"call 138.1234.5678 about invoice copy {i}" for i in range(4)]
+    )
+    terms = set(frequent_terms(comments, min_df=3).term)
+    assert "copy" in terms  # the other words are counted
+    assert not any(
+        part in t for t in terms for part in ("zhangwei", "home", "example", "138", "5678")
+    ), terms

@@ -471,3 +471,15 @@ def test_group_deck_has_the_consolidated_slides(built):
     unit_titles = [s.shapes.title.text for s in unit_deck.slides if s.shapes.title]
     assert not any("ahead of the group on" in t or "unit targets met" in t for t in unit_titles)
     assert f"{met} of {total} unit targets met" in titles or total == 0
+
+
+@pytest.mark.parametrize("unit", ["kpis.json", "Manifest.json", "quarantine.csv"])
+def test_a_unit_named_like_a_results_file_is_a_config_error(tmp_path, unit):
+    # its folder would clash with the file the run writes beside the unit folders
+    from reportgen.errors import ConfigError
+
+    units = [{"id": unit, "names": {"en": "A", "zh-CN": "甲"}}, *TWO[1:]]
+    config = load_config(_tiny(tmp_path, units))
+    with pytest.raises(ConfigError, match=r"the name of a file the run writes"):
+        run_build(config, out_dir=tmp_path / "out", period="2026Q3", today=TODAY, jobs=1)
+    assert not list((tmp_path / "out").rglob("*.pptx"))

@@ -138,6 +138,10 @@ def test_value_labels_per_language_fall_back_to_the_data(tmp_path):
     # shown as the data's own word, never as a bare "None" a reader takes for a bug
     assert cfg.value_label("channel", "None", "en") == "[None]"
     assert cfg.value_label("segment", " nan", "zh-CN") == "[ nan]"
+    assert cfg.value_label("segment", "NaN%", "en") == "[NaN%]"  # reads like a leaked ratio
+    # control characters (which break slide and chart XML, or show as _x001F_) left out
+    assert cfg.value_label("channel", "微信\x01客服", "en") == "微信客服"
+    assert cfg.value_label("category", "类别\x1f坏", "zh-CN") == "类别坏"
     labelled = {"channel": {"None": {"en": "No channel", "zh-CN": "无渠道"}}}
     cfg = load_config(_write(tmp_path, {**BASE, "value_labels": labelled}))
     assert cfg.value_label("channel", "None", "zh-CN") == "无渠道"
@@ -181,3 +185,9 @@ def test_presenter_errors_name_the_key_and_what_was_expected(tmp_path):
     assert "report.presenter" in msg and "is empty" in msg
     msg = error(["CX"])
     assert "report.presenter" in msg and "expected a text, or one per language" in msg
+
+
+def test_unit_names_with_control_characters_are_a_config_error(tmp_path):
+    units = [{**BASE["units"][0], "names": {"en": "Bad\x01name", "zh-CN": "好"}}]
+    msg = _error(tmp_path, {**BASE, "units": units})
+    assert "units[0].names.en" in msg and "control characters" in msg

@@ -107,3 +107,34 @@ def test_placeholders_are_leaked_missing_values_only():
         assert is_placeholder(text)
     for text in ("", "Nonetheless slow", "banana", "无", "none of my calls were answered"):
         assert not is_placeholder(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call 13812345678 now", "call [phone] now"),
+        ("call 138-1234-5678 now", "call [phone] now"),
+        ("call 138.1234.5678 now", "call [phone] now"),  # dots between the groups
+        ("+86 138 1234 5678", "[phone]"),
+        ("tel 010-8888 6666", "tel [phone]"),
+        ("id 11010119900307123X ok", "id [id] ok"),
+        ("id 110101 19900307 1234 ok", "id [id] ok"),  # spaced groups: all of it masked
+        ("id 110101-19900307-123x", "id [id]"),
+        ("mail zhang.wei@home.example.com", "mail [email]"),
+        ("order 12.5 and version 1.2.3, 2025-03-05", "order 12.5 and version 1.2.3, 2025-03-05"),
+    ],
+)
+def test_redact_pii(text, expected):
+    from reportgen.sanitize import redact_pii
+
+    assert redact_pii(text) == expected
+
+
+def test_unpresentable_text_is_a_leak_not_a_customer_word():
+    from reportgen.sanitize import is_unpresentable
+
+    for text in ("nan", "None", "nan%", "CSAT (nan%)", "at NaN% vs 3.0%"):
+        assert is_unpresentable(text), text
+    # a customer quoting a broken page, and a value shown as data, in brackets
+    for text in ("App上优惠显示NaN%的问题", "[NaN%]", "banana%", "None of them"):
+        assert not is_unpresentable(text), text

@@ -41,7 +41,7 @@ from reportgen.analytics.sentiment import (
 )
 from reportgen.errors import ConfigError
 from reportgen.resources import templates_dir
-from reportgen.sanitize import is_placeholder, redact_pii, shorten, strip_control
+from reportgen.sanitize import is_unpresentable, redact_pii, shorten, strip_control
 
 #: Languages of display names and keyword lists.
 LANGUAGES = ("en", "zh-CN")
@@ -609,7 +609,7 @@ def representative_quotes(
     texts = frame["comment"].tolist()
     for row in np.flatnonzero(a.hits[:, col] & (a.sentiment <= CLEARLY_NEGATIVE)):
         text = _clean_quote(str(texts[row]))
-        if len(text) < min_chars or is_placeholder(text):
+        if len(text) < min_chars or is_unpresentable(text):
             continue
         too_long = len(text) > max_chars
         shown = shorten(text, max_chars) if too_long else text
@@ -652,6 +652,10 @@ def _is_content(token: str, stop: frozenset[str], matcher: _Matcher) -> bool:
     return not matcher.covers(token)
 
 
+#: What an e-mail address, phone or ID number needs: an @ or a run of digits.
+_MAY_HOLD_PII = re.compile(r"@|\d{3}")
+
+
 def frequent_terms(
     comments: pd.Series,
     top: int = 20,
@@ -670,7 +674,13 @@ def frequent_terms(
     themes = _resolve(themes)
     matcher = _matcher(themes)
     stop = _stopwords()
-    tokens = theme_tokenizer(themes).tokens_of(comments)
+    # personal data never becomes a "term" (zhangwei, 138…): out before the words are cut
+    text = comments.astype(object)
+    personal = text.map(lambda t: isinstance(t, str) and bool(_MAY_HOLD_PII.search(t)))
+    if personal.any():
+        text = text.copy()
+        text[personal] = text[personal].map(lambda t: redact_pii(t, blank=True))
+    tokens = theme_tokenizer(themes).tokens_of(text)
     hits = _hits(tokens, themes) if unthemed_only else None
     per_text: dict[int, set[str]] = {}
     df: Counter[str] = Counter()

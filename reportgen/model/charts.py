@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from reportgen.sanitize import strip_control
+
 ChartKind = Literal["column", "bar", "line", "stacked_100", "scatter"]
 
 #: Number formats per KPI value unit (Excel/PowerPoint format codes).
@@ -113,11 +115,14 @@ class ChartSpec:
         series: Sequence[tuple[str, Iterable[float | int | None]]],
         **kwargs: object,
     ) -> ChartSpec:
-        """Convenience constructor that cleans values (NaN → None)."""
+        """Convenience constructor that cleans values (NaN → None) and labels (control
+        characters, which break the chart's XML, left out)."""
         return cls(
             kind=kind,
             title=title,
-            categories=tuple(str(c) for c in categories),
-            series=tuple(Series(name, clean_values(vals)) for name, vals in series),
+            categories=tuple(strip_control(str(c))[0] for c in categories),
+            series=tuple(
+                Series(strip_control(name)[0], clean_values(vals)) for name, vals in series
+            ),
             **kwargs,  # type: ignore[arg-type]
         )

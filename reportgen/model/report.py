@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from reportgen.model.charts import ChartSpec
-from reportgen.sanitize import is_placeholder
+from reportgen.sanitize import is_unpresentable
 
 #: How a slide is laid out; the renderer maps each to a template layout by name.
 SlideLayout = Literal["title", "section", "content", "title_only"]
@@ -28,7 +28,7 @@ MAX_BULLETS = 5
 def _check_text(text: str, what: str) -> None:
     if not isinstance(text, str):
         raise TypeError(f"{what}: expected text, got {type(text).__name__}")
-    if is_placeholder(text) or "nan%" in text.lower():
+    if is_unpresentable(text):
         raise ValueError(f"{what}: {text!r} is not a presentable text")
 
 

@@ -21,7 +21,7 @@ from reportgen.model.report import Bullets, Chart, Notes, Slide, Table, TitleSen
 from reportgen.model.slides._context import SlideContext
 from reportgen.model.slides.insights import driver_result, gap_bullets, has_quotes, unit_insights
 from reportgen.model.slides.standing import kpi_bullets
-from reportgen.sanitize import is_placeholder, redact_pii, shorten, strip_control
+from reportgen.sanitize import is_unpresentable, redact_pii, shorten, strip_control
 
 
 def weakest_attributes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
@@ -135,7 +135,7 @@ def customer_voices(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     picked = [clean_comment(x) for x in rows.comment]
     seen: list[str] = []
     for text in picked:
-        if text and not is_placeholder(text) and text not in seen:
+        if text and not is_unpresentable(text) and text not in seen:
             seen.append(text)
         if len(seen) >= int(p.get("max", 4)):
             break
