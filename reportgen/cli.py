@@ -236,12 +236,12 @@ _TABLE_HEADERS: dict[str, dict[str, str]] = {
         "kpi": "指标",
         "value": "数值",
         "n": "样本量",
-        "prev": "较 {} (环比)",
-        "yoy": "较 {} (同比)",
+        "prev": "较 {}（环比）",
+        "yoy": "较 {}（同比）",
         "target": "目标",
         "benchmark": "基准",
-        "legend": "▲/▼ 显著改善/恶化(p < {alpha});· 变化不显著;空白:未检验(样本量 < {min_n} "
-        "或中位数指标)。",
+        "legend": "▲/▼ 显著改善/恶化（p < {alpha}）；· 变化不显著；空白：未检验（样本量 < {min_n} "
+        "或中位数指标）。",
     },
 }
 
@@ -276,7 +276,7 @@ def _print_table(report, lang: str, cfg) -> None:  # type: ignore[no-untyped-def
         rows = report.scorecard[(report.scorecard.unit == unit) & report.scorecard.dimension.isna()]
         for r in rows.itertuples(index=False):
             k = report.kpis[r.kpi]
-            low = (" (样本不足)" if lang == "zh-CN" else " (low n)") if r.low_n else ""
+            low = ("（样本不足）" if lang == "zh-CN" else " (low n)") if r.low_n else ""
             table.add_row(
                 k.label(lang),
                 format_value(r.value, r.value_unit, lang) + low,

@@ -518,3 +518,36 @@ def test_repurchase_window_looks_beyond_the_period_end(tmp_path):
     report = compute_kpis(cfg, period="2025Q3", today=TODAY)
     r = row(report, "repurchase_rate")
     assert (r.n, r.value) == (5, pytest.approx(2 / 5))
+
+
+def test_repurchase_window_counts_same_day_repeats_and_only_observed_buyers(tmp_path):
+    """A second order on the first order's day is a repeat; a buyer whose window runs
+    past the end of the order data (the latest order, 2025-09-30) could still come back
+    and is left out of the rate, not counted as lost (right-censoring). Hand-counted:
+    k1 repeats the same day, k4 is observed without a repeat, k2 and k3 are not
+    observable: 1 of 2."""
+    from conftest import Project
+
+    from reportgen.config import load_config
+
+    project = Project(tmp_path)
+    project.table(
+        "orders",
+        ["order_id", "customer_id", "date", "unit", "amount"],
+        [
+            ["o1", "k1", "2025-07-02", "alpha", 100],
+            ["o2", "k1", "2025-07-02", "alpha", 50],  # same day: a repeat
+            ["o3", "k2", "2025-09-25", "alpha", 100],  # window ends 10-25: not observed
+            ["o4", "k3", "2025-09-30", "alpha", 100],  # the data's last order
+            ["o5", "k4", "2025-07-10", "alpha", 100],  # observed, no repeat
+        ],
+    )
+    project.extra["kpis"] = {"repurchase_window_days": 30}
+    report = compute_kpis(load_config(project.config()), period="2025Q3", today=TODAY)
+    r = row(report, "repurchase_rate")
+    assert (r.n, r.value) == (2, pytest.approx(1 / 2))
+    assert row(report, "purchase_frequency").n == 4  # every buyer counts elsewhere
+    project.extra["kpis"] = {}
+    report = compute_kpis(load_config(project.config()), period="2025Q3", today=TODAY)
+    r = row(report, "repurchase_rate")
+    assert (r.n, r.value) == (4, pytest.approx(1 / 4))  # without a window: all observed

@@ -177,10 +177,10 @@ def _static_kpis() -> list[KpiDef]:
             "proportion",
             "ratio",
             1,
-            _names("CSAT", "满意度 (CSAT)"),
+            _names("CSAT", "满意度（CSAT）"),
             _names(
                 "Share of answers in the top two boxes of the satisfaction scale (4–5 on 1–5).",
-                "满意度量表前两档(1–5 分中的 4–5 分)的回答占比。",
+                "满意度量表前两档（1–5 分中的 4–5 分）的回答占比。",
             ),
             _top_box("csat"),
             level="headline",
@@ -191,11 +191,11 @@ def _static_kpis() -> list[KpiDef]:
             "nps",
             "points",
             1,
-            _names("NPS", "净推荐值 (NPS)"),
+            _names("NPS", "净推荐值（NPS）"),
             _names(
                 "% promoters (9–10) − % detractors (0–6) on likelihood to recommend (0–10), "
                 "in points from −100 to 100.",
-                "推荐者(9–10 分)占比减去贬损者(0–6 分)占比,取值 −100 到 100。",
+                "推荐者（9–10 分）占比减去贬损者（0–6 分）占比，取值 −100 到 100。",
             ),
             _nps,
             level="headline",
@@ -206,11 +206,11 @@ def _static_kpis() -> list[KpiDef]:
             "mean",
             "score",
             1,
-            _names("Ease (CES)", "费力度 (CES)"),
+            _names("Ease (CES)", "费力度（CES）"),
             _names(
                 "Mean customer-effort score on 1–7, oriented so that higher means less effort "
                 "(reversed source scales are flipped on load).",
-                "客户费力度 1–7 分的平均值,分值越高表示越省力(反向量表在加载时已翻转)。",
+                "客户费力度 1–7 分的平均值，分值越高表示越省力（反向量表在加载时已翻转）。",
             ),
             lambda t, p: _mean(t.effort),
             level="process",
@@ -221,13 +221,13 @@ def _static_kpis() -> list[KpiDef]:
             "mean",
             "index",
             1,
-            _names("Satisfaction index (CSI)", "综合满意度指数 (CSI)"),
+            _names("Satisfaction index (CSI)", "综合满意度指数（CSI）"),
             _names(
                 "Weighted mean of attribute scores rescaled to 0–100 per response, "
                 "weights from kpis.csi_weights (default: product fit 35%, responsiveness 25%, "
                 "brand trust 20%, price fairness 15%); skipped attributes are re-weighted.",
-                "各维度得分换算为 0–100 后按权重加权平均(默认:产品契合 35%、响应速度 25%、"
-                "品牌认同 20%、价格合理 15%),缺答维度按其余权重重新归一。",
+                "各维度得分换算为 0–100 后按权重加权平均（默认：产品契合 35%、响应速度 25%、"
+                "品牌认同 20%、价格合理 15%），缺答维度按其余权重重新归一。",
             ),
             lambda t, p: _mean(_csi_per_response(t, p)),
             level="headline",
@@ -275,7 +275,7 @@ def _static_kpis() -> list[KpiDef]:
             _names(
                 "Customers whose churn date falls in the period / customers active at its start "
                 "(joined before the start, not churned before it).",
-                "期内流失客户数 / 期初活跃客户数(期初前加入且期初前未流失)。",
+                "期内流失客户数 / 期初活跃客户数（期初前加入且期初前未流失）。",
             ),
             lambda t, p: _proportion(_lost(t), _active_at_start(t)),
             level="headline",
@@ -289,7 +289,7 @@ def _static_kpis() -> list[KpiDef]:
             _names("Retention rate", "留存率"),
             _names(
                 "1 − churn rate: customers active at the start still active at the end.",
-                "1 − 流失率:期初活跃客户到期末仍活跃的比例。",
+                "1 − 流失率：期初活跃客户到期末仍活跃的比例。",
             ),
             lambda t, p: _proportion(~_lost(t), _active_at_start(t)),
         ),
@@ -302,11 +302,12 @@ def _static_kpis() -> list[KpiDef]:
             _names("Repurchase rate", "复购率"),
             _names(
                 "Share of the period's buying customers who ordered more than once in the period "
-                "(or again within kpis.repurchase_window_days of their first order, when set).",
-                "期内下单客户中多次下单的比例(若设置 kpis.repurchase_window_days,"
-                "则为首单后该天数内再次下单的比例)。",
+                "(or again within kpis.repurchase_window_days of their first order, when set; "
+                "then only buyers whose window ends within the order data count).",
+                "期内下单客户中多次下单的比例（若设置 kpis.repurchase_window_days，"
+                "则为首单后该天数内再次下单的比例，且仅计入观察窗口在订单数据范围内结束的客户）。",
             ),
-            lambda t, p: _proportion(t.repeat_buyer, t.orders_n > 0),
+            lambda t, p: _proportion(t.repeat_buyer, (t.orders_n > 0) & t.observed),
             level="headline",
         ),
         KpiDef(
@@ -315,7 +316,7 @@ def _static_kpis() -> list[KpiDef]:
             "mean",
             "currency",
             1,
-            _names("Revenue per customer (ARPU)", "客均收入 (ARPU)"),
+            _names("Revenue per customer (ARPU)", "客均收入（ARPU）"),
             _names(
                 "Revenue in the period / customers who bought in the period.",
                 "期内收入 / 期内下单客户数。",
@@ -348,11 +349,11 @@ def _static_kpis() -> list[KpiDef]:
             "mean",
             "currency",
             1,
-            _names("Customer lifetime value (simple)", "客户终身价值(简易)"),
+            _names("Customer lifetime value (simple)", "客户终身价值（简易）"),
             _names(
                 "Annualised revenue per buying customer × expected relationship years "
                 "(kpis.clv_relationship_years, default 3).",
-                "年化客均收入 × 预期合作年限(kpis.clv_relationship_years,默认 3 年)。",
+                "年化客均收入 × 预期合作年限（kpis.clv_relationship_years，默认 3 年）。",
             ),
             lambda t, p: _mean(t.revenue),
             scale=lambda years, p: p.clv_relationship_years / years,
@@ -363,7 +364,7 @@ def _static_kpis() -> list[KpiDef]:
             "proportion",
             "ratio",
             1,
-            _names("First-contact resolution", "首次解决率 (FCR)"),
+            _names("First-contact resolution", "首次解决率（FCR）"),
             _names(
                 "Tickets resolved with a single contact / all tickets opened in the period.",
                 "一次接触即解决的工单数 / 期内新建工单总数。",
@@ -379,7 +380,7 @@ def _static_kpis() -> list[KpiDef]:
             "median",
             "hours",
             -1,
-            _names("First response (median, h)", "首次响应时长中位数(小时)"),
+            _names("First response (median, h)", "首次响应时长中位数（小时）"),
             _names(
                 "Median hours from ticket opened to first response.",
                 "工单创建到首次响应的小时数中位数。",
@@ -392,7 +393,7 @@ def _static_kpis() -> list[KpiDef]:
             "mean",
             "hours",
             -1,
-            _names("First response (mean, h)", "首次响应时长均值(小时)"),
+            _names("First response (mean, h)", "首次响应时长均值（小时）"),
             _names(
                 "Mean hours from ticket opened to first response.",
                 "工单创建到首次响应的平均小时数。",
@@ -405,7 +406,7 @@ def _static_kpis() -> list[KpiDef]:
             "median",
             "hours",
             -1,
-            _names("Resolution time (median, h)", "解决时长中位数(小时)"),
+            _names("Resolution time (median, h)", "解决时长中位数（小时）"),
             _names(
                 "Median hours from ticket opened to resolved (resolved tickets).",
                 "已解决工单从创建到解决的小时数中位数。",
@@ -418,7 +419,7 @@ def _static_kpis() -> list[KpiDef]:
             "mean",
             "hours",
             -1,
-            _names("Resolution time (mean, h)", "解决时长均值(小时)"),
+            _names("Resolution time (mean, h)", "解决时长均值（小时）"),
             _names(
                 "Mean hours from ticket opened to resolved (resolved tickets).",
                 "已解决工单从创建到解决的平均小时数。",

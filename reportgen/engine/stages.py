@@ -170,8 +170,9 @@ def _buyers(
     ds: Dataset, rows: Rows, scope: Scope, params: KpiParams, periods: Sequence[Period]
 ) -> ir.Table:
     """One row per (period, unit, customer) who ordered in the period: ``period_id``,
-    ``unit``, ``customer_id``, ``orders_n``, ``revenue``, ``repeat_buyer`` (and the
-    order rows' own dimensions, if any).
+    ``unit``, ``customer_id``, ``orders_n``, ``revenue``, ``repeat_buyer``, ``observed``
+    (whether the repurchase window, if any, ends within the order data) and the order
+    rows' own dimensions, if any.
 
     One aggregation per period, each over that period's orders only, put together with
     UNION ALL: the per-customer groups of one period fit in the engine's memory, those
@@ -198,7 +199,7 @@ def _period_buyers(
     )
     label = {"period_id": ibis.literal(period.label, dt.string)}
     if window is None:
-        out = per_customer.mutate(repeat_buyer=per_customer.orders_n >= 2)
+        out = per_customer.mutate(repeat_buyer=per_customer.orders_n >= 2, observed=True)
         return out.select(**label, **{c: out[c] for c in out.columns})
     # Look ahead beyond the period's end for a second order within the window: only
     # the orders that can be one (from the period start to the window after its end).
@@ -208,20 +209,28 @@ def _period_buyers(
     later = later_orders.select(
         _cid=later_orders.customer_id, _unit=later_orders.unit, _date=later_orders.date
     )
+    # Every order of the customer from the first one to the window's end, the first
+    # included: two or more is a repeat (a second order on the same day counts).
     pc = per_customer
+    until = pc.first_date + ibis.interval(days=window)
     j = pc.join(
         later,
         [
             pc.customer_id == later._cid,
             pc.unit == later._unit,
-            later._date > pc.first_date,
-            later._date <= pc.first_date + ibis.interval(days=window),
+            later._date >= pc.first_date,
+            later._date <= until,
         ],
     )
-    again = j.group_by(keys).aggregate(_again=j.count())
+    again = j.group_by(keys).aggregate(_orders=j.count())
     out = pc.left_join(again, keys)
-    out = out.mutate(repeat_buyer=out._again.fill_null(0) > 0)
-    return out.select(**label, **{c: out[c] for c in [*pc.columns, "repeat_buyer"]})
+    # A buyer whose window runs past the end of the order data cannot be seen not to
+    # come back: observed only when the window ends within the data (right-censoring).
+    end = ds.last_event("orders")
+    observed = (until <= ibis.literal(end.to_pydatetime())) if end is not None else False
+    out = out.mutate(repeat_buyer=out._orders.fill_null(0) >= 2, observed=observed)
+    columns = [*pc.columns, "repeat_buyer", "observed"]
+    return out.select(**label, **{c: out[c] for c in columns})
 
 
 def stage_date_bounds(periods: Sequence[Period]) -> tuple[_dt.date, _dt.date]:

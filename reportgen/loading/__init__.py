@@ -203,15 +203,19 @@ class Dataset:
 
     def max_event_date(self) -> _dt.date | None:
         """Latest valid event date across responses, orders and tickets."""
-        latest: list[_dt.date] = []
-        for name in ("responses", "orders", "tickets"):
-            if name in self.staged:
-                col = TABLES[name].date_column
-                assert col is not None
-                value = _max_kept(self.staged[name], col)
-                if value is not None and not pd.isna(value):
-                    latest.append(pd.Timestamp(value).date())
-        return max(latest) if latest else None
+        latest = [self.last_event(name) for name in ("responses", "orders", "tickets")]
+        dates = [t.date() for t in latest if t is not None]
+        return max(dates) if dates else None
+
+    def last_event(self, name: str) -> pd.Timestamp | None:
+        """The latest event time of the rows kept from ``name`` (None: no such source or
+        no dated row): where the data of that table ends."""
+        if name not in self.staged:
+            return None
+        col = TABLES[name].date_column
+        assert col is not None
+        value = _max_kept(self.staged[name], col)
+        return None if value is None or pd.isna(value) else pd.Timestamp(value)
 
     # -- reconciliation ------------------------------------------------------
 
