@@ -320,11 +320,14 @@ class _Renderer:
         x, y, w, h = box
         widths = block.widths or (1.0,) * len(block.header)
         total = sum(widths)
-        col_w = [int(w * c / total) for c in widths]
+        planned = [int(w * c / total) for c in widths]
         rows = [block.header, *block.rows]
         pad = pt(2 * INSET_Y)
         size = TABLE_SIZE
         while True:
+            # every column at least as wide as its longest word ("Satisfactio|n" otherwise)
+            fitted = _column_widths(planned, rows, size)
+            col_w = fitted or planned
             heights = [
                 max(
                     tx.text_height([cell], pt(cw - 2 * INSET_X), size)
@@ -333,7 +336,7 @@ class _Renderer:
                 + pad
                 for r in rows
             ]
-            if sum(heights) <= pt(h) or size <= TABLE_FLOOR:
+            if (fitted is not None and sum(heights) <= pt(h)) or size <= TABLE_FLOOR:
                 break
             size -= 0.5
         keep = len(rows)
@@ -365,6 +368,43 @@ class _Renderer:
                     color=RGBColor(0xFF, 0xFF, 0xFF) if i == 0 else DARK,
                 )
         return moved
+
+
+#: Bold header text is wider than the regular text measured; room for the difference.
+_BOLD = 1.08
+
+
+def _column_widths(
+    planned: list[int], rows: list[tuple[str, ...]], size: float
+) -> list[int] | None:
+    """``planned`` column widths (EMU), widened where a column's longest word (a header's
+    in bold) would not fit on one line, at the expense of the columns with room to spare;
+    None when the words cannot all fit in the table's width at ``size``."""
+    need = []
+    for j in range(len(planned)):
+        longest = max(
+            (
+                tx.text_width(word, size) * (_BOLD if i == 0 else 1.0)
+                for i, r in enumerate(rows)
+                for word in tx.words(r[j])
+            ),
+            default=0.0,
+        )
+        need.append(int(longest * tx.EMU_PER_PT) + 2 * INSET_X + 1)
+    if sum(need) > sum(planned):
+        return None
+    out = list(planned)
+    short = [j for j, n in enumerate(need) if n > out[j]]
+    if not short:
+        return out
+    deficit = sum(need[j] - out[j] for j in short)
+    for j in short:
+        out[j] = need[j]
+    spare = {k: out[k] - need[k] for k in range(len(out)) if k not in short and out[k] > need[k]}
+    room = sum(spare.values())
+    for k, extra in spare.items():
+        out[k] -= -(-deficit * extra // room)  # rounded up: the total never grows
+    return out
 
 
 #: Heat-map end points (bad, neutral, good): light enough for dark text on top.

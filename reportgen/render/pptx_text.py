@@ -41,6 +41,11 @@ def text_width(text: str, size_pt: float) -> float:
     return _font(size_pt).getlength(text) / 10.0
 
 
+def words(text: str) -> list[str]:
+    """The pieces a line never breaks inside: words, and each CJK character."""
+    return [t for t in _TOKEN.findall(text) if not t.isspace()]
+
+
 def wrap(text: str, width_pt: float, size_pt: float) -> list[str]:
     """Lines of ``text`` wrapped to ``width_pt``: at spaces, or between CJK characters."""
     lines: list[str] = []
