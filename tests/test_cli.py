@@ -107,7 +107,7 @@ def test_kpis_table_in_chinese(sample):
     )
     assert r.returncode == 0, r.stderr
     assert "酒店集团 · 2026年第三季度" in r.stdout
-    assert "净推荐值 (NPS)" in r.stdout and "首次解决率 (FCR)" in r.stdout
+    assert "净推荐值（NPS）" in r.stdout and "首次解决率（FCR）" in r.stdout
 
 
 def _members(path: Path) -> dict[str, bytes]:

@@ -706,3 +706,19 @@ def test_complaint_themes_tie_and_a_leader_that_also_grows_fastest(base, lang):
         "zh-CN": "同时也是增长最快的主题",
     }
     assert expected[lang] in items[0]
+
+
+def test_scorecard_lists_a_near_miss_as_near_not_missed(base):
+    # the table says "near" for a target missed by less than 5%; the bullets agree
+    report, cfg = base
+    sc = report.scorecard.copy()
+    mine = (sc.unit == UNIT) & sc.dimension.isna() & (sc.kpi == "csat")
+    sc.loc[mine, ["target_met", "attainment"]] = [False, 0.97]
+    other = (sc.unit == UNIT) & sc.dimension.isna() & (sc.kpi == "nps")
+    sc.loc[other, ["target_met", "attainment"]] = [False, 0.5]
+    ctx = dataclasses.replace(context(base, "en"), report=dataclasses.replace(report, scorecard=sc))
+    (s,) = BUILDERS["scorecard"](ctx, {"kpis": ["csat", "nps"]})
+    table = s.blocks_of(Table)[0]
+    assert [r[-1] for r in table.rows] == ["near", "missed"]
+    items = s.blocks_of(Bullets)[0].items
+    assert "missed: NPS" in items and "near: CSAT" in items, items

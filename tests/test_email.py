@@ -529,7 +529,7 @@ def test_chinese_message(cfg, report, out_dir, tmp_path):
     )
     assert msg["Subject"] == "【阿尔法】2025年第三季度客户满意度与忠诚度报告"
     want = expected_figures(report, "alpha", "nps", "zh-CN")
-    assert want["value"] in text_line(msg, "净推荐值 (NPS)")
+    assert want["value"] in text_line(msg, "净推荐值（NPS）")
     assert html_rows(msg)["csat"]["change"].startswith("−30.0个百分点")
     assert "核心指标" in msg.get_body(("html",)).get_content()
     assert [p.get_content_type() for p in msg.walk()].count("image/png") == 1

@@ -168,14 +168,14 @@ def quarter_fact(lang, **kw):
         target_met=False,
     )
     r.update(kw)
-    return fact(r, "满意度 (CSAT)" if lang == "zh-CN" else "CSAT", lang, "prev", ("prev", "yoy"))
+    return fact(r, "满意度（CSAT）" if lang == "zh-CN" else "CSAT", lang, "prev", ("prev", "yoy"))
 
 
 def test_title_states_the_significant_yoy_change(en, zh):
     f = quarter_fact("zh-CN")
     assert f.claim == "yoy"
     s = zh.say("headline", f=f, basis="去年同期")
-    assert s == "满意度 (CSAT)为 77.5%，比去年同期下降 9.9个百分点，未达目标 88.4%"
+    assert s == "满意度（CSAT）为 77.5%，比去年同期下降 9.9个百分点，未达目标 88.4%"
     assert "持平" not in s
     s = en.say("headline", f=quarter_fact("en"), basis="the same quarter last year")
     assert s == "CSAT at 77.5%, 9.9 pp below the same quarter last year, below the 88.4% target"

@@ -43,7 +43,15 @@ def scorecard(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         nums += [finite(r.get(f"change_{w}")) for w in ctx.comparisons]
         nums += [finite(r.get("target")), None]
         numbers.append(tuple(nums))
-    missed = [ctx.label(k) for k in ids if (ctx.row(k) or {}).get("target_met") is False]
+    # by the table's status: a "near" miss is listed as near, not as missed
+    status_of = {
+        k: attainment_status(
+            (ctx.row(k) or {}).get("target_met"), (ctx.row(k) or {}).get("attainment")
+        )
+        for k in ids
+    }
+    missed = [ctx.label(k) for k in ids if status_of[k] == "missed"]
+    near = [ctx.label(k) for k in ids if status_of[k] == "near"]
     facts = {k: ctx.fact(k) for k in ids}
     claims = {k: f.claim_verdict for k, f in facts.items() if f is not None}
     worse = sum(v == "worsened" for v in claims.values())
@@ -52,8 +60,9 @@ def scorecard(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     rank = {"worsened": 0, "improved": 1}
     ordered = sorted(ids, key=lambda k: rank.get(claims.get(k, ""), 2))
     bullets = [ctx.headline(k) for k in ordered][:3]
-    if missed:
-        bullets.append(f"{t('status.missed')}: {', '.join(missed)}")
+    for status, names in (("missed", missed), ("near", near)):
+        if names:
+            bullets.append(f"{t(f'status.{status}')}{t('colon')}{t('name_sep').join(names)}")
     widths = (2.4, 1.1, 0.9) + (1.1,) * len(ctx.comparisons) + (1.0, 0.9)
     return [
         Slide(
