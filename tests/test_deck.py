@@ -505,3 +505,24 @@ def test_table_columns_fit_their_longest_word():
         assert out[j] - 2 * INSET_X >= tx.text_width(word, 12.0) * 1.08 * tx.EMU_PER_PT
     assert out[1] < planned[1]  # the room came from the wide column
     assert _column_widths([300000] * 3, rows, 12.0) is None  # cannot fit: the font shrinks
+
+
+def test_share_bars_run_from_0_to_100_percent():
+    from pptx import Presentation as New
+    from pptx.util import Inches
+
+    from reportgen.model.charts import ChartSpec, ReferenceLine
+    from reportgen.render.pptx_charts import add_chart
+
+    prs = New()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    box = (Inches(1), Inches(1), Inches(6), Inches(4))
+    shares = ChartSpec.build(
+        "bar", "t", ["a", "b"], [("s", [0.91, 0.94])], value_unit="ratio",
+        references=(ReferenceLine("target", 0.9),),
+    )  # fmt: skip
+    axis = add_chart(slide, shares, box, ("Arial", "Noto Sans CJK SC")).chart.value_axis
+    assert (axis.minimum_scale, axis.maximum_scale) == (0.0, 1.0)
+    counts = ChartSpec.build("bar", "t", ["a", "b"], [("s", [3, 40])], value_unit="number")
+    axis = add_chart(slide, counts, box, ("Arial", "Noto Sans CJK SC")).chart.value_axis
+    assert axis.maximum_scale is None  # other units: the renderer's choice

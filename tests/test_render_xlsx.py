@@ -159,8 +159,13 @@ def test_scorecard_equals_the_engine(sample, wb):
         assert cells[COL["kpi"]].value == k.label("en")
         for col in ("value", "prev_value", "yoy_value", "target", "benchmark", "attainment"):
             assert _same(cells[COL[col]].value, r[col]), (kpi, col)
-        for col in ("change_prev", "change_yoy", "p_prev", "p_yoy"):
+        for col in ("p_prev", "p_yoy"):
             assert _same(cells[COL[col]].value, r[col]), (kpi, col)
+        # a rate's change in percent points (-1.2 pp), never "-1.2%" (a relative change)
+        scale = 100 if k.unit == "ratio" else 1
+        for col in ("change_prev", "change_yoy"):
+            expected = None if pd.isna(r[col]) else r[col] * scale
+            assert _same(cells[COL[col]].value, expected), (kpi, col)
         assert cells[COL["n"]].value == int(r["n"])
         assert _same(cells[COL["group_value"]].value, g["value"])
         assert cells[COL["group_n"]].value == int(g["n"])
@@ -168,6 +173,8 @@ def test_scorecard_equals_the_engine(sample, wb):
         for col in ("value", "prev_value", "yoy_value", "target", "benchmark", "group_value"):
             assert cells[COL[col]].number_format == fmt, (kpi, col)
         assert cells[COL["change_prev"]].number_format == change_number_format(k.unit)
+        if k.unit == "ratio":
+            assert cells[COL["change_prev"]].number_format == '+0.0" pp";-0.0" pp";0.0" pp"'
         assert cells[COL["n"]].number_format == "#,##0"
         assert cells[COL["attainment"]].number_format == "0.0%"
     assert rows["csat"][COL["value"]].number_format == "0.0%"

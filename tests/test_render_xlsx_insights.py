@@ -390,7 +390,8 @@ def test_themes_translated_by_id_and_quotes_are_text(wb, wb_zh):
     assert [c.value for c in billing[1:3]] == [12, 0.24]
     assert billing[5].value == 0.8 and billing[6].value == -0.35
     assert billing[6].number_format == "+0.00;-0.00;0.00"
-    assert billing[9].value == 0.09 and billing[9].number_format == "+0.0%;-0.0%;0.0%"
+    assert billing[9].value == pytest.approx(9.0)  # percent points
+    assert billing[9].number_format == '+0.0" pp";-0.0" pp";0.0" pp"'
     assert billing[10].value == "billing"
     logistics = _row(ws, "Delivery & logistics")
     assert logistics[7].value is None and logistics[8].value is None  # no previous period

@@ -30,11 +30,26 @@ NUMBER_FORMATS: dict[str, str] = {
 }
 
 
-def change_number_format(value_unit: str) -> str:
-    """The signed format for a change of a KPI with this unit: +1.2% · −0.35 · +1,234.
-    (A change of a rate is a difference of ratios, shown in percent points.)"""
+#: Percent points, as a workbook cell shows a change of a rate (value in points).
+_PP = {"en": " pp", "zh-CN": "个百分点"}
+
+
+def change_number_format(value_unit: str, lang: str = "en") -> str:
+    """The signed format for a change of a KPI with this unit: +1.2 pp · −0.35 · +1,234.
+    A change of a rate is a difference of ratios: its cell holds percent points (see
+    :func:`change_value`), never "+1.2%", which reads as a relative change."""
+    if value_unit == "ratio":
+        pp = _PP.get(lang, _PP["en"])
+        return f'+0.0"{pp}";-0.0"{pp}";0.0"{pp}"'
     fmt = NUMBER_FORMATS[value_unit]
     return f"+{fmt};-{fmt};{fmt}"
+
+
+def change_value(value: float | None, value_unit: str) -> float | None:
+    """A change as its workbook cell stores it: a rate's in percent points (×100)."""
+    if value is None or value_unit != "ratio":
+        return value
+    return value * 100
 
 
 def clean_values(values: Iterable[float | int | None]) -> tuple[float | None, ...]:

@@ -179,6 +179,7 @@ def add_chart(  # type: ignore[no-untyped-def]
         chart.value_axis.tick_labels.number_format = fmt
         chart.value_axis.tick_labels.number_format_is_linked = False
         chart.value_axis.has_major_gridlines = True
+        _ratio_axis(chart, spec)
     if spec.kind in ("bar", "stacked_100"):
         # read top-down: the first category on top
         chart.category_axis.reverse_order = True
@@ -193,6 +194,18 @@ def add_chart(  # type: ignore[no-untyped-def]
         overlay_references(chart, len(spec.series))
     _ea_on_txpr(chart._chartSpace, *fonts)
     return frame
+
+
+def _ratio_axis(chart, spec: ChartSpec) -> None:  # type: ignore[no-untyped-def]
+    """Bars of shares from 0% to 100%: the renderers' own choice ran to 120% (no share
+    exceeds 100%) or started at 86% (which makes a 3-point spread look large)."""
+    if spec.kind not in ("bar", "column") or spec.value_unit != "ratio":
+        return
+    values = [v for s in spec.series for v in s.values if v is not None]
+    values += [r.value for r in spec.references]
+    if values and min(values) >= 0 and max(values) <= 1:
+        chart.value_axis.minimum_scale = 0.0
+        chart.value_axis.maximum_scale = 1.0
 
 
 # -- scatter ---------------------------------------------------------------------------

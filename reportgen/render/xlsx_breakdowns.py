@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reportgen.engine.compute import ALL
 from reportgen.formatting import significance_mark
-from reportgen.model.charts import NUMBER_FORMATS, change_number_format
+from reportgen.model.charts import NUMBER_FORMATS, change_number_format, change_value
 from reportgen.model.kpi_charts import attribute_chart
 from reportgen.render.xlsx_cells import COUNT_FORMAT, SheetWriter
 from reportgen.render.xlsx_charts import chart_to_openpyxl
@@ -50,17 +50,17 @@ def comparison_columns(ctx: Context) -> list[Column]:
 
 def comparison_cells(ctx: Context, row: Any, group_value: Any) -> list[Any]:
     k = ctx.report.kpis[row.kpi]
-    fmt, dfmt = NUMBER_FORMATS[k.unit], change_number_format(k.unit)
+    fmt, dfmt = NUMBER_FORMATS[k.unit], change_number_format(k.unit, ctx.lang)
     low = LOW_N_FONT if bool(row.low_n) else None
     return [
         Val(row.value, fmt, low),
         Val(int(row.n), COUNT_FORMAT, low),
         Val(group_value, fmt),
         Val(row.prev_value, fmt),
-        Val(row.change_prev, dfmt),
+        Val(change_value(row.change_prev, k.unit), dfmt),
         significance_mark(_none(row.sig_prev), row.change_prev, k.direction),
         Val(row.yoy_value, fmt),
-        Val(row.change_yoy, dfmt),
+        Val(change_value(row.change_yoy, k.unit), dfmt),
         significance_mark(_none(row.sig_yoy), row.change_yoy, k.direction),
     ]
 

@@ -18,7 +18,7 @@ from reportgen.config import ReportConfig
 from reportgen.delivery.files import atomic_write_bytes
 from reportgen.engine.compute import ALL
 from reportgen.formatting import attainment_status, significance_mark
-from reportgen.model.charts import NUMBER_FORMATS, change_number_format
+from reportgen.model.charts import NUMBER_FORMATS, change_number_format, change_value
 from reportgen.model.group import (
     best_movers,
     group_kpis,
@@ -141,7 +141,7 @@ def write_ranking(ctx: Context, ws: Worksheet) -> None:
     for k in group_kpis(ctx.report):
         d = ctx.report.kpis[k]
         fmt = NUMBER_FORMATS[d.unit]
-        change_fmt = change_number_format(d.unit)
+        change_fmt = change_number_format(d.unit, ctx.lang)
         heading(sw, row, d.label(ctx.lang))
         cols = [
             Column(t("group.headers.rank"), COUNT_FORMAT),
@@ -163,10 +163,10 @@ def write_ranking(ctx: Context, ws: Worksheet) -> None:
                     _unit_name(ctx, r.unit),
                     Val(r.value, fmt, LOW_N_FONT if r.low_n else None),
                     r.n,
-                    r.change_prev,
+                    change_value(r.change_prev, d.unit),
                     significance_mark(r.sig_prev, r.change_prev, d.direction),
                     r.target,
-                    r.target_gap,
+                    change_value(r.target_gap, d.unit),
                     status.get(st) if st else None,
                 ]
             )
@@ -203,14 +203,14 @@ def write_movers(ctx: Context, ws: Worksheet) -> None:
         for r in frame.itertuples(index=False):
             d = ctx.report.kpis[r.kpi]
             fmt = NUMBER_FORMATS[d.unit]
-            change_fmt = change_number_format(d.unit)
+            change_fmt = change_number_format(d.unit, ctx.lang)
             rows.append(
                 [
                     d.label(ctx.lang),
                     _unit_name(ctx, r.unit),
                     Val(r.value, fmt),
                     Val(r.prev_value, fmt),
-                    Val(r.change_prev, change_fmt),
+                    Val(change_value(r.change_prev, d.unit), change_fmt),
                     r.p_prev,
                     r.kpi,
                 ]
@@ -251,7 +251,9 @@ def write_targets(ctx: Context, ws: Worksheet) -> None:
                 _unit_name(ctx, r.unit),
                 Val(_num(r.value), fmt),
                 Val(_num(r.target), fmt),
-                Val(_num(r.target_gap), change_number_format(d.unit)),
+                Val(
+                    change_value(_num(r.target_gap), d.unit), change_number_format(d.unit, ctx.lang)
+                ),
                 _num(r.attainment),
                 status.get(st) if st else None,
                 r.kpi,

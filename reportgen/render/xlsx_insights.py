@@ -21,7 +21,7 @@ from reportgen.analytics.clv import TIERS
 from reportgen.analytics.insights import UnitInsights
 from reportgen.analytics.themes import load_themes, theme_names
 from reportgen.engine.registry import kpi_registry
-from reportgen.model.charts import change_number_format
+from reportgen.model.charts import change_number_format, change_value
 from reportgen.render.xlsx_cells import COUNT_FORMAT, SheetWriter
 from reportgen.render.xlsx_context import Context
 from reportgen.render.xlsx_layout import (
@@ -61,7 +61,6 @@ THEME_FIGURES: tuple[str, ...] = (
 )  # fmt: skip
 
 SHARE = "0.0%"
-SIGNED_SHARE = change_number_format("ratio")
 SIGNED_SCORE = "+0.00;-0.00;0.00"
 STAT = "0.000"  # R², correlations, AUC, silhouette
 SCORE = "0.00"
@@ -547,13 +546,14 @@ def write_themes(ctx: Context, ws: Worksheet) -> None:
         Column(_h(ctx, "sentiment"), SIGNED_SCORE),
         Column(_h(ctx, "previous_comments", period=prev), COUNT_FORMAT),
         Column(_h(ctx, "previous_share", period=prev), SHARE),
-        Column(_h(ctx, "share_change", period=prev), SIGNED_SHARE),
+        Column(_h(ctx, "share_change", period=prev), change_number_format("ratio", ctx.lang)),
         Column(_h(ctx, "theme_id")),
     ]
     body = [
         [
             names.get(x.theme, x.name),
-            *(_plain(getattr(x, f)) for f in THEME_FIGURES),
+            *(_plain(getattr(x, f)) for f in THEME_FIGURES[:-1]),
+            change_value(_plain(x.share_change), "ratio"),
             x.theme,
         ]
         for x in _frame_rows(ui.themes)

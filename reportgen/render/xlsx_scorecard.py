@@ -13,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reportgen.engine.compute import ALL
 from reportgen.formatting import attainment_status, significance_mark
-from reportgen.model.charts import NUMBER_FORMATS, ChartSpec, change_number_format
+from reportgen.model.charts import NUMBER_FORMATS, ChartSpec, change_number_format, change_value
 from reportgen.model.kpi_charts import attainment_chart, headline_rates_chart
 from reportgen.render.xlsx_cells import COUNT_FORMAT, P_VALUE_FORMAT, SheetWriter
 from reportgen.render.xlsx_charts import chart_data_rows, chart_to_openpyxl
@@ -83,7 +83,7 @@ def scorecard_columns(ctx: Context) -> list[Column]:
 def scorecard_row(ctx: Context, kpi: str, row: pd.Series, group: pd.Series | None) -> list[Any]:
     """The cells of one KPI, in :data:`COL` order; numbers stay numbers."""
     k = ctx.report.kpis[kpi]
-    fmt, dfmt = NUMBER_FORMATS[k.unit], change_number_format(k.unit)
+    fmt, dfmt = NUMBER_FORMATS[k.unit], change_number_format(k.unit, ctx.lang)
     low = LOW_N_FONT if bool(row["low_n"]) else None
     status = attainment_status(_none(row["target_met"]), row["attainment"])
     cells: list[Any] = [
@@ -91,11 +91,11 @@ def scorecard_row(ctx: Context, kpi: str, row: pd.Series, group: pd.Series | Non
         Val(row["value"], fmt, low),
         Val(int(row["n"]), COUNT_FORMAT, low),
         Val(row["prev_value"], fmt),
-        Val(row["change_prev"], dfmt),
+        Val(change_value(row["change_prev"], k.unit), dfmt),
         significance_mark(_none(row["sig_prev"]), row["change_prev"], k.direction),
         row["p_prev"],
         Val(row["yoy_value"], fmt),
-        Val(row["change_yoy"], dfmt),
+        Val(change_value(row["change_yoy"], k.unit), dfmt),
         significance_mark(_none(row["sig_yoy"]), row["change_yoy"], k.direction),
         row["p_yoy"],
         Val(row["target"], fmt),
