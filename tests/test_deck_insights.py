@@ -722,3 +722,16 @@ def test_scorecard_lists_a_near_miss_as_near_not_missed(base):
     assert [r[-1] for r in table.rows] == ["near", "missed"]
     items = s.blocks_of(Bullets)[0].items
     assert "missed: NPS" in items and "near: CSAT" in items, items
+
+
+def test_loyalty_gap_is_the_difference_of_the_figures_shown(base):
+    # 96.149% and 52.051% are shown as 96.1% and 52.1%: the title says 44.0 pp (what
+    # the reader computes), not 44.1 pp (the unrounded difference)
+    report, _ = base
+    sc = report.scorecard.copy()
+    for kpi, v in (("csat", 0.96149), ("repurchase_rate", 0.52051)):
+        sc.loc[(sc.unit == UNIT) & sc.dimension.isna() & (sc.kpi == kpi), "value"] = v
+    ctx = dataclasses.replace(context(base, "en"), report=dataclasses.replace(report, scorecard=sc))
+    (s,) = BUILDERS["loyalty_gap"](ctx, {"kpis": ["csat", "repurchase_rate"]})
+    assert "(96.1%)" in s.title.text and "(52.1%)" in s.title.text
+    assert "44.0 pp" in s.title.text, s.title.text

@@ -66,7 +66,10 @@ def loyalty_gap(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     if len(ids) < 2:
         return []
     sat, loyal = ids[0], min(ids[1:], key=lambda k: ctx.value(k) or 0.0)
-    gap = (ctx.value(sat) or 0.0) - (ctx.value(loyal) or 0.0)
+    # the gap between the figures as shown (96.1% − 52.1% = 44.0 pp, whatever the digits
+    # behind them): a reader checks the title's arithmetic against the numbers it quotes
+    shown = [round((ctx.value(k) or 0.0) * 100, 1) for k in (sat, loyal)]
+    gap = round(shown[0] - shown[1], 1) / 100
     sf, lf = ctx.fact(sat), ctx.fact(loyal)
     series = [(ctx.unit_name(), [ctx.value(k) for k in ids])]
     if ctx.unit != ALL:
