@@ -506,16 +506,30 @@ def test_proposed_targets_follow_propose_target(base):
         d = report.kpis[kpi]
         history = [v for v in trend_values(report, kpi, UNIT) if v is not None]
         p = propose_target(history, report.value(kpi, UNIT), direction=d.direction, unit=d.unit)
-        assert nums[2] == pytest.approx(p.proposal)
+        assert nums[3] == pytest.approx(p.proposal)
         word = {
             "trend": "trend forecast",
             "stretch": "current + ½ sd",
             "cap": "capped",
             "bound": "0–100%",
         }
-        assert word[p.basis] in row[3]
+        assert word[p.basis] in row[4]
     items = " ".join(s.blocks_of(Bullets)[0].items)
     assert "Not yet" not in items and "Of 2 proposals" in items
+
+
+def test_a_proposal_below_this_periods_target_is_flagged(base):
+    # a target proposed below the one this period had lowers the bar: the slide says so
+    report, _ = base
+    sc = report.scorecard.copy()
+    mine = (sc.unit == UNIT) & sc.dimension.isna() & (sc.kpi == "csat")
+    sc.loc[mine, "target"] = 0.999
+    ctx = dataclasses.replace(context(base, "en"), report=dataclasses.replace(report, scorecard=sc))
+    (s,) = BUILDERS["proposed_targets"](ctx, {"kpis": ["csat", "nps"]})
+    first = s.blocks_of(Bullets)[0].items[0]
+    assert first.startswith("Easier than this period's target") and "vs 99.9%" in first
+    assert "NPS" not in first
+    assert s.blocks_of(Table)[0].rows[0][2] == "99.9%"
 
 
 # -- without insights ----------------------------------------------------------------

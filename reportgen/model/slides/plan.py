@@ -18,7 +18,7 @@ from reportgen.analytics.plan import (
 from reportgen.formatting import format_change, format_magnitude, format_value
 from reportgen.model.kpi_charts import trend_values
 from reportgen.model.report import Bullets, Slide, Table, TitleSentence
-from reportgen.model.slides._context import SlideContext
+from reportgen.model.slides._context import SlideContext, finite
 
 
 def basis_text(ctx: SlideContext, p: TargetProposal) -> str:
@@ -33,7 +33,7 @@ def basis_text(ctx: SlideContext, p: TargetProposal) -> str:
 
 def proposed_targets(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     t = ctx.texts
-    rows, numbers, proposals = [], [], []
+    rows, numbers, proposals, easier = [], [], [], []
     for k in ctx.kpis(p.get("kpis")):
         cur = ctx.value(k)
         if cur is None:
@@ -44,18 +44,34 @@ def proposed_targets(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         if proposal is None:
             continue
         proposals.append(proposal)
+        target = finite((ctx.row(k) or {}).get("target"))
+        shown = {
+            "kpi": ctx.label(k),
+            "proposal": format_value(proposal.proposal, d.unit, ctx.lang),
+            "target": format_value(target, d.unit, ctx.lang),
+        }
         rows.append(
             (
-                ctx.label(k),
+                shown["kpi"],
                 format_value(cur, d.unit, ctx.lang),
-                format_value(proposal.proposal, d.unit, ctx.lang),
+                shown["target"],
+                shown["proposal"],
                 basis_text(ctx, proposal),
             )
         )
-        numbers.append((None, cur, proposal.proposal, None))
+        numbers.append((None, cur, target, proposal.proposal, None))
+        # a proposal below this period's target lowers the bar: said, not hidden
+        if target is not None and (proposal.proposal - target) * d.direction < 0:
+            easier.append(t("plan.easier_item", **shown))
     if not rows:
         return []
-    header = (t("headers.kpi"), t("headers.value"), t("headers.proposal"), t("headers.basis"))
+    header = (
+        t("headers.kpi"),
+        t("headers.value"),
+        t("headers.target"),
+        t("headers.proposal"),
+        t("headers.basis"),
+    )
     count = lambda *b: sum(1 for x in proposals if x.basis in b)  # noqa: E731
     mix = ctx.say(
         "plan_mix",
@@ -70,8 +86,14 @@ def proposed_targets(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
             "title_only",
             TitleSentence(ctx.say("plan", count=len(rows))),
             blocks=(
-                Table(header, tuple(rows), tuple(numbers), (1.8, 0.9, 1.1, 2.8)),
-                Bullets((mix, t("plan.rule"))),
+                Table(header, tuple(rows), tuple(numbers), (1.7, 0.8, 0.8, 1.0, 2.5)),
+                Bullets(
+                    (
+                        *([t("plan.easier", items=t("list_sep").join(easier))] if easier else []),
+                        mix,
+                        t("plan.rule"),
+                    )
+                ),
             ),
         )
     ]
