@@ -427,6 +427,9 @@ def test_churn_low_auc_is_called_indicative(base):
         "The churn model separates poorly (AUC 0.55): treat its risk ranking as indicative"
     )
     assert any("below 0.6" in i for i in s.blocks_of(Bullets)[0].items)
+    # no headline cards of customers at risk or expected loss from such a model
+    labels = {t.label for t in s.blocks_of(KpiTiles)[0].tiles}
+    assert "AUC" in " ".join(labels) and not any("loss" in x.lower() for x in labels), labels
     (s,) = build(base, "churn_risk", "zh-CN", insights=full_insights(churn=churn(0.55)))
     assert "区分能力弱" in s.title.text
 

@@ -759,7 +759,9 @@ def churn_risk(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     ]
     if scored is not None:
         tiles.append(KpiTile(t("tiles.scored"), f"{scored:,}", _date(ctx, churn.current)))
-    if kind is not None:
+    if kind is not None and good:
+        # a model that separates poorly gives no headline figures of risk or loss (the
+        # bullets still name them, with the caveat)
         tiles.append(
             KpiTile(t("tiles.at_risk"), f"{count:,}", t("tiles.at_risk_detail", min_p=min_p))
         )
