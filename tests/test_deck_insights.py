@@ -285,7 +285,8 @@ def test_rfm_title_names_the_revenue_segment_and_its_satisfaction(base):
     # loyal: 500k of 1M revenue; overall mean CSAT weighted by n
     overall = (4.6 * 80 + 4.4 * 120 + 3.9 * 60 + 3.5 * 4) / 264
     assert s.title.text == (
-        f"Loyal customers hold 50.0% of revenue, with a mean CSAT of 4.40 against "
+        f"Loyal customers hold 50.0% of revenue, with a mean satisfaction score of 4.40 (1–5) "
+        f"against "
         f"{overall:.2f} for all customers"
     )
     table = s.blocks_of(Table)[0]
@@ -305,7 +306,10 @@ def test_rfm_title_names_the_revenue_segment_and_its_satisfaction(base):
     assert table.rows[-1][0] == "Customers without orders" and table.rows[-1][4] == "–"
     assert table.numbers[2][6] == pytest.approx(0.1)
     items = s.blocks_of(Bullets)[0].items
-    assert "Least satisfied: at-risk customers, mean CSAT 3.90 (n = 60)" in items
+    assert (
+        "Least satisfied: at-risk customers, mean satisfaction score 3.90 on 1–5 (n = 60 answers)"
+        in items
+    )
     # lost customers churned at 30%, but of 10 customers (< min n 30): not ranked
     assert any(i.startswith("Highest churn: at-risk customers, 10.0%") for i in items)
     assert "RFM" in s.notes.text and "580 customers" in s.notes.text
@@ -329,7 +333,7 @@ def test_value_tiers(base):
     (s,) = build(base, "value_tiers")
     assert s.title.text == (
         "The top CLV tier (100 customers) holds 62.0% of expected 12-month value; "
-        "its mean CSAT is 4.70 against 4.00 in the low tier"
+        "its mean satisfaction score (1–5) is 4.70 against 4.00 in the low tier"
     )
     rows = s.blocks_of(Table)[0].rows
     assert [r[0] for r in rows] == ["Top tier", "Middle tier", "Low tier"]
