@@ -275,3 +275,19 @@ def test_benchmark_scope_names_per_language(zh, en):
     assert "retail industry benchmark" in en.say(
         "benchmark", f=fact(r, "CSAT", "en", scope_names=en_names)
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "above", "expected"),
+    [
+        ("en", 6, "above all 6 of its market benchmarks"),
+        ("en", 4, "above 4 of its 6 market benchmarks"),
+        ("zh-CN", 6, "高于该指标全部 6 项市场基准"),
+        ("zh-CN", 4, "高于该指标 6 项市场基准中的 4 项"),
+    ],
+)
+def test_standing_says_whose_benchmarks(en, zh, lang, above, expected):
+    n = en if lang == "en" else zh
+    f = fact(row(), "CSAT", lang)
+    text = n.say("standing", f=f, basis="x", benchmark_count=6, above_count=above)
+    assert text.endswith(expected), text
