@@ -495,14 +495,15 @@ def test_table_columns_fit_their_longest_word():
     # "Satisfaction index (CSI)" in a narrow first column broke as "Satisfactio|n":
     # each column is widened to its longest word, taken from columns with room to spare
     from reportgen.render import pptx_text as tx
-    from reportgen.render.pptx import INSET_X, _column_widths
+    from reportgen.render.pptx import _WORD_ROOM, INSET_X, _column_widths
 
     rows = [("Satisfaction index (CSI)", "n", "Comments"), ("Repurchase intent", "12", "x")]
     planned = [914400, 2743200, 914400]  # 1 in, 3 in, 1 in
     out = _column_widths(planned, rows, 12.0)
     assert out is not None and sum(out) <= sum(planned)
     for j, word in ((0, "Satisfaction"), (0, "Repurchase"), (2, "Comments")):
-        assert out[j] - 2 * INSET_X >= tx.text_width(word, 12.0) * 1.08 * tx.EMU_PER_PT
+        room = _WORD_ROOM["header"]
+        assert out[j] - 2 * INSET_X >= tx.text_width(word, 12.0) * room * tx.EMU_PER_PT
     assert out[1] < planned[1]  # the room came from the wide column
     assert _column_widths([300000] * 3, rows, 12.0) is None  # cannot fit: the font shrinks
 

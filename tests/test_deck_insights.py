@@ -756,3 +756,24 @@ def test_loyalty_gap_is_the_difference_of_the_figures_shown(base):
     (s,) = BUILDERS["loyalty_gap"](ctx, {"kpis": ["csat", "repurchase_rate"]})
     assert "(96.1%)" in s.title.text and "(52.1%)" in s.title.text
     assert "44.0 pp" in s.title.text, s.title.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Price and Response speed each account for 40.0% of complaints (40 each of 100)"),
+        ("zh-CN", "“Price”与“Response speed”各占全部投诉的 40.0%（100 起中各 40 起）"),
+    ],
+)
+def test_complaint_categories_tied_on_top_are_named_together(base, lang, expected, monkeypatch):
+    shares = pd.DataFrame(
+        {
+            "dim_value": ["Price", "Response speed", "Billing", "Enquiry"],
+            "value": [1.0, 1.0, 1.0, 0.0],
+            "n": [40, 40, 20, 70],
+            "low_n": [False, False, True, False],
+        }
+    )
+    monkeypatch.setattr(SlideContext, "breakdown", lambda self, kpi, dim: shares)
+    (s,) = build(base, "complaint_categories", lang, kpis=["complaint_rate"])
+    assert s.title.text == expected

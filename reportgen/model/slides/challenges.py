@@ -192,9 +192,10 @@ def _complaint_shares(
     share = mine.n / total
     pct = lambda v: format_value(v, "ratio", ctx.lang)  # noqa: E731
     top = mine.iloc[0]
+    tied = [str(v) for v in mine[mine.n == top.n].dim_value]
     title = ctx.say(
         "complaint_share",
-        category=top.dim_value,
+        categories=tied,
         share=pct(share.iloc[0]),
         count=f"{int(top.n):,}",
         total=f"{total:,}",
