@@ -502,8 +502,8 @@ def test_table_columns_fit_their_longest_word():
     out = _column_widths(planned, rows, 12.0)
     assert out is not None and sum(out) <= sum(planned)
     for j, word in ((0, "Satisfaction"), (0, "Repurchase"), (2, "Comments")):
-        room = _WORD_ROOM["header"]
-        assert out[j] - 2 * INSET_X >= tx.text_width(word, 12.0) * room * tx.EMU_PER_PT
+        wide = tx.word_width(word, 12.0, bold=True) * _WORD_ROOM
+        assert out[j] - 2 * INSET_X >= wide * tx.EMU_PER_PT
     assert out[1] < planned[1]  # the room came from the wide column
     assert _column_widths([300000] * 3, rows, 12.0) is None  # cannot fit: the font shrinks
 

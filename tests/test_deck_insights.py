@@ -777,3 +777,12 @@ def test_complaint_categories_tied_on_top_are_named_together(base, lang, expecte
     monkeypatch.setattr(SlideContext, "breakdown", lambda self, kpi, dim: shares)
     (s,) = build(base, "complaint_categories", lang, kpis=["complaint_rate"])
     assert s.title.text == expected
+
+
+def test_watch_items_run_rule_has_no_limit(base):
+    # eight points on one side of the centre cross no limit: the column says so
+    run = WATCH.copy()
+    run.loc[0, ["rule", "limit"]] = ["run", 0.80]
+    (s,) = build(base, "watch_items", insights=full_insights(watch=run))
+    row = s.blocks_of(Table)[0].rows[0]
+    assert row[3] == "80.0%" and row[4] == "–", row

@@ -370,10 +370,9 @@ class _Renderer:
         return moved
 
 
-#: Room for a word beyond its measured width: headers are bold (≈ 7 % wider than the
-#: regular face measured), and a renderer without the deck's font substitutes a wider
-#: one (LibreOffice without Noto Sans SC sets Latin text in DejaVu Sans, ≈ 10 % wider).
-_WORD_ROOM = {"header": 1.2, "body": 1.12}
+#: Room beyond a word's width (see :func:`pptx_text.word_width`) for rounding in the
+#: renderers' own layout.
+_WORD_ROOM = 1.04
 
 
 def _column_widths(
@@ -386,7 +385,7 @@ def _column_widths(
     for j in range(len(planned)):
         longest = max(
             (
-                tx.text_width(word, size) * _WORD_ROOM["header" if i == 0 else "body"]
+                tx.word_width(word, size, bold=i == 0) * _WORD_ROOM
                 for i, r in enumerate(rows)
                 for word in tx.words(r[j])
             ),

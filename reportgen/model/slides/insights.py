@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from reportgen.analytics.anomalies import RULE_RUN
 from reportgen.formatting import format_change, format_magnitude, format_value
 from reportgen.model.charts import ChartSpec, ReferenceLine
 from reportgen.model.report import (
@@ -906,13 +907,21 @@ def watch_items(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
                     str(r["period"]),
                     _pct(ctx, r["value"]),
                     _pct(ctx, r["centre"]),
-                    _pct(ctx, r["limit"]),
+                    # a run of points on one side of the centre crosses no limit
+                    "–" if r["rule"] == RULE_RUN else _pct(ctx, r["limit"]),
                     _name(ctx, "rule", r["rule"]),
                 )
                 for r in items.to_dict("records")
             ),
             tuple(
-                (None, None, finite(r["value"]), finite(r["centre"]), finite(r["limit"]), None)
+                (
+                    None,
+                    None,
+                    finite(r["value"]),
+                    finite(r["centre"]),
+                    None if r["rule"] == RULE_RUN else finite(r["limit"]),
+                    None,
+                )
                 for r in items.to_dict("records")
             ),
             (2.0, 1.0, 0.9, 0.9, 0.9, 1.6),
