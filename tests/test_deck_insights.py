@@ -786,3 +786,27 @@ def test_watch_items_run_rule_has_no_limit(base):
     (s,) = build(base, "watch_items", insights=full_insights(watch=run))
     row = s.blocks_of(Table)[0].rows[0]
     assert row[3] == "80.0%" and row[4] == "–", row
+
+
+def test_heat_map_title_names_units_tied_on_most_kpis_ahead(base, monkeypatch):
+    # the title named the first of two units ahead on as many KPIs: both are named now
+    from reportgen.model.slides import group as group_slides
+
+    real = group_slides.unit_matrix
+
+    def tied(report, kpis):
+        m = real(report, kpis)
+        heat = m.heat.copy()
+        heat.loc[:, :] = -0.5
+        for u in m.units[:2]:
+            heat.loc[m.kpis[:3], u] = 0.5  # the first two units ahead on 3 KPIs each
+        return dataclasses.replace(m, heat=heat)
+
+    monkeypatch.setattr(group_slides, "unit_matrix", tied)
+    ctx = dataclasses.replace(context(base, "en"), unit="all")
+    (s,) = group_slides.BUILDERS["group_heatmap"](ctx, {})
+    first, second = (ctx.unit_name(u) for u in base[0].units[:2])
+    total = len(s.blocks_of(Table)[0].rows)
+    assert s.title.text == (
+        f"{first} and {second} are each ahead of the group on 3 of {total} KPIs"
+    )

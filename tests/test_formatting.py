@@ -65,5 +65,11 @@ def test_attainment_status(met, attainment, status):
 def test_change_number_formats_are_signed():
     from reportgen.model.charts import change_number_format
 
-    assert change_number_format("ratio") == "+0.0%;-0.0%;0.0%"
+    # a rate's change is held in percent points: never "+1.2%", read as a relative change
+    assert change_number_format("ratio") == '+0.0" pp";-0.0" pp";0.0" pp"'
+    assert change_number_format("ratio", "zh-CN") == '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"'
+    from reportgen.model.charts import change_value
+
+    assert change_value(-0.012, "ratio") == pytest.approx(-1.2)
+    assert change_value(-0.35, "score") == -0.35 and change_value(None, "ratio") is None
     assert change_number_format("currency") == "+#,##0;-#,##0;#,##0"

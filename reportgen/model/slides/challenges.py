@@ -107,6 +107,12 @@ def complaint_categories(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         title = ctx.headline(kpi)
         bullets = [*bullets, *kpi_bullets(ctx, kpi, target=False)][:5]
         blocks = (Bullets(tuple(bullets)),)
+    return _complaints_slide(ctx, kpi, title, blocks)
+
+
+def _complaints_slide(
+    ctx: SlideContext, kpi: str, title: str, blocks: tuple[Chart | Bullets, ...]
+) -> list[Slide]:
     return [
         Slide(
             "challenges.complaints",
@@ -180,15 +186,7 @@ def _complaint_shares(
             names = ctx.texts("name_sep").join(str(v) for v in small.dim_value)
             bullets.append(ctx.texts("notes.low_n_left_out", min_n=min_n, names=names))
         bullets += kpi_bullets(ctx, kpi, target=False)
-        return [
-            Slide(
-                "challenges.complaints",
-                "title_only",
-                TitleSentence(ctx.headline(kpi)),
-                blocks=(Bullets(tuple(bullets[:5])),),
-                notes=ctx.kpi_notes([kpi]),
-            )
-        ]
+        return _complaints_slide(ctx, kpi, ctx.headline(kpi), (Bullets(tuple(bullets[:5])),))
     share = mine.n / total
     pct = lambda v: format_value(v, "ratio", ctx.lang)  # noqa: E731
     top = mine.iloc[0]
@@ -218,15 +216,7 @@ def _complaint_shares(
     bullets.append(
         ctx.say("complaint_rate_overall", rate=format_value(ctx.value(kpi), "ratio", ctx.lang))
     )
-    return [
-        Slide(
-            "challenges.complaints",
-            "title_only",
-            TitleSentence(title),
-            blocks=(Chart(spec, kpi), Bullets(tuple(bullets[:5]))),
-            notes=ctx.kpi_notes([kpi]),
-        )
-    ]
+    return _complaints_slide(ctx, kpi, title, (Chart(spec, kpi), Bullets(tuple(bullets[:5]))))
 
 
 def data_gaps(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:

@@ -60,11 +60,20 @@ def heatmap(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         )
         numbers.append((None, *vals, _num(m.group[k])))
         tones.append((None, *(_num(m.heat.at[k, u]) for u in m.units), None))
-    # the unit ahead on most KPIs, for the title
+    # the unit ahead on most KPIs, for the title; units tied on it are named together
     wins = {u: int((m.heat[u] > 0).sum()) for u in m.units}
-    best = max(m.units, key=lambda u: (wins[u], -m.units.index(u)))
-    title = t(
-        "group_view.heatmap_title", unit=ctx.unit_name(best), wins=wins[best], total=len(m.kpis)
+    most = max(wins.values())
+    best = [ctx.unit_name(u) for u in m.units if wins[u] == most]
+    title = (
+        t("group_view.heatmap_title", unit=best[0], wins=most, total=len(m.kpis))
+        if len(best) == 1
+        else t(
+            "group_view.heatmap_title_tied",
+            units=t("name_sep").join(best[:-1]),
+            last=best[-1],
+            wins=most,
+            total=len(m.kpis),
+        )
     )
     widths = (2.2, *([1.0] * len(m.units)), 1.0)
     return [
