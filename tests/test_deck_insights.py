@@ -810,3 +810,28 @@ def test_heat_map_title_names_units_tied_on_most_kpis_ahead(base, monkeypatch):
     assert s.title.text == (
         f"{first} and {second} are each ahead of the group on 3 of {total} KPIs"
     )
+
+
+def test_channel_slides_chart_and_rank_only_channels_with_enough_n(base, monkeypatch):
+    # Email (n = 27, below the minimum of 30) at 100%: not drawn, not the "best" channel,
+    # named as left out — the slide's own rule ("below n = 30 are not compared")
+    channels = pd.DataFrame(
+        {
+            "dim_value": ["Phone", "Email", "App", "Web"],
+            "raw_value": ["电话", "邮件", "App", "Web"],
+            "value": [0.90, 1.00, 0.80, 0.85],
+            "n": [400, 27, 300, 200],
+            "low_n": [False, True, False, False],
+        }
+    )
+    monkeypatch.setattr(SlideContext, "breakdown", lambda self, kpi, dim: channels)
+    (s,) = build(base, "channel_satisfaction", kpis=["csat"])
+    chart = s.blocks_of(Chart)[0].spec
+    assert list(chart.categories) == ["Phone", "Web", "App"]
+    assert "Phone" in s.title.text and "Email" not in s.title.text
+    assert any("Email" in i and "30" in i for i in s.blocks_of(Bullets)[0].items)
+    (s,) = build(base, "channel_mix", kpis=["fcr"])
+    chart = s.blocks_of(Chart)[0].spec
+    rates = dict(zip(chart.categories, chart.series[0].values, strict=True))
+    assert rates["Email"] is None and rates["Phone"] == pytest.approx(0.90)
+    assert "Email" not in s.title.text

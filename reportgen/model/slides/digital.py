@@ -26,7 +26,8 @@ def channel_mix(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         return []
     total = float(b.n.sum())
     b = b.assign(share=b.n / total).sort_values("share", ascending=False)
-    fcr = b.dropna(subset=["value"])
+    # the best channel among those with n ≥ the minimum; the others' rates are not drawn
+    fcr = b[~b.low_n.astype(bool)].dropna(subset=["value"])
     best = fcr.loc[fcr.value.idxmax()] if len(fcr) else None
     self_service = {c.casefold() for c in ctx.options.get("self_service_channels", ())}
     ss = float(b[b.raw_value.str.casefold().isin(self_service)].n.sum()) / total
@@ -35,7 +36,10 @@ def channel_mix(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         "column",
         ctx.texts("titles.channel_fcr"),
         list(b.dim_value),
-        [(ctx.label(kpi), list(b.value)), (ctx.texts("series.share"), list(b.share))],
+        [
+            (ctx.label(kpi), [None if low else v for v, low in zip(b.value, b.low_n, strict=True)]),
+            (ctx.texts("series.share"), list(b.share)),
+        ],
         value_unit=k.unit,
     )
     top = b.iloc[0]
@@ -47,9 +51,12 @@ def channel_mix(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         best_value=format_value(best.value if best is not None else None, k.unit, ctx.lang),
     )
     bullets = [ctx.say("self_service", share=_pct(ctx, ss))]
-    low = [str(v) for v in b[b.low_n].dim_value]
+    low = [str(v) for v in b[b.low_n.astype(bool)].dim_value]
     if low:
-        bullets.append(f"n < {ctx.config.statistics.min_n}: {', '.join(low)}")
+        names = ctx.texts("name_sep").join(low)
+        bullets.append(
+            ctx.texts("notes.low_n_left_out", min_n=ctx.config.statistics.min_n, names=names)
+        )
     bullets += kpi_bullets(ctx, kpi, target=False)[:2]
     return [
         Slide(
@@ -74,7 +81,12 @@ def channel_satisfaction(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     if len(b) < 2:
         return []
     k = ctx.report.kpis[kpi]
-    b = b.sort_values("value", ascending=k.direction < 0)
+    min_n = ctx.config.statistics.min_n
+    # channels below the minimum n are named, never charted or ranked
+    small = b[b.low_n.astype(bool)]
+    b = b[~b.low_n.astype(bool)].sort_values("value", ascending=k.direction < 0)
+    if len(b) < 2:
+        return []
     fmt = lambda v: format_value(v, k.unit, ctx.lang)  # noqa: E731
     best, worst = b.iloc[0], b.iloc[-1]
     spec = ChartSpec.build(
@@ -85,8 +97,9 @@ def channel_satisfaction(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         value_unit=k.unit,
     )
     bullets = [f"{r.dim_value}: {fmt(r.value)} (n = {int(r.n):,})" for r in b.itertuples()][:4]
-    if b.low_n.any():
-        bullets = bullets[:3] + [ctx.texts("notes.min_n", min_n=ctx.config.statistics.min_n)]
+    if len(small):
+        names = ctx.texts("name_sep").join(str(v) for v in small.dim_value)
+        bullets = bullets[:3] + [ctx.texts("notes.low_n_left_out", min_n=min_n, names=names)]
     return [
         Slide(
             "digital.channel_satisfaction",
