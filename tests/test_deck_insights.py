@@ -835,3 +835,16 @@ def test_channel_slides_chart_and_rank_only_channels_with_enough_n(base, monkeyp
     rates = dict(zip(chart.categories, chart.series[0].values, strict=True))
     assert rates["Email"] is None and rates["Phone"] == pytest.approx(0.90)
     assert "Email" not in s.title.text
+
+
+def test_methodology_then_paged_kpi_definitions_and_a_true_minus(base):
+    from reportgen.model.slides.appendix import BUILDERS as APPENDIX
+
+    first, *pages = APPENDIX["methodology"](context(base, "en"), {})
+    assert first.title.text == "Methodology"
+    assert all(s.title.text.startswith("KPI definitions") for s in pages)
+    ins = full_insights()
+    ins = dataclasses.replace(ins, sentiment={**ins.sentiment, "mean": -0.02})
+    (s,) = build(base, "complaint_themes", insights=ins)
+    (line,) = [i for i in s.blocks_of(Bullets)[0].items if i.startswith("Mean sentiment")]
+    assert "−0.02" in line and "-0.02" not in line

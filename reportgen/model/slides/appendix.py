@@ -40,13 +40,13 @@ def methodology(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     first = Slide(
         "appendix.method",
         "title_only",
-        TitleSentence(t("titles.methodology")),
+        TitleSentence(t("titles.method")),
         blocks=(Bullets(tuple(t.lines("methodology"))),),
     )
     rows = [(ctx.label(k), d.definition(ctx.lang)) for k, d in ctx.report.kpis.items()]
     return [first] + paginate(
         "appendix.definitions",
-        t("titles.methodology"),
+        t("titles.definitions"),
         (t("headers.kpi"), t("headers.definition")),
         rows,
         [(None, None)] * len(rows),

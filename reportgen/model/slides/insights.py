@@ -687,7 +687,9 @@ def complaint_themes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     bullets += _quotes(ctx, ins, list(cur["theme"]), {**known, **labels})[: 4 - len(bullets)]
     mean, n = finite(ins.sentiment.get("mean")), finite(ins.sentiment.get("comments"))
     if mean is not None and n:
-        bullets.append(ctx.say("themes_sentiment", score=f"{mean:+.2f}", n=_int(n)))
+        bullets.append(
+            ctx.say("themes_sentiment", score=f"{mean:+.2f}".replace("-", "−"), n=_int(n))
+        )
     if len(bullets) < 2:
         bullets.append(ctx.texts("notes.min_n", min_n=ctx.config.statistics.min_n))
     lines = [t("methods.themes", comments=_int(n if n else cur["comments"].sum()))]
