@@ -297,6 +297,16 @@ class Period:
             f"display language {lang!r} is not supported; expected one of {', '.join(LANGUAGES)}"
         )
 
+    def axis_label(self, lang: str = "en") -> str:
+        """A short name for a chart axis: as :meth:`display`, but a Chinese quarter or half
+        as 2024Q4 / 2025H1 (年第四季度 set at an angle took a third of a trend chart)."""
+        text = self.display(lang)
+        if lang.replace("_", "-").lower() == "zh-cn" and self.kind in ("quarter", "half"):
+            fy = "FY" if self.is_fiscal else ""
+            letter = "Q" if self.kind == "quarter" else "H"
+            return f"{fy}{self.fiscal_year:04d}{letter}{self._number}"
+        return text
+
     def _display_en(self) -> str:
         if self.kind == "month":
             return f"{_MONTH_NAMES[self.start.month - 1][:3]} {self.start.year:04d}"

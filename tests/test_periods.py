@@ -472,3 +472,14 @@ def test_years_fraction_matches_length(period: Period) -> None:
     else:
         assert period.years_fraction == period.months / 12
         assert 28 * period.months <= period.days <= 31 * period.months
+
+
+def test_axis_labels_are_short_in_chinese():
+    from reportgen.periods import parse_period
+
+    assert parse_period("2024Q4").axis_label("zh-CN") == "2024Q4"
+    assert parse_period("2025H1").axis_label("zh-CN") == "2025H1"
+    assert parse_period("2025-07").axis_label("zh-CN") == "2025年7月"
+    assert parse_period("2024Q4").axis_label("en") == "Q4 2024"
+    fiscal = parse_period("FY2026Q1", fiscal_year_start_month=4)
+    assert fiscal.axis_label("zh-CN") == "FY2026Q1"

@@ -102,7 +102,7 @@ def kpi_trend(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         spec = ChartSpec.build(
             "line",
             ctx.texts("titles.trend", kpi=ctx.label(k)),
-            [pp.display(ctx.lang) for pp in ctx.report.trend_periods],
+            [pp.axis_label(ctx.lang) for pp in ctx.report.trend_periods],
             series,
             value_unit=ctx.report.kpis[k].unit,
             references=refs,
