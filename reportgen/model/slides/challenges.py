@@ -82,7 +82,7 @@ def complaint_categories(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     ranked = b[~b.low_n.astype(bool)].head(10)
     small = b[b.low_n.astype(bool)]
     fmt = lambda v: format_value(v, k.unit, ctx.lang)  # noqa: E731
-    line = lambda r: f"{r.dim_value}: {fmt(r.value)} (n = {int(r.n):,})"  # noqa: E731
+    line = lambda r: ctx.texts("value_n", name=r.dim_value, value=fmt(r.value), n=f"{int(r.n):,}")  # noqa: E731
     bullets = [line(r) for r in ranked.head(3).itertuples()]
     if len(small):
         names = ", ".join(str(v) for v in small.dim_value)

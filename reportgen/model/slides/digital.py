@@ -96,7 +96,10 @@ def channel_satisfaction(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         [(ctx.label(kpi), list(b.value))],
         value_unit=k.unit,
     )
-    bullets = [f"{r.dim_value}: {fmt(r.value)} (n = {int(r.n):,})" for r in b.itertuples()][:4]
+    bullets = [
+        ctx.texts("value_n", name=r.dim_value, value=fmt(r.value), n=f"{int(r.n):,}")
+        for r in b.itertuples()
+    ][:4]
     if len(small):
         names = ctx.texts("name_sep").join(str(v) for v in small.dim_value)
         bullets = bullets[:3] + [ctx.texts("notes.low_n_left_out", min_n=min_n, names=names)]
