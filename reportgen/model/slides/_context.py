@@ -4,7 +4,7 @@ the narrator (sentences) and the fixed labels."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -70,6 +70,12 @@ class SlideContext:
 
     def label(self, kpi: str) -> str:
         return self.report.kpis[kpi].label(self.lang)
+
+    def left_out(self, values: Iterable[object]) -> str:
+        """The bullet naming the figures below the minimum n: listed, never charted,
+        ranked or quoted as best or worst."""
+        names = self.texts("name_sep").join(str(v) for v in values)
+        return self.texts("notes.low_n_left_out", min_n=self.config.statistics.min_n, names=names)
 
     def table_name(self, table: str) -> str:
         return table_name(table, self.lang)

@@ -77,7 +77,7 @@ def complaint_categories(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     if b.value.isin([0.0, 1.0]).all():
         # Each category is all complaints or none (the category is what makes a ticket a
         # complaint): a rate per category says nothing; where the complaints fall does.
-        return _complaint_shares(ctx, kpi, b, p)
+        return _complaint_shares(ctx, kpi, b)
     b = b.sort_values(["value", "n"], ascending=[False, False])  # where complaints concentrate
     ranked = b[~b.low_n.astype(bool)].head(10)
     small = b[b.low_n.astype(bool)]
@@ -169,9 +169,7 @@ def customer_voices(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     ]
 
 
-def _complaint_shares(
-    ctx: SlideContext, kpi: str, b: pd.DataFrame, p: dict[str, Any]
-) -> list[Slide]:
+def _complaint_shares(ctx: SlideContext, kpi: str, b: pd.DataFrame) -> list[Slide]:
     """The complaints' split over the complaint categories, when every category is wholly
     complaints or wholly not (a rate per category would be 100% or 0%)."""
     mine = b[b.value == 1.0].sort_values(["n", "dim_value"], ascending=[False, True])
@@ -183,8 +181,7 @@ def _complaint_shares(
         small = b[b.low_n.astype(bool)]
         bullets = [ctx.texts("notes.few_complaints", n=total, min_n=min_n)]
         if len(small):
-            names = ctx.texts("name_sep").join(str(v) for v in small.dim_value)
-            bullets.append(ctx.texts("notes.low_n_left_out", min_n=min_n, names=names))
+            bullets.append(ctx.left_out(small.dim_value))
         bullets += kpi_bullets(ctx, kpi, target=False)
         return _complaints_slide(ctx, kpi, ctx.headline(kpi), (Bullets(tuple(bullets[:5])),))
     share = mine.n / total

@@ -51,12 +51,9 @@ def channel_mix(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         best_value=format_value(best.value if best is not None else None, k.unit, ctx.lang),
     )
     bullets = [ctx.say("self_service", share=_pct(ctx, ss))]
-    low = [str(v) for v in b[b.low_n.astype(bool)].dim_value]
-    if low:
-        names = ctx.texts("name_sep").join(low)
-        bullets.append(
-            ctx.texts("notes.low_n_left_out", min_n=ctx.config.statistics.min_n, names=names)
-        )
+    low = b[b.low_n.astype(bool)]
+    if len(low):
+        bullets.append(ctx.left_out(low.dim_value))
     bullets += kpi_bullets(ctx, kpi, target=False)[:2]
     return [
         Slide(
@@ -81,7 +78,6 @@ def channel_satisfaction(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     if len(b) < 2:
         return []
     k = ctx.report.kpis[kpi]
-    min_n = ctx.config.statistics.min_n
     # channels below the minimum n are named, never charted or ranked
     small = b[b.low_n.astype(bool)]
     b = b[~b.low_n.astype(bool)].sort_values("value", ascending=k.direction < 0)
@@ -101,8 +97,7 @@ def channel_satisfaction(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         for r in b.itertuples()
     ][:4]
     if len(small):
-        names = ctx.texts("name_sep").join(str(v) for v in small.dim_value)
-        bullets = bullets[:3] + [ctx.texts("notes.low_n_left_out", min_n=min_n, names=names)]
+        bullets = bullets[:3] + [ctx.left_out(small.dim_value)]
     return [
         Slide(
             "digital.channel_satisfaction",
