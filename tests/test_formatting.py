@@ -73,3 +73,23 @@ def test_change_number_formats_are_signed():
     assert change_value(-0.012, "ratio") == pytest.approx(-1.2)
     assert change_value(-0.35, "score") == -0.35 and change_value(None, "ratio") is None
     assert change_number_format("currency") == "+#,##0;-#,##0;#,##0"
+
+
+def test_time_kpis_carry_their_unit_in_the_value_not_the_label():
+    # the deck writes 4.8 min or 1.49 h: a label "(median, h)" beside "4.8 min" misread
+    from reportgen.engine.registry import kpi_registry
+    from reportgen.model.charts import NUMBER_FORMATS, change_number_format
+
+    labels = [k.label(lang) for k in _registry_times(kpi_registry) for lang in ("en", "zh-CN")]
+    assert labels and not any("h)" in x or "小时" in x for x in labels), labels
+    assert NUMBER_FORMATS["hours"] == '0.00" h"'  # a workbook cell says its unit
+    assert change_number_format("hours") == '+0.00" h";-0.00" h";0.00" h"'
+
+
+def _registry_times(kpi_registry):
+    from reportgen.config import ReportConfig
+
+    config = ReportConfig.model_validate(
+        {"units": [{"id": "a", "names": {"en": "A", "zh-CN": "甲"}}], "sources": {}}
+    )
+    return [k for k in kpi_registry(config).values() if k.unit == "hours"]

@@ -380,7 +380,7 @@ def _static_kpis() -> list[KpiDef]:
             "median",
             "hours",
             -1,
-            _names("First response (median, h)", "首次响应时长中位数（小时）"),
+            _names("First response (median)", "首次响应时长中位数"),
             _names(
                 "Median hours from ticket opened to first response.",
                 "工单创建到首次响应的小时数中位数。",
@@ -393,7 +393,7 @@ def _static_kpis() -> list[KpiDef]:
             "mean",
             "hours",
             -1,
-            _names("First response (mean, h)", "首次响应时长均值（小时）"),
+            _names("First response (mean)", "首次响应时长均值"),
             _names(
                 "Mean hours from ticket opened to first response.",
                 "工单创建到首次响应的平均小时数。",
@@ -406,7 +406,7 @@ def _static_kpis() -> list[KpiDef]:
             "median",
             "hours",
             -1,
-            _names("Resolution time (median, h)", "解决时长中位数（小时）"),
+            _names("Resolution time (median)", "解决时长中位数"),
             _names(
                 "Median hours from ticket opened to resolved (resolved tickets).",
                 "已解决工单从创建到解决的小时数中位数。",
@@ -419,7 +419,7 @@ def _static_kpis() -> list[KpiDef]:
             "mean",
             "hours",
             -1,
-            _names("Resolution time (mean, h)", "解决时长均值（小时）"),
+            _names("Resolution time (mean)", "解决时长均值"),
             _names(
                 "Mean hours from ticket opened to resolved (resolved tickets).",
                 "已解决工单从创建到解决的平均小时数。",

@@ -23,7 +23,7 @@ NUMBER_FORMATS: dict[str, str] = {
     "points": "0.0",
     "index": "0.0",
     "score": "0.00",
-    "hours": "0.00",
+    "hours": '0.00" h"',  # the unit in the cell: a label cannot say it (text shows minutes)
     "currency": "#,##0",
     "count": "0.00",
     "number": "#,##0",  # whole counts: customers, comments
