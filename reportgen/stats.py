@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from scipy import stats
+from scipy import special, stats
 
 TWO_PROPORTION_Z: Final = "two_proportion_z"
 FISHER_EXACT: Final = "fisher_exact"
@@ -236,7 +236,7 @@ def welch_t_test(
     if a + b == 0:
         return TestResult(WELCH_T, t, 0.0 if math.isinf(t) else 1.0, None)
     df = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
-    return TestResult(WELCH_T, t, float(2 * stats.t.sf(abs(t), df)), df)
+    return TestResult(WELCH_T, t, float(2 * special.stdtr(df, -abs(t))), df)
 
 
 def moments_from_sums(n: int, total: float, total_sq: float) -> tuple[float, float]:
@@ -277,13 +277,13 @@ def _z_or_degenerate(difference: float, se: float) -> float:
 
 
 def _two_sided_normal_p(z: float) -> float:
-    return float(2 * stats.norm.sf(abs(z)))
+    return float(2 * special.ndtr(-abs(z)))
 
 
 @lru_cache(maxsize=64)
 def _z_quantile(confidence: float) -> float:
     _check_confidence(confidence)
-    return float(stats.norm.ppf((1 + confidence) / 2))
+    return float(special.ndtri((1 + confidence) / 2))
 
 
 def _nps_n(promoters: int, passives: int, detractors: int) -> int:
@@ -305,4 +305,4 @@ def _check_counts(**counts: int) -> None:
 @lru_cache(maxsize=4096)
 def _t_quantile(confidence: float, df: int) -> float:
     """Two-sided Student t quantile (cached: the same df recurs across KPIs and units)."""
-    return float(stats.t.ppf((1 + confidence) / 2, df))
+    return float(special.stdtrit(df, (1 + confidence) / 2))
