@@ -126,7 +126,40 @@ def test_group_workbook_puts_units_side_by_side(built):
         assert nps_row[j] == pytest.approx(m.values.at["nps", u])
         assert m.values.at["nps", u] == pytest.approx(report.value("nps", u))
     assert nps_row[1 + len(names)] == pytest.approx(report.value("nps"))
-    assert ws.conditional_formatting  # the heat map
+    # the heat map: white at the all-units figure (the legend's "better / worse than all
+    # units together"), full colour at the unit farthest from it, per KPI row
+    nps_at = header_i + 1 + [r[-1] for r in rows[header_i + 1 :]].index("nps") + 1
+    rules = [
+        rule
+        for cf in ws.conditional_formatting
+        if any(nps_at == rng.min_row == rng.max_row for rng in cf.sqref.ranges)
+        for rule in cf.rules
+    ]
+    assert rules
+    ok = [m.values.at["nps", u] for u in report.units if not m.low_n.at["nps", u]]
+    reach = max(abs(v - report.value("nps")) for v in ok)
+    for rule in rules:
+        low, mid, high = (float(v.val) for v in rule.colorScale.cfvo)
+        assert [c.type for c in rule.colorScale.cfvo] == ["num"] * 3
+        assert mid == pytest.approx(report.value("nps"))
+        assert (low, high) == pytest.approx((mid - reach, mid + reach))
+    # the n table: every unit's n and the all-units n
+    n_header = next(i for i, r in enumerate(rows) if i > header_i and r[0] == "KPI")
+    nps_n = next(r for r in rows[n_header + 1 :] if r[-1] == "nps")
+    assert (
+        nps_n[1 + len(names)]
+        == report.scorecard.query("kpi == 'nps' and unit == 'all'")["n"].iloc[0]
+    )
+    assert nps_n[1 + len(names)] == sum(nps_n[1 : 1 + len(names)])
+    # the group's comments: every unit's, newest first, each with its unit
+    cws = wb["Comments"]
+    crows = list(cws.iter_rows(values_only=True))
+    top = next(i for i, r in enumerate(crows) if r[0] == "Unit")
+    listed = [r for r in crows[top + 1 :] if r[0] is not None]
+    assert len(listed) == min(len(report.comments), 2000) > 0
+    assert {r[0] for r in listed} == {cfg.unit(u).names.en for u in report.comments.unit.unique()}
+    dates = [r[1] for r in listed]
+    assert dates == sorted(dates, reverse=True)
     # ranking sheet: the CSAT block lists units best first, as the model ranks them
     rk = ranking(report, "csat")
     rws = list(wb["Ranking"].iter_rows(values_only=True))

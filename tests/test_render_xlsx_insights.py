@@ -17,6 +17,7 @@ from reportgen.analytics.drivers import DriverResult
 from reportgen.analytics.insights import Insights, UnitInsights
 from reportgen.analytics.segments import PROFILE_COLUMNS, KMeansResult
 from reportgen.engine.compute import ALL
+from reportgen.model.slides.insights import POOR_AUC
 from reportgen.render.xlsx import SHEETS, write_workbook
 from reportgen.render.xlsx_group import build_group_workbook
 from reportgen.render.xlsx_insights import INSIGHT_SHEETS
@@ -384,6 +385,29 @@ def test_churn_metrics_and_at_risk_ids_as_text(wb):
     assert _row(ws, "Customer id")[2].value == "Value (CLV)"
 
 
+def test_churn_features_named_in_the_workbook_language(wb, wb_zh):
+    assert "Model features: days since the last order, orders (12 months)." in _texts(
+        wb["Churn risk"]
+    )
+    assert "模型特征：距最近一次购买天数、订单数（近 12 个月）。" in _texts(wb_zh["流失风险"])
+
+
+def test_a_model_no_better_than_chance_lists_no_customer(report, sample_report, tmp_path):
+    """AUC below 0.60 (POOR_AUC, as the deck): a caveat instead of customer ids."""
+    ui = report.insights.get(UNIT)
+    poor = dataclasses.replace(ui, churn=dataclasses.replace(ui.churn, auc=0.513))
+    units = {**report.insights.units, UNIT: poor}
+    weak = dataclasses.replace(report, insights=Insights(units))
+    for lang, sheet, words in (
+        ("en", "Churn risk", "held-out AUC 0.51 < 0.60"),
+        ("zh-CN", "流失风险", "留出样本 AUC 0.51 < 0.60"),
+    ):
+        book = write_workbook(weak, sample_report.config, UNIT, tmp_path / f"{lang}.xlsx", lang)
+        texts = _texts(load_workbook(book.path)[sheet])
+        assert any(words in x for x in texts), texts
+        assert not {"007", "0420", "=1+1"} & set(texts)
+
+
 def test_themes_translated_by_id_and_quotes_are_text(wb, wb_zh):
     ws = wb["Comment themes"]
     billing = _row(ws, "Billing & payment")
@@ -488,8 +512,14 @@ def test_real_sample_insights(sample_report, tmp_path):
     if ui.churn is not None and not ui.churn.reason:
         assert _row(wb["Churn risk"], "AUC (held out)")[1].value == pytest.approx(ui.churn.auc)
     if ui.at_risk is not None and len(ui.at_risk):
-        first = _row(wb["Churn risk"], str(ui.at_risk["customer_id"].iloc[0]))
-        assert first[0].data_type == "s" and first[4].value == 1
+        listed = str(ui.at_risk["customer_id"].iloc[0])
+        if ui.churn.auc >= POOR_AUC:
+            first = _row(wb["Churn risk"], listed)
+            assert first[0].data_type == "s" and first[4].value == 1
+        else:  # a model no better than chance names nobody (as the deck)
+            texts = _texts(wb["Churn risk"])
+            assert listed not in texts
+            assert any(f"AUC {ui.churn.auc:.2f} < 0.60" in x for x in texts)
     rfm = ui.profiles.get("rfm_segment")
     if rfm is not None:
         ws = wb["Customer segments"]

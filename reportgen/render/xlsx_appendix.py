@@ -10,7 +10,9 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reportgen.engine.compute import ALL
 from reportgen.formatting import NEAR_TARGET
+from reportgen.pipeline import MAX_COMMENTS_PER_UNIT
 from reportgen.render.xlsx_cells import COUNT_FORMAT, SheetWriter
 from reportgen.render.xlsx_context import Context
 from reportgen.render.xlsx_layout import (
@@ -37,11 +39,21 @@ def write_comments(ctx: Context, ws: Worksheet) -> None:
     sw = SheetWriter(ws, ctx.counters)
     r, t = ctx.report, ctx.t
     c = r.comments
-    rows = c[c.unit == ctx.unit] if "unit" in c else c.iloc[0:0]
-    total = int(c.attrs.get("total", {}).get(ctx.unit, len(rows)))
+    group = ctx.unit == ALL
+    totals = c.attrs.get("total", {})
+    if "unit" not in c:
+        rows, total = c.iloc[0:0], 0
+    elif group:  # every unit's comments, newest first, as many as one unit's sheet holds
+        rows = c.sort_values(["date", "unit", "response_id"], ascending=[False, True, True])
+        rows = rows.head(MAX_COMMENTS_PER_UNIT)
+        total = int(sum(totals.values())) if totals else len(c)
+    else:
+        rows = c[c.unit == ctx.unit]
+        total = int(totals.get(ctx.unit, len(rows)))
     lines = t.lines("subtitles.comments", period=r.period.label, shown=len(rows), total=total)
     top = title_block(sw, ctx.title, lines)
     cols = [
+        *([Column(t("group.headers.unit"))] if group else []),
         Column(t("headers.date")),
         Column(t("headers.channel")),
         Column(t("headers.csat"), "0"),
@@ -49,8 +61,10 @@ def write_comments(ctx: Context, ws: Worksheet) -> None:
         Column(t("headers.comment"), width=COMMENT_WIDTH, wrap=True),
         Column(t("headers.response_id")),
     ]
+    unit_names = {u.id: u.names.get(ctx.lang) for u in ctx.config.units} if group else {}
     table = [
         [
+            *([unit_names.get(x.unit, x.unit)] if group else []),
             x.date,
             None if pd.isna(x.channel) else ctx.dim_label(x.channel, "channel"),
             x.csat,
@@ -63,7 +77,10 @@ def write_comments(ctx: Context, ws: Worksheet) -> None:
     if not table:
         note(sw, top + 1, 1, t("notes.no_data", unit=ctx.unit_name, period=r.period.label))
     write_table(ctx, sw, top, 1, cols, table, stem="Comments")
-    finish_sheet(ctx, sw, header_row=top, freeze=f"A{top + 1}", fixed_widths={5: COMMENT_WIDTH})
+    text_col = 6 if group else 5
+    finish_sheet(
+        ctx, sw, header_row=top, freeze=f"A{top + 1}", fixed_widths={text_col: COMMENT_WIDTH}
+    )
 
 
 def source_name(source: str) -> str:

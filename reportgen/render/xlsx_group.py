@@ -61,8 +61,10 @@ def _subtitle(ctx: Context, key: str) -> list[str]:
 
 def write_units(ctx: Context, ws: Worksheet) -> None:
     """KPI × unit values with a heat map, then the n table. Each KPI row gets its own
-    3-colour scale (green = best, reversed for lower-is-better KPIs) over the units at
-    or above min n only; values below min n stay uncoloured, in grey."""
+    3-colour scale over the units at or above min n only: white at the all-units
+    figure, green better and red worse (in the KPI's direction), full colour at the
+    unit farthest from it (:func:`~reportgen.model.group.heat_scores`, as the group
+    deck); values below min n stay uncoloured, in grey."""
     sw = SheetWriter(ws, ctx.counters)
     m = unit_matrix(ctx.report)
     t = ctx.t
@@ -75,6 +77,7 @@ def write_units(ctx: Context, ws: Worksheet) -> None:
         Column(t("headers.kpi_id")),
     ]
     heading(sw, top, t("headings.values"))
+    group_n = ctx.scorecard_rows(ALL)["n"].dropna()
     rows, counts = [], []
     for k in m.kpis:
         d = ctx.report.kpis[k]
@@ -91,13 +94,25 @@ def write_units(ctx: Context, ws: Worksheet) -> None:
             ]
         )
         counts.append(
-            [d.label(ctx.lang), *(Val(int(m.n.at[k, u]), COUNT_FORMAT) for u in m.units), None, k]
+            [
+                d.label(ctx.lang),
+                *(Val(int(m.n.at[k, u]), COUNT_FORMAT) for u in m.units),
+                Val(int(group_n[k]), COUNT_FORMAT) if k in group_n.index else None,
+                k,
+            ]
         )
     tr = _write_table(ctx, sw, top + 1, 1, cols, rows, stem="Units")
     for i, k in enumerate(m.kpis):
         row = tr.first_row + i
         ok = [j for j, u in enumerate(m.units) if not m.low_n.at[k, u]]
-        if len(ok) < 2:
+        reference = _num(m.group[k])
+        values = [v for j in ok if (v := _num(m.values.at[k, m.units[j]])) is not None]
+        if reference is None or not values:
+            continue
+        # white at the all-units figure, full colour at the unit farthest from it (as
+        # the legend says: green = better than all units together, red = worse)
+        scale = max(abs(v - reference) for v in values)
+        if not scale:
             continue
         low, high = (
             (HEAT_LOW, HEAT_HIGH) if ctx.report.kpis[k].direction > 0 else (HEAT_HIGH, HEAT_LOW)
@@ -108,12 +123,14 @@ def write_units(ctx: Context, ws: Worksheet) -> None:
             ws.conditional_formatting.add(
                 cells,
                 ColorScaleRule(
-                    start_type="min",
+                    start_type="num",
+                    start_value=reference - scale,
                     start_color=low,
-                    mid_type="percentile",
-                    mid_value=50,
+                    mid_type="num",
+                    mid_value=reference,
                     mid_color=HEAT_MID,
-                    end_type="max",
+                    end_type="num",
+                    end_value=reference + scale,
                     end_color=high,
                 ),
             )

@@ -22,6 +22,7 @@ from reportgen.analytics.insights import UnitInsights
 from reportgen.analytics.themes import load_themes, theme_names
 from reportgen.engine.registry import kpi_registry
 from reportgen.model.charts import change_number_format, change_value
+from reportgen.model.slides.insights import POOR_AUC
 from reportgen.render.xlsx_cells import COUNT_FORMAT, SheetWriter
 from reportgen.render.xlsx_context import Context
 from reportgen.render.xlsx_layout import (
@@ -448,12 +449,18 @@ def write_churn(ctx: Context, ws: Worksheet) -> None:
     if churn is not None:
         row = _measures(ctx, sw, row, _churn_measures(ctx, churn, ui), "ChurnModel").next_row
         if churn.features:
-            note(sw, row, 1, t("insights.notes.features", features=", ".join(churn.features)))
+            names = [_word(ctx, "features", f) for f in churn.features]
+            note(sw, row, 1, t("insights.notes.features", features=t("name_sep").join(names)))
             row += 1
     row += 1
     heading(sw, row, t("insights.headings.at_risk"))
     at_risk = ui.at_risk
-    if at_risk is None:
+    auc = None if churn is None or churn.reason else _plain(churn.auc)
+    if at_risk is not None and auc is not None and auc < POOR_AUC:
+        # as the deck: a model no better than chance names no customer at risk
+        threshold = f"{POOR_AUC:.2f}"
+        note(sw, row + 1, 1, t("insights.notes.poor_model", auc=f"{auc:.2f}", threshold=threshold))
+    elif at_risk is None:
         note(sw, row + 1, 1, _not_run(ctx, ui, "churn", fallback=getattr(churn, "reason", None)))
     elif at_risk.empty:
         note(sw, row + 1, 1, t("insights.notes.no_at_risk"))
