@@ -71,6 +71,11 @@ def resolve_units(config: ReportConfig, units: Sequence[str] | None) -> tuple[st
     return tuple(dict.fromkeys(resolved))
 
 
+#: Data that end this few days before a period's last day may only lack quiet days:
+#: ``latest`` then says which period it took instead.
+LATEST_SLACK_DAYS = 7
+
+
 def resolve_period(config: ReportConfig, spec: str | None, ds: Dataset, today: _dt.date) -> Period:
     spec = spec or config.periods.default
     max_date = ds.max_event_date()
@@ -79,12 +84,43 @@ def resolve_period(config: ReportConfig, spec: str | None, ds: Dataset, today: _
             f"cannot resolve period {spec!r}: no valid dated rows were loaded "
             "(check the quarantine listing with 'reportgen validate')"
         )
-    return parse_period(
+    period = parse_period(
         spec,
         fiscal_year_start_month=config.periods.fiscal_year_start_month,
         today=today,
         data_max_date=max_date,
     )
+    if max_date is None:
+        return period
+    if period.start > max_date:
+        # a report of a period without a single event would show invented figures (churn
+        # 0 %, from the CRM alone) and exit 0: the exports are stale, or the period wrong
+        raise PeriodError(
+            f"period {period.label} ({period.start} – {period.last_day}) has no data: the "
+            f"latest survey response, order or ticket is dated {max_date}; give an earlier "
+            "--period, or export data that cover it"
+        )
+    if period.last_day > max_date:
+        log.warning(
+            "period %s is not complete in the data: the latest survey response, order or "
+            "ticket is dated %s, before its last day %s",
+            period.label,
+            max_date,
+            period.last_day,
+        )
+    elif spec.strip().lower().startswith("latest") and (
+        0 < (period.next().last_day - max_date).days <= LATEST_SLACK_DAYS
+    ):
+        # the next period lacks only its last days: quiet days at its end, or a gap?
+        log.warning(
+            "latest complete period taken as %s: the data end on %s, a few days before %s "
+            "ends; give --period %s to report that one",
+            period.label,
+            max_date,
+            period.next().label,
+            period.next().label,
+        )
+    return period
 
 
 def analysis_periods(
@@ -128,11 +164,23 @@ def _inline_targets(config: ReportConfig) -> list[object]:
             ).label
         except PeriodError as exc:
             raise ConfigError(f"targets[{i}].period: {row.period!r}: {exc}") from None
-        unit = (
-            "all" if row.unit.strip().lower() in ("all", "全部") else config.resolve_unit(row.unit)
-        )
+        try:
+            unit = (
+                "all"
+                if row.unit.strip().lower() in ("all", "全部")
+                else config.resolve_unit(row.unit)
+            )
+        except ConfigError as exc:
+            raise ConfigError(f"targets[{i}].unit: {exc}") from None
         out.append(row.model_copy(update={"period": label, "unit": unit, "kpi": kpi}))
     return out
+
+
+def check_config(config: ReportConfig) -> None:
+    """The config's checks that need the KPI registry (``kpis.select``, inline targets):
+    run by ``validate`` as well, before any data are read."""
+    selected_kpis(config)
+    _inline_targets(config)
 
 
 def compute_kpis(

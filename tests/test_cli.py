@@ -188,6 +188,12 @@ def test_bad_config_key_is_one_line_and_exit_2(tmp_path, sample):
         (["kpis", "--config", "missing.yaml"], "config file 'missing.yaml' not found"),
         (["kpis", "--unit", "nowhere"], "unknown business unit 'nowhere'"),
         (["kpis", "--period", "2025Q5"], "quarter 5"),
+        # a period after the data end: no invented figures (churn 0 % from the CRM alone)
+        (["kpis", "--period", "2027Q1"], "period 2027Q1 (2027-01-01 – 2027-03-31) has no data"),
+        (
+            ["build", "--period", "previous-quarter", "--today", "2027-06-01", "--out", "o"],
+            "period 2027Q1 (2027-01-01 – 2027-03-31) has no data: the latest survey response",
+        ),
     ],
 )
 def test_user_errors_exit_2(sample, args, message):
@@ -196,6 +202,7 @@ def test_user_errors_exit_2(sample, args, message):
     r = run(*args, cwd=sample)
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert message in r.stderr
+    assert not (sample / "o").exists()
 
 
 def test_usage_error_exit_2():
@@ -258,3 +265,38 @@ def test_help_reads_as_written_and_is_rewrapped() -> None:
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert "build        Write every unit's and the group's deck, workbook and results." in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda c: c["kpis"].update(select=["csat", "nsp"]),
+            "kpis.select: unknown KPI id(s) ['nsp']",
+        ),
+        (
+            lambda c: c.update(
+                targets=[{"unit": "家居", "period": "2026Q3", "kpi": "csat", "target": 0.8}]
+            ),
+            "targets[0].unit: unknown business unit '家居'",
+        ),
+        (
+            lambda c: c.update(
+                targets=[{"unit": "all", "period": "2026Q5", "kpi": "csat", "target": 0.8}]
+            ),
+            "targets[0].period: '2026Q5'",
+        ),
+    ],
+)
+def test_validate_catches_what_kpis_would_reject(sample, tmp_path, edit, message):
+    import yaml
+
+    data = yaml.safe_load((sample / "reportgen.yaml").read_text(encoding="utf-8"))
+    data.setdefault("kpis", {})
+    edit(data)
+    bad = sample / f"bad-{tmp_path.name}.yaml"  # beside the data its paths name
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    for command in ("validate", "kpis"):
+        r = run(command, "--config", str(bad), "--today", TODAY, cwd=sample)
+        assert r.returncode == 2, (command, r.stdout, r.stderr)
+        assert message in r.stderr and "config OK" not in r.stdout

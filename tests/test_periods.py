@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -483,3 +484,38 @@ def test_axis_labels_are_short_in_chinese():
     assert parse_period("2024Q4").axis_label("en") == "Q4 2024"
     fiscal = parse_period("FY2026Q1", fiscal_year_start_month=4)
     assert fiscal.axis_label("zh-CN") == "FY2026Q1"
+
+
+class _Data:
+    """What resolve_period asks of a data set: where its events end."""
+
+    def __init__(self, last: date | None) -> None:
+        self.last = last
+
+    def max_event_date(self) -> date | None:
+        return self.last
+
+
+def test_a_period_after_the_data_end_is_an_error_and_a_cut_one_a_warning(caplog):
+    from reportgen.config import load_config
+    from reportgen.pipeline import resolve_period
+
+    config = load_config(Path(__file__).parent.parent / "sample_inputs" / "reportgen.yaml")
+    today = date(2025, 12, 1)
+    with pytest.raises(PeriodError, match=r"period 2025Q3 .* has no data: .* dated 2025-06-27"):
+        resolve_period(config, "2025Q3", _Data(date(2025, 6, 27)), today)
+    with pytest.raises(PeriodError, match="has no data"):
+        resolve_period(config, "previous-quarter", _Data(date(2025, 6, 27)), today)
+    with caplog.at_level("WARNING", logger="reportgen"):
+        assert resolve_period(config, "2025Q2", _Data(date(2025, 6, 20)), today).label == "2025Q2"
+    assert "2025Q2 is not complete in the data" in caplog.text and "2025-06-30" in caplog.text
+    caplog.clear()
+    # 'latest' when the data end a few days before a quarter's end: said which it took
+    with caplog.at_level("WARNING", logger="reportgen"):
+        assert resolve_period(config, "latest", _Data(date(2025, 6, 27)), today).label == "2025Q1"
+    assert "latest complete period taken as 2025Q1" in caplog.text and "2025Q2" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="reportgen"):  # mid-quarter: nothing to say
+        assert resolve_period(config, "latest", _Data(date(2025, 5, 10)), today).label == "2025Q1"
+        assert resolve_period(config, "latest", _Data(date(2025, 6, 30)), today).label == "2025Q2"
+    assert not caplog.text
