@@ -72,6 +72,12 @@ def test_change_number_formats_are_signed():
 
     assert change_value(-0.012, "ratio") == pytest.approx(-1.2)
     assert change_value(-0.35, "score") == -0.35 and change_value(None, "ratio") is None
+    # what the format would show as "-0.0" is stored as 0 (Excel's zero section is for
+    # an exact 0): −0.0124 pp, −0.0012 on a 0.00 scale, −0.4 on a whole-number one
+    assert change_value(-0.000124, "ratio") == 0.0
+    assert change_value(-0.0012, "score") == 0.0 and change_value(-0.0012, "hours") == 0.0
+    assert change_value(-0.4, "currency") == 0.0 and change_value(-0.6, "currency") == -0.6
+    assert change_value(-0.0006, "ratio") == pytest.approx(-0.06)  # shown −0.1 pp
     assert change_number_format("currency") == "+#,##0;-#,##0;#,##0"
 
 

@@ -23,7 +23,7 @@ from reportgen.config import load_config
 from reportgen.engine.compute import ALL
 from reportgen.errors import ConfigError
 from reportgen.export import workbook_paths
-from reportgen.model.charts import NUMBER_FORMATS, change_number_format
+from reportgen.model.charts import NUMBER_FORMATS, change_number_format, change_value
 from reportgen.model.kpi_charts import HEADLINE_TREND_KPIS, trend_values
 from reportgen.pipeline import compute_kpis
 from reportgen.render import xlsx_layout
@@ -162,9 +162,8 @@ def test_scorecard_equals_the_engine(sample, wb):
         for col in ("p_prev", "p_yoy"):
             assert _same(cells[COL[col]].value, r[col]), (kpi, col)
         # a rate's change in percent points (-1.2 pp), never "-1.2%" (a relative change)
-        scale = 100 if k.unit == "ratio" else 1
         for col in ("change_prev", "change_yoy"):
-            expected = None if pd.isna(r[col]) else r[col] * scale
+            expected = None if pd.isna(r[col]) else change_value(r[col], k.unit)
             assert _same(cells[COL[col]].value, expected), (kpi, col)
         assert cells[COL["n"]].value == int(r["n"])
         assert _same(cells[COL["group_value"]].value, g["value"])

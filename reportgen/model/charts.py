@@ -9,6 +9,7 @@ refused here, because they break native charts and must never reach a document.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -46,10 +47,21 @@ def change_number_format(value_unit: str, lang: str = "en") -> str:
 
 
 def change_value(value: float | None, value_unit: str) -> float | None:
-    """A change as its workbook cell stores it: a rate's in percent points (×100)."""
-    if value is None or value_unit != "ratio":
+    """A change as its workbook cell stores it: a rate's in percent points (×100); a
+    change its format would round to zero is stored as 0 (Excel shows a tiny negative
+    one as "-0.0", its zero section being for an exact 0 only)."""
+    if value is None:
         return value
-    return value * 100
+    cell = value * 100 if value_unit == "ratio" else value
+    if abs(cell) < 0.5 * 10.0 ** -_decimals(change_number_format(value_unit)):
+        return 0.0
+    return cell
+
+
+def _decimals(number_format: str) -> int:
+    """Decimal places a number format shows (its first section)."""
+    match = re.search(r"0\.(0+)", number_format.split(";")[0])
+    return len(match.group(1)) if match else 0
 
 
 def clean_values(values: Iterable[float | int | None]) -> tuple[float | None, ...]:
