@@ -837,6 +837,35 @@ def test_channel_slides_chart_and_rank_only_channels_with_enough_n(base, monkeyp
     assert "Email" not in s.title.text
 
 
+def test_channel_mix_says_only_what_the_channels_support(base, monkeypatch):
+    # no channel at the minimum n: no "best" clause (it read "highest in – (–)"); no
+    # channel the deck spec calls self-service: no "0.0% self-service" claim
+    channels = pd.DataFrame(
+        {
+            "dim_value": ["Phone", "Online", "AI"],
+            "raw_value": ["电话", "在线", "AI"],
+            "value": [0.9, 0.8, 0.7],
+            "n": [12, 9, 6],
+            "low_n": [True, True, True],
+        }
+    )
+    monkeypatch.setattr(SlideContext, "breakdown", lambda self, kpi, dim: channels)
+    for lang, title in (
+        ("en", "Phone carries 44.4% of tickets"),
+        ("zh-CN", "Phone承接 44.4% 的工单"),
+    ):
+        (s,) = build(base, "channel_mix", kpis=["fcr"], lang=lang)
+        assert s.title.text == title
+        items = s.blocks_of(Bullets)[0].items
+        assert not any("Self-service" in i or "自助" in i for i in items), items
+    # a channel the spec calls self-service: its share is said
+    ctx = dataclasses.replace(
+        context(base, "en", full_insights()), options={"self_service_channels": ["ai"]}
+    )
+    (s,) = BUILDERS["channel_mix"](ctx, {"kind": "channel_mix", "kpis": ["fcr"]})
+    assert "Self-service and AI channels handle 22.2% of tickets" in s.blocks_of(Bullets)[0].items
+
+
 def test_methodology_then_paged_kpi_definitions_and_a_true_minus(base):
     from reportgen.model.slides.appendix import BUILDERS as APPENDIX
 

@@ -30,7 +30,8 @@ def channel_mix(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     fcr = b[~b.low_n.astype(bool)].dropna(subset=["value"])
     best = fcr.loc[fcr.value.idxmax()] if len(fcr) else None
     self_service = {c.casefold() for c in ctx.options.get("self_service_channels", ())}
-    ss = float(b[b.raw_value.str.casefold().isin(self_service)].n.sum()) / total
+    is_self_service = b.raw_value.str.casefold().isin(self_service)
+    ss = float(b[is_self_service].n.sum()) / total
     k = ctx.report.kpis[kpi]
     spec = ChartSpec.build(
         "column",
@@ -47,10 +48,12 @@ def channel_mix(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         "channel_mix",
         top=top.dim_value,
         share=_pct(ctx, top.share),
-        best=best.dim_value if best is not None else "–",
+        best=best.dim_value if best is not None else None,  # none at the minimum n: unsaid
         best_value=format_value(best.value if best is not None else None, k.unit, ctx.lang),
     )
-    bullets = [ctx.say("self_service", share=_pct(ctx, ss))]
+    # the self-service share only where the data name such a channel (the deck spec's
+    # self_service_channels): "0.0 %" of channels called otherwise would be false
+    bullets = [ctx.say("self_service", share=_pct(ctx, ss))] if is_self_service.any() else []
     low = b[b.low_n.astype(bool)]
     if len(low):
         bullets.append(ctx.left_out(low.dim_value))
