@@ -250,6 +250,43 @@ def read_manifest(path: Path) -> dict[str, Any] | None:
     return data
 
 
+def mismatched_units(
+    config: ReportConfig, out_dir: Path, label: str, lang: str, units: Sequence[str]
+) -> list[str]:
+    """Units whose documents under ``OUT/<label>/`` were not built from the inputs, config
+    and language given now (per that period's manifest: fingerprints and output hashes),
+    each with what differs; empty when they all match. Without a manifest nothing can be
+    compared: a warning, no problem."""
+    folder = Path(out_dir) / label
+    manifest = read_manifest(folder / MANIFEST)
+    if manifest is None:
+        log.warning("%s: no %s; cannot check that its files match these inputs", folder, MANIFEST)
+        return []
+    config_sha = config_digest(config)
+    inputs = input_files(config)
+    differs = []
+    if manifest.get("config", {}).get("sha256") != config_sha:
+        differs.append("the config changed")
+    built = {(i.get("role"), i.get("sha256")) for i in manifest.get("inputs", [])}
+    changed = [i["role"] for i in inputs if (i["role"], i.get("sha256")) not in built]
+    if changed:
+        differs.append(f"input(s) changed: {', '.join(changed)}")
+    built_lang = manifest.get("request", {}).get("lang")
+    if built_lang != lang:
+        differs.append(f"built in {built_lang}, not {lang} (--lang)")
+    problems = []
+    for unit in units:
+        prev = manifest.get("units", {}).get(unit)
+        fingerprint = unit_fingerprint(unit, label, lang, config_sha, inputs)
+        if prev is None or prev.get("status") == "failed" or not prev.get("outputs"):
+            problems.append(f"{unit}: not built in {folder}")
+        elif prev.get("fingerprint") != fingerprint or differs:
+            problems.append(f"{unit}: built from other data ({'; '.join(differs) or 'changed'})")
+        elif not all(OutputRecord(**o).intact(out_dir) for o in prev["outputs"]):
+            problems.append(f"{unit}: its files changed since they were built")
+    return problems
+
+
 def _resolve_period_label(
     config: ReportConfig,
     spec: str | None,
@@ -610,6 +647,7 @@ __all__ = [
     "OutputRecord",
     "UnitOutcome",
     "config_digest",
+    "mismatched_units",
     "input_files",
     "read_manifest",
     "run_build",

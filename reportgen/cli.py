@@ -403,8 +403,10 @@ def send(
 
     Everything is checked first (recipients, workbooks, sizes, credentials); if anything
     is wrong, nothing is sent. Exit 2 if any unit's message was not fully delivered."""
+    from reportgen.batch import mismatched_units
     from reportgen.config import load_config
     from reportgen.delivery.email import plan_messages, preflight, send_planned, write_eml
+    from reportgen.errors import DeliveryError
     from reportgen.pipeline import compute_kpis
 
     cfg = load_config(config)
@@ -412,6 +414,14 @@ def send(
     credentials = preflight(cfg, lang=language, dry_run=dry_run is not None)
     report = compute_kpis(cfg, period=period, units=_units(unit, all_units), today=_today(today))
     out_dir = out if out is not None else cfg.path(cfg.report.output_dir)
+    # the mail's figures are computed now: the attached files must be of the same data
+    stale = mismatched_units(cfg, out_dir, report.period.label, language, report.units)
+    if stale:
+        raise DeliveryError(
+            f"nothing was sent: the files under {out_dir / report.period.label} do not match "
+            f"what would be mailed: {'; '.join(stale)}; run 'reportgen build --period "
+            f"{report.period.label}' with the same config, --out and --lang first"
+        )
     planned = plan_messages(cfg, report, out_dir=out_dir, lang=language)
     if dry_run is not None:
         result = write_eml(planned, dry_run)

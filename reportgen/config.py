@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -191,6 +192,15 @@ class Unit(_Model):
     names: Names
     aliases: tuple[str, ...] = ()
     owners: tuple[str, ...] = ()
+
+    @field_validator("id")
+    @classmethod
+    def _printable_id(cls, v: str) -> str:
+        # the id is written into file names, results and the e-mail's X-Reportgen-Unit:
+        # no control character at all, line breaks included
+        if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in v):
+            raise ValueError(f"{v!r} holds control characters; expected printable text")
+        return v
 
 
 class Attribute(_Model):

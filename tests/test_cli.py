@@ -169,6 +169,21 @@ def test_build_writes_outputs_deterministically(sample, tmp_path):
     )
     # values written to CSV can't start a formula (a planted '-1' becomes text)
     assert not quarantine.value.dropna().str.match(r"^[=+\-@]").any()
+    # send mails figures it computes now: only beside files built from the same data
+    config = sample / "reportgen.yaml"
+    send = ("send", "--out", str(tmp_path / "out0"), "--today", TODAY, "--unit", "hotel")
+    r = run(*send, "--config", str(config), "--dry-run", str(tmp_path / "mail"))
+    assert r.returncode == 0, r.stderr
+    assert [p.name for p in (tmp_path / "mail").iterdir()] == ["hotel.eml"]
+    r = run(*send, "--config", str(config), "--dry-run", str(tmp_path / "m2"), "--lang", "en")
+    assert r.returncode == 2 and not (tmp_path / "m2").exists()
+    assert "hotel: built from other data (built in zh-CN, not en (--lang))" in r.stderr
+    edited = sample / "edited.yaml"
+    edited.write_text(config.read_text(encoding="utf-8").replace("  min_n: 30", "  min_n: 31"))
+    r = run(*send, "--config", str(edited), "--dry-run", str(tmp_path / "m3"))
+    assert r.returncode == 2 and not (tmp_path / "m3").exists()
+    assert "hotel: built from other data (the config changed)" in r.stderr
+    assert "run 'reportgen build --period 2026Q3' with the same config" in r.stderr
 
 
 def test_bad_config_key_is_one_line_and_exit_2(tmp_path, sample):

@@ -575,3 +575,29 @@ def test_comment_channels_are_named_in_the_workbook_language(sample, wb):
     channels = {r[col] for r in ws.iter_rows(min_row=start + 1, values_only=True) if r[col]}
     english = {lab.en for lab in sample.config.value_labels["channel"].values()}
     assert channels and channels <= english | {"App"}, channels
+
+
+def test_quarantined_rows_are_listed_in_the_group_workbook_only(sample, wb, tmp_path):
+    # a unit's workbook is mailed to that unit: the raw quarantined rows (other units'
+    # customers among them) stay in quarantine.csv and the group workbook
+    from reportgen.render.xlsx_group import write_group_workbook
+
+    q = sample.report.quarantine
+    raw = {v for v in q.value.dropna() if isinstance(v, str) and len(v) > 12}
+    assert raw
+    flat = [c.value for row in wb["Data quality"].iter_rows() for c in row]
+    assert not raw & set(flat)
+    assert any(isinstance(v, str) and v.startswith("The quarantined rows themselves") for v in flat)
+    group = write_group_workbook(sample.report, sample.config, tmp_path / "g.xlsx", "en")
+    gflat = [c.value for row in load_workbook(group)["Data quality"].iter_rows() for c in row]
+    assert raw <= set(gflat)
+
+
+def test_definitions_name_the_change_test_in_the_workbook_language(wb, wb_zh):
+    def tests(ws):
+        rows = list(ws.iter_rows(values_only=True))
+        return {r[0]: r[7] for r in rows if r and r[0] in ("csat", "nps", "fcr_median_hours")}
+
+    assert tests(wb["Definitions"])["nps"].startswith("Two-sided z-test")
+    zh = tests(wb_zh["指标定义"])
+    assert zh["csat"].startswith("双侧两比例 z 检验") and zh["nps"].startswith("两个净推荐值")

@@ -23,7 +23,6 @@ from reportgen.render.xlsx_layout import (
     title_block,
     write_table,
 )
-from reportgen.stats import TEST_FOR_KIND
 from reportgen.texts import filter_name, reason_text, table_name
 
 COMMENT_WIDTH = 70
@@ -158,7 +157,9 @@ def write_data_quality(ctx: Context, ws: Worksheet) -> Callable[[], None]:
     heading(sw, row, t("headings.quarantine"))
     q = r.quarantine
     total = sum(counts.values())
-    if len(q) < total:
+    if ctx.unit != ALL:  # a unit's workbook is mailed to its owners: no other unit's rows
+        note(sw, row + 1, 1, t("notes.quarantine_unit"))
+    elif len(q) < total:
         note(sw, row + 1, 1, t("notes.quarantine_listed", listed=len(q), total=total))
         row += 1
     qcols = [
@@ -180,7 +181,8 @@ def write_data_quality(ctx: Context, ws: Worksheet) -> Callable[[], None]:
         ]
         for x in q.itertuples(index=False)
     ]
-    write_table(ctx, sw, row + 1, 1, qcols, qrows, stem="Quarantine")
+    if ctx.unit == ALL:
+        write_table(ctx, sw, row + 1, 1, qcols, qrows, stem="Quarantine")
     finish_sheet(
         ctx,
         sw,
@@ -225,7 +227,7 @@ def write_definitions(ctx: Context, ws: Worksheet) -> None:
             t(f"value_units.{k.unit}"),
             t("words.higher") if k.direction > 0 else t("words.lower"),
             t(f"levels.{k.level}"),
-            TEST_FOR_KIND.get(k.kind),
+            t.raw("tests").get(k.kind),
         ]
         for k in r.kpis.values()
     ]
