@@ -218,7 +218,7 @@ def kpis(
         frame = report.scorecard if not by else report.breakdowns
         sys.stdout.write(to_csv(frame))
     else:
-        _print_table(report, lang or cfg.report.language, cfg)
+        _print_table(report, lang or cfg.report.language, cfg, tuple(by or ()))
 
 
 _TABLE_HEADERS: dict[str, dict[str, str]] = {
@@ -247,49 +247,66 @@ _TABLE_HEADERS: dict[str, dict[str, str]] = {
 }
 
 
-def _print_table(report, lang: str, cfg) -> None:  # type: ignore[no-untyped-def]
+def _print_table(report, lang: str, cfg, by: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
     from rich.table import Table
 
     from reportgen.formatting import format_change, format_n, format_value, significance_mark
+    from reportgen.texts import load_texts
 
     # Piped output: rich would wrap at 80 columns and split labels across lines.
     console = Console(width=None if sys.stdout.isatty() else 200)
     units = [*report.units, "all"]
+    head = _TABLE_HEADERS.get(lang, _TABLE_HEADERS["en"])
+    dim_names = load_texts("workbook", lang).raw("dimensions")
+    # one table per unit; with --by, one per unit and dimension, a row per KPI × value
     for unit in units:
         if unit != "all":
             name = cfg.unit(unit).names.get(lang)
         else:
             name = "全部事业部" if lang == "zh-CN" else "All units"
-        table = Table(title=f"{name} · {report.period.display(lang)}", title_justify="left")
-        head = _TABLE_HEADERS.get(lang, _TABLE_HEADERS["en"])
-        columns = (
-            head["kpi"],
-            head["value"],
-            head["n"],
-            head["prev"].format(report.previous.label),
-            head["yoy"].format(report.last_year.label),
-            head["target"],
-            head["benchmark"],
-        )
-        for i, col in enumerate(columns):
-            table.add_column(col, justify="left" if i == 0 else "right")
-        rows = report.scorecard[(report.scorecard.unit == unit) & report.scorecard.dimension.isna()]
-        for r in rows.itertuples(index=False):
-            k = report.kpis[r.kpi]
-            low = ("（样本不足）" if lang == "zh-CN" else " (low n)") if r.low_n else ""
-            table.add_row(
-                k.label(lang),
-                format_value(r.value, r.value_unit, lang) + low,
-                format_n(r.n),
-                f"{format_change(r.change_prev, r.value_unit, lang)} "
-                f"{significance_mark(r.sig_prev, r.change_prev, r.direction)}",
-                f"{format_change(r.change_yoy, r.value_unit, lang)} "
-                f"{significance_mark(r.sig_yoy, r.change_yoy, r.direction)}",
-                format_value(r.target, r.value_unit, lang),
-                format_value(r.benchmark, r.value_unit, lang),
+        for dim in by or (None,):
+            frame = report.scorecard if dim is None else report.breakdowns
+            rows = frame[frame.unit == unit]
+            rows = rows[rows.dimension.isna()] if dim is None else rows[rows.dimension == dim]
+            dim_name = dim_names.get(dim, dim) if dim else None
+            title = " · ".join(x for x in (name, dim_name, report.period.display(lang)) if x)
+            table = Table(title=title, title_justify="left")
+            columns = (
+                head["kpi"],
+                *([dim_name] if dim_name else []),
+                head["value"],
+                head["n"],
+                head["prev"].format(report.previous.label),
+                head["yoy"].format(report.last_year.label),
+                *([] if dim else [head["target"], head["benchmark"]]),
             )
-        console.print(table)
+            for i, col in enumerate(columns):
+                table.add_column(col, justify="left" if i <= (1 if dim else 0) else "right")
+            for r in rows.itertuples(index=False):
+                k = report.kpis[r.kpi]
+                low = ("（样本不足）" if lang == "zh-CN" else " (low n)") if r.low_n else ""
+                missing = r.dim_value is None or r.dim_value != r.dim_value  # None or NaN
+                value = "–" if missing else cfg.value_label(dim, r.dim_value, lang)
+                table.add_row(
+                    k.label(lang),
+                    *([value] if dim else []),
+                    format_value(r.value, r.value_unit, lang) + low,
+                    format_n(r.n),
+                    f"{format_change(r.change_prev, r.value_unit, lang)} "
+                    f"{significance_mark(r.sig_prev, r.change_prev, r.direction)}",
+                    f"{format_change(r.change_yoy, r.value_unit, lang)} "
+                    f"{significance_mark(r.sig_yoy, r.change_yoy, r.direction)}",
+                    *(
+                        []
+                        if dim
+                        else [
+                            format_value(r.target, r.value_unit, lang),
+                            format_value(r.benchmark, r.value_unit, lang),
+                        ]
+                    ),
+                )
+            console.print(table)
     legend = _TABLE_HEADERS.get(lang, _TABLE_HEADERS["en"])["legend"]
     console.print(legend.format(alpha=cfg.statistics.alpha, min_n=cfg.statistics.min_n))
 

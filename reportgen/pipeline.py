@@ -22,6 +22,7 @@ from reportgen.config import ReportConfig
 from reportgen.engine.compute import ALL, aggregate
 from reportgen.engine.registry import KpiDef, KpiParams, kpi_registry, selected_kpis
 from reportgen.engine.results import OBJECT_COLUMNS, StatSettings, build_results, trend_frame
+from reportgen.engine.stages import STAGE_DIMENSIONS
 from reportgen.errors import ConfigError, PeriodError
 from reportgen.loading import Dataset, FileReconciliation, Scope, load_dataset
 from reportgen.periods import Period, parse_period
@@ -201,6 +202,10 @@ def compute_kpis(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     today = today or _dt.date.today()
+    known = sorted({d for dims in STAGE_DIMENSIONS.values() for d in dims})
+    unknown = [d for d in by if d not in known]
+    if unknown:
+        raise ConfigError(f"unknown breakdown dimension(s) {unknown}; expected some of {known}")
     kpis = selected_kpis(config)
     unit_ids = resolve_units(config, units)
     ds = load_dataset(config, con, known_kpis=list(kpi_registry(config)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -108,6 +109,28 @@ def test_kpis_table_in_chinese(sample):
     assert r.returncode == 0, r.stderr
     assert "酒店集团 · 2026年第三季度" in r.stdout
     assert "净推荐值（NPS）" in r.stdout and "首次解决率（FCR）" in r.stdout
+
+
+def test_kpis_table_by_dimension_and_unknown_dimensions(sample):
+    from reportgen.config import load_config
+    from reportgen.pipeline import compute_kpis
+
+    args = ("kpis", "--config", str(sample / "reportgen.yaml"), "--today", TODAY)
+    r = run(*args, "--unit", "hotel", "--by", "channel", "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    assert "Hotels · Channel · Q3 2026" in r.stdout
+    cfg = load_config(sample / "reportgen.yaml")
+    report = compute_kpis(cfg, today=dt.date(2026, 11, 23), by=("channel",))
+    b = report.breakdowns
+    row = b[(b.unit == "hotel") & (b.kpi == "csat") & (b.dim_value == "电话")].iloc[0]
+    phone = cfg.value_label("channel", "电话", "en")
+    line = next(x for x in r.stdout.splitlines() if x.startswith("│ CSAT ") and f" {phone} " in x)
+    assert f"{row.value:.1%}" in line and f" {int(row.n)} " in line
+    r = run(*args, "--unit", "hotel", "--by", "channel", "--lang", "zh-CN")
+    assert "酒店集团 · 渠道 · 2026年第三季度" in r.stdout
+    for fmt in ("table", "csv"):
+        r = run(*args, "--by", "bogus", "--format", fmt)
+        assert r.returncode == 2 and "unknown breakdown dimension(s) ['bogus']" in r.stderr
 
 
 def _members(path: Path) -> dict[str, bytes]:
