@@ -99,3 +99,26 @@ def _registry_times(kpi_registry):
         {"units": [{"id": "a", "names": {"en": "A", "zh-CN": "甲"}}], "sources": {}}
     )
     return [k for k in kpi_registry(config).values() if k.unit == "hours"]
+
+
+def test_csi_and_clv_definitions_quote_the_configured_weights_and_years():
+    # the appendix read "default: product fit 35% …" whatever the config said
+    from pathlib import Path
+
+    from reportgen.config import load_config
+    from reportgen.engine.registry import kpi_registry
+
+    config = load_config(Path(__file__).parent.parent / "sample_inputs" / "reportgen.yaml")
+    kpis = config.kpis.model_copy(
+        update={
+            "csi_weights": {"product_fit": 0.6, "price_fairness": 0.4},
+            "clv_relationship_years": 2,
+        }
+    )
+    registry = kpi_registry(config.model_copy(update={"kpis": kpis}))
+    assert "divided by their sum): Product fit 60%, Price fairness 40%;" in registry[
+        "csi"
+    ].definition("en")
+    assert "产品契合度 60%、价格合理性 40%" in registry["csi"].definition("zh-CN")
+    assert "(kpis.clv_relationship_years: 2)." in registry["clv_simple"].definition("en")
+    assert "default" not in registry["csi"].definition("en")

@@ -22,7 +22,7 @@ so a new KPI added here reaches every output without further edits.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import ibis
@@ -493,10 +493,52 @@ def kpi_registry(config: ReportConfig) -> dict[str, KpiDef]:
     """All KPIs known for this config (static ones + one per attribute), in report order."""
     kpis = _static_kpis()
     declared = {a.id: {"en": a.names.en, "zh-CN": a.names.zh_CN} for a in config.attributes}
+
+    def names(attr: str) -> dict[str, str]:
+        return declared.get(attr) or _DEFAULT_ATTRIBUTE_NAMES.get(attr) or _names(attr, attr)
+
     for attr in config.attribute_ids:
-        names = declared.get(attr) or _DEFAULT_ATTRIBUTE_NAMES.get(attr) or _names(attr, attr)
-        kpis.append(_attribute_kpi(attr, names))
+        kpis.append(_attribute_kpi(attr, names(attr)))
+    kpis = [_with_configured_definition(k, config, names) for k in kpis]
     return {k.id: k for k in kpis}
+
+
+def _with_configured_definition(
+    k: KpiDef, config: ReportConfig, names: Callable[[str], dict[str, str]]
+) -> KpiDef:
+    """The CSI and simple-CLV definitions with the weights and years this config uses
+    (the reader of the appendix sees what was computed, not the defaults)."""
+    if k.id == "csi":
+        weights = config.kpis.csi_weights
+        as_shares = all(w <= 1 for w in weights.values())
+        parts = {
+            lang: sep.join(
+                f"{names(a)[lang]} {w:.0%}" if as_shares else f"{names(a)[lang]} {w:g}"
+                for a, w in weights.items()
+            )
+            for lang, sep in (("en", ", "), ("zh-CN", "、"))
+        }
+        return replace(
+            k,
+            definitions=_names(
+                "Weighted mean of attribute scores rescaled to 0–100 per response, weights "
+                f"(kpis.csi_weights, divided by their sum): {parts['en']}; skipped "
+                "attributes are re-weighted.",
+                "各维度得分换算为 0–100 后按权重加权平均（kpis.csi_weights，按权重之和归一："
+                f"{parts['zh-CN']}），缺答维度按其余权重重新归一。",
+            ),
+        )
+    if k.id == "clv_simple":
+        years = f"{config.kpis.clv_relationship_years:g}"
+        return replace(
+            k,
+            definitions=_names(
+                "Annualised revenue per buying customer × expected relationship years "
+                f"(kpis.clv_relationship_years: {years}).",
+                f"年化客均收入 × 预期合作年限（kpis.clv_relationship_years：{years} 年）。",
+            ),
+        )
+    return k
 
 
 def selected_kpis(config: ReportConfig) -> dict[str, KpiDef]:
