@@ -585,9 +585,13 @@ class ReportConfig(_Model):
                 f"set kpis.csi_weights to weights of your attributes, e.g. {{{example}}}"
             )
         if unknown:
+            close = {
+                u: c[0] for u in unknown if (c := difflib.get_close_matches(u, attribute_ids, n=1))
+            }
+            hint = "".join(f" Did you mean {c!r} for {u!r}?" for u, c in close.items())
             raise ValueError(
                 f"kpis.csi_weights names {unknown}, which are not attributes; "
-                f"expected some of {sorted(attribute_ids)}"
+                f"expected some of {sorted(attribute_ids)}.{hint}"
             )
         return self
 
@@ -697,11 +701,14 @@ def _explain(err: dict[str, Any], raw: Any, source: str) -> str:
         return f"{source}: {path}: unknown key; expected one of {allowed}.{hint}"
     if kind == "missing":
         return f"{source}: {path}: required key is missing"
+    msg = err["msg"].removeprefix("Value error, ")
+    if not user_loc and kind == "value_error":
+        # a check across keys (the whole config is its input): the message names the keys
+        return f"{source}: {msg}"
     value = err.get("input")
     shown = repr(value)
     if len(shown) > 80:
         shown = shown[:77] + "..."
-    msg = err["msg"].removeprefix("Value error, ")
     return f"{source}: {path}: bad value {shown}: {msg}"
 
 

@@ -195,3 +195,21 @@ def test_unit_names_with_control_characters_are_a_config_error(tmp_path):
     units = [{**BASE["units"][0], "id": "hotel\r\nBcc: attacker@evil.example"}]
     msg = _error(tmp_path, {**BASE, "units": units})
     assert "units[0].id" in msg and "control characters" in msg
+
+
+def test_a_check_across_keys_names_the_key_not_the_whole_config(tmp_path):
+    cfg = {
+        **BASE,
+        "attributes": [
+            {"id": "product_fit", "names": {"en": "Product fit", "zh-CN": "产品"}},
+            {"id": "responsiveness", "names": {"en": "Responsiveness", "zh-CN": "响应"}},
+        ],
+        "kpis": {"csi_weights": {"product_fit": 0.6, "responsivness": 0.4}},
+    }
+    msg = _error(tmp_path, cfg)
+    assert msg.endswith(
+        "cfg.yaml: kpis.csi_weights names ['responsivness'], which are not attributes; "
+        "expected some of ['product_fit', 'responsiveness']. "
+        "Did you mean 'responsiveness' for 'responsivness'?"
+    ), msg
+    assert "'units'" not in msg and "bad value" not in msg
