@@ -183,7 +183,10 @@ def _insights(unit: str) -> UnitInsights:
         {"term": ["会员卡", "=SUM(A1)"], "documents": [4, 3], "share": [0.2, 0.15]}
     )
     watch = pd.DataFrame(
-        [("complaint_share", unit, "2026-09", "p", 0.30, 0.17, 0.29, "above", "limit", 23)],
+        [
+            ("complaint_share", unit, "2026-09", "p", 0.30, 0.17, 0.29, "above", "limit", 23),
+            ("fcr_share", unit, "2026-09", "p", 0.70, 0.72, 0.72, "below", "run", 23),
+        ],
         columns=["kpi", "unit", "period", "chart", "value", "centre", "limit", "direction",
                  "rule", "n_baseline"],
     )  # fmt: skip
@@ -441,6 +444,10 @@ def test_watch_items_and_their_series(wb, wb_zh):
     ]
     assert months[0][4].number_format == "0.0%"
     assert _row(wb_zh["预警关注"], "工单投诉占比")[6].value == "高于"
+    # a run of 8 on one side crosses no limit: the Limit cell stays empty (it repeated
+    # the centre line)
+    run = [c.value for c in _row(ws, "Resolved at first contact")]
+    assert run[4] == 0.72 and run[5] is None and run[8] == "run of 8 on one side"
 
 
 def test_every_insight_table_has_a_filter_and_no_stray_values(wb):

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reportgen.analytics.anomalies import RULE_RUN
 from reportgen.analytics.clv import TIERS
 from reportgen.analytics.insights import UnitInsights
 from reportgen.analytics.themes import load_themes, theme_names
@@ -706,7 +707,8 @@ def _watch_rows(ctx: Context, items: list[Any]) -> list[list[Any]]:
                 _word(ctx, "charts", x.chart),
                 Val(_plain(x.value), fmt),
                 Val(_plain(x.centre), fmt),
-                Val(_plain(x.limit), fmt),
+                # a run of points on one side of the centre crosses no limit (as the deck)
+                None if x.rule == RULE_RUN else Val(_plain(x.limit), fmt),
                 _word(ctx, "directions", x.direction),
                 assessment,
                 _word(ctx, "rules", x.rule),
