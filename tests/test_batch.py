@@ -23,7 +23,7 @@ from reportgen.batch import MANIFEST, run_build
 from reportgen.config import load_config
 from reportgen.delivery.files import sha256_file
 from reportgen.errors import EXIT_PARTIAL, BatchError
-from reportgen.model.group import ranking, unit_matrix
+from reportgen.model.group import group_kpis, ranking, unit_matrix
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 23)
@@ -116,6 +116,12 @@ def test_group_workbook_puts_units_side_by_side(built):
     ws = wb["Units side by side"]
     # find the header row of the values table and the NPS row
     rows = list(ws.iter_rows(values_only=True))
+    # the sheets say which KPIs they cover (not "every KPI": attribute scores are not here)
+    count = len(group_kpis(report))
+    texts = [v for r in rows[:4] for v in r if isinstance(v, str)]
+    assert any(f"Every unit on the {count} group KPIs" in v for v in texts), texts
+    movers = [v for r in wb["Movers"].iter_rows(values_only=True) for v in r if isinstance(v, str)]
+    assert any(f"Significant changes of the {count} group KPIs" in v for v in movers)
     header_i = next(i for i, r in enumerate(rows) if r[0] == "KPI")
     header = rows[header_i]
     names = [cfg.unit(u).names.en for u in report.units]

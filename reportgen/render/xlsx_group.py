@@ -56,6 +56,7 @@ def _subtitle(ctx: Context, key: str) -> list[str]:
         previous=r.previous.label,
         min_n=s.min_n,
         alpha=s.alpha,
+        kpis=len(group_kpis(r)),
     )
 
 
