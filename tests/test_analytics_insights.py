@@ -230,3 +230,18 @@ def test_a_custom_date_range_gets_insights_too(sample_report):
     ui = report.insights.get(ALL)
     assert ui.themes is not None and ui.themes["comments"].sum() > 0
     assert ui.quotes
+
+
+def test_a_driver_analysis_that_could_not_run_says_why_in_words(sample_report):
+    # the deck printed "csat: too_few_responses; ltr: too_few_responses"
+    from reportgen.analytics.insights import _drivers
+
+    cfg = sample_report.config
+    attrs = list(cfg.attribute_ids)
+    current = pd.DataFrame({c: [4, 5, 3] for c in ("csat", "ltr", *attrs)})
+    reasons: dict[str, str] = {}
+    _drivers(current, cfg, reasons)
+    text = reasons["drivers"]
+    assert text.startswith("satisfaction (CSAT): too few complete responses (at least ")
+    assert "; likelihood to recommend: too few complete responses" in text
+    assert "too_few_responses" not in text and "{min_n}" not in text

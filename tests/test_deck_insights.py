@@ -516,13 +516,26 @@ def test_proposed_targets_follow_propose_target(base):
         assert nums[3] == pytest.approx(p.proposal)
         word = {
             "trend": "trend forecast",
-            "stretch": "current + ½ sd",
+            "stretch": f"current {'+' if d.direction > 0 else '−'} ½ sd",
             "cap": "capped",
             "bound": "0–100%",
         }
         assert word[p.basis] in row[4]
     items = " ".join(s.blocks_of(Bullets)[0].items)
     assert "Not yet" not in items and "Of 2 proposals" in items
+
+
+def test_a_stretch_toward_lower_is_better_reads_minus(base):
+    # churn's proposal goes down: its basis read "current + ½ sd" (7.0% → 5.9%)
+    from reportgen.analytics.plan import TargetProposal
+    from reportgen.model.slides.plan import basis_text
+
+    p = TargetProposal(0.059, 0.07, 0.068, 0.059, 0.04, 0.022, -0.001, 8, -1, "ratio", "stretch")
+    assert basis_text(context(base, "en"), p) == "current − ½ sd (sd 2.2 pp, 8 periods)"
+    zh = basis_text(context(base, "zh-CN"), p)
+    assert zh.startswith("当前值 − 半个标准差")
+    up = dataclasses.replace(p, direction=1, basis="cap")
+    assert basis_text(context(base, "en"), up).startswith("capped at current + trend step + 2 sd")
 
 
 def test_a_proposal_below_this_periods_target_is_flagged(base):

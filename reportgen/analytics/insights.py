@@ -613,8 +613,22 @@ def _drivers(current: pd.DataFrame | None, config: Any, reasons: dict[str, str])
         if outcome in current.columns:
             out[outcome] = driver_analysis(current, outcome, attributes, scale_min=lo, scale_max=hi)
     if out and all(r.reason for r in out.values()):
-        reasons["drivers"] = "; ".join(f"{k}: {r.reason}" for k, r in out.items())
+        reasons["drivers"] = "; ".join(
+            f"{_OUTCOME_NAMES[k]}: {_DRIVER_REASONS.get(r.reason, r.reason).format(min_n=r.min_n)}"
+            for k, r in out.items()
+        )
     return out
+
+
+#: The driver analysis's outcomes and reasons as the decks' gap notes say them (the
+#: workbook words the codes itself, in its language).
+_OUTCOME_NAMES = {"csat": "satisfaction (CSAT)", "ltr": "likelihood to recommend"}
+_DRIVER_REASONS = {
+    "too_few_responses": "too few complete responses (at least {min_n} needed)",
+    "outcome_constant": "every response gives the same score",
+    "no_attributes": "no attribute has enough ratings",
+    "no_explained_variance": "the attributes explain none of it (R² = 0)",
+}
 
 
 def _segments(

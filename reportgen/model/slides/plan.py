@@ -28,6 +28,7 @@ def basis_text(ctx: SlideContext, p: TargetProposal) -> str:
         slope=format_change(p.slope, p.unit, ctx.lang),
         sd=format_magnitude(p.sd, p.unit, ctx.lang),
         periods=p.periods,
+        sign="+" if p.direction > 0 else "−",  # toward better: down when lower is better
     )
 
 
