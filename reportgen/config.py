@@ -54,6 +54,11 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+def _has_control(text: str) -> bool:
+    """Any control character, line breaks and tabs included (U+2028/9 too)."""
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
+
+
 class Names(_Model):
     """A display name per language."""
 
@@ -65,7 +70,8 @@ class Names(_Model):
     @field_validator("en", "zh_CN")
     @classmethod
     def _printable(cls, v: str) -> str:
-        if strip_control(v)[1]:
+        # names go into titles, file metadata and e-mail subjects: one line, printable
+        if _has_control(v):
             raise ValueError(f"{v!r} holds control characters; expected printable text")
         return v
 
@@ -198,7 +204,7 @@ class Unit(_Model):
     def _printable_id(cls, v: str) -> str:
         # the id is written into file names, results and the e-mail's X-Reportgen-Unit:
         # no control character at all, line breaks included
-        if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in v):
+        if _has_control(v):
             raise ValueError(f"{v!r} holds control characters; expected printable text")
         return v
 
@@ -391,11 +397,16 @@ def _check_address(value: str) -> str:
     if any(ch in value for ch in "\r\n\x00"):
         raise ValueError("an e-mail address cannot contain line breaks")
     found = getaddresses([value])
-    if len(found) != 1:
+    if len(found) != 1 or value.strip().endswith(","):
         raise ValueError("one address per entry; write a list to give several")
     addr = found[0][1]
     local, at, domain = addr.rpartition("@")
-    if not (at and local and "." in domain) or not addr.isascii() or " " in addr:
+    labels = domain.split(".")
+    if (
+        not (at and local and len(labels) >= 2 and all(labels))  # a@.com, a@b..com: no
+        or not addr.isascii()
+        or " " in addr
+    ):
         raise ValueError(
             "not an e-mail address; expected name@example.com or 'Name <name@example.com>' "
             "(ASCII address)"

@@ -191,6 +191,9 @@ def test_unit_names_with_control_characters_are_a_config_error(tmp_path):
     units = [{**BASE["units"][0], "names": {"en": "Bad\x01name", "zh-CN": "好"}}]
     msg = _error(tmp_path, {**BASE, "units": units})
     assert "units[0].names.en" in msg and "control characters" in msg
+    # a line break in a name (it reached the e-mail chart as a missing glyph) is refused
+    units = [{**BASE["units"][0], "names": {"en": "Hotels\r\nBcc: x@evil.example", "zh-CN": "好"}}]
+    assert "control characters" in _error(tmp_path, {**BASE, "units": units})
     # an id with CR/LF (a header injection in the e-mail's X-Reportgen-Unit) is refused
     units = [{**BASE["units"][0], "id": "hotel\r\nBcc: attacker@evil.example"}]
     msg = _error(tmp_path, {**BASE, "units": units})

@@ -69,6 +69,10 @@ def test_defaults(write, load):
         ({**BASE, "cc": ["a@example.com\nBcc: x@evil.com"]}, "cannot contain line breaks"),
         ({**BASE, "cc": ["a@example.com, b@example.com"]}, "email.cc[0]: bad value"),
         ({"from": "nobody"}, "email.from: bad value 'nobody': not an e-mail address"),
+        # an empty domain label or a trailing comma: getaddresses reads them as ''
+        ({**BASE, "to": ["a@.com"]}, "email.to[0]: bad value 'a@.com': not an e-mail address"),
+        ({**BASE, "to": ["a@example..com"]}, "email.to[0]: bad value 'a@example..com'"),
+        ({**BASE, "to": ["a@example.com,"]}, "email.to[0]: bad value 'a@example.com,'"),
         ({**BASE, "units": {"alpha": {"to": ["x"]}}}, "email.units.alpha.to[0]: bad value 'x'"),
         (
             {**BASE, "units": {"alpa": {"to": ["x@example.com"]}}},
