@@ -101,6 +101,22 @@ def resolve_period(config: ReportConfig, spec: str | None, ds: Dataset, today: _
             f"latest survey response, order or ticket is dated {max_date}; give an earlier "
             "--period, or export data that cover it"
         )
+    for name in ("responses", "orders", "tickets"):  # one stale export among fresh ones
+        last = ds.last_event(name)
+        end = min(period.last_day, max_date)
+        if last is not None and (
+            last.date() < period.start or (end - last.date()).days > LATEST_SLACK_DAYS
+        ):
+            log.warning(
+                "%s: the data end on %s, before %s ends (other sources reach %s): its KPIs "
+                "for %s are %s; is this export stale?",
+                name,
+                last.date(),
+                period.label,
+                max_date,
+                period.label,
+                "empty" if last.date() < period.start else "incomplete",
+            )
     if period.last_day > max_date:
         log.warning(
             "period %s is not complete in the data: the latest survey response, order or "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -489,11 +490,16 @@ def test_axis_labels_are_short_in_chinese():
 class _Data:
     """What resolve_period asks of a data set: where its events end."""
 
-    def __init__(self, last: date | None) -> None:
+    def __init__(self, last: date | None, **tables: date) -> None:
         self.last = last
+        self.tables = tables  # a source's own last event, where it differs
 
     def max_event_date(self) -> date | None:
         return self.last
+
+    def last_event(self, name: str) -> pd.Timestamp | None:
+        day = self.tables.get(name, self.last)
+        return None if day is None else pd.Timestamp(day)
 
 
 def test_a_period_after_the_data_end_is_an_error_and_a_cut_one_a_warning(caplog):
@@ -519,3 +525,19 @@ def test_a_period_after_the_data_end_is_an_error_and_a_cut_one_a_warning(caplog)
         assert resolve_period(config, "latest", _Data(date(2025, 5, 10)), today).label == "2025Q1"
         assert resolve_period(config, "latest", _Data(date(2025, 6, 30)), today).label == "2025Q2"
     assert not caplog.text
+
+
+def test_one_stale_export_among_fresh_ones_is_named(caplog):
+    from reportgen.config import load_config
+    from reportgen.pipeline import resolve_period
+
+    config = load_config(Path(__file__).parent.parent / "sample_inputs" / "reportgen.yaml")
+    data = _Data(date(2026, 9, 30), responses=date(2026, 6, 30), tickets=date(2026, 8, 15))
+    with caplog.at_level("WARNING", logger="reportgen"):
+        assert resolve_period(config, "2026Q3", data, date(2026, 12, 1)).label == "2026Q3"
+    assert (
+        "responses: the data end on 2026-06-30, before 2026Q3 ends (other sources reach "
+        "2026-09-30): its KPIs for 2026Q3 are empty; is this export stale?"
+    ) in caplog.text
+    assert "tickets: the data end on 2026-08-15" in caplog.text and "are incomplete" in caplog.text
+    assert "orders:" not in caplog.text
