@@ -157,7 +157,7 @@ def validate(
     """Check the config and every source without computing KPIs."""
     from reportgen.config import load_config
     from reportgen.engine.registry import kpi_registry
-    from reportgen.loading import Scope, load_dataset
+    from reportgen.loading import Scope, load_dataset, warn_suspect_columns
     from reportgen.pipeline import analysis_periods, check_config, resolve_period
 
     cfg = load_config(config)
@@ -168,6 +168,7 @@ def validate(
     periods = (*trend, prev, yoy)
     scope = Scope(start=min(p.start for p in periods), end=max(p.end for p in periods))
     recs = ds.reconcile(scope)
+    warn_suspect_columns(recs, ds.quarantine())
     _print_reconciliation(recs)
     quarantined = sum(r.quarantined for r in recs)
     typer.echo(

@@ -24,7 +24,7 @@ from reportgen.engine.registry import KpiDef, KpiParams, kpi_registry, selected_
 from reportgen.engine.results import OBJECT_COLUMNS, StatSettings, build_results, trend_frame
 from reportgen.engine.stages import STAGE_DIMENSIONS
 from reportgen.errors import ConfigError, PeriodError
-from reportgen.loading import Dataset, FileReconciliation, Scope, load_dataset
+from reportgen.loading import Dataset, FileReconciliation, Scope, load_dataset, warn_suspect_columns
 from reportgen.periods import Period, parse_period
 
 log = logging.getLogger(__name__)
@@ -236,6 +236,7 @@ def compute_kpis(
     scope = Scope(start=min(p.start for p in all_periods), end=max(p.end for p in all_periods))
     reconciliation = tuple(ds.reconcile(scope))
     quarantine = ds.quarantine()
+    warn_suspect_columns(reconciliation, quarantine)
     timings["reconcile"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()

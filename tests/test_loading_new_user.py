@@ -438,3 +438,28 @@ def test_eu_tickets_from_duckdb_query(eu: KpiReport) -> None:
     # all: + at k3 (1 touch, 0.25 h)
     assert _row(eu, "fcr", "all").value == pytest.approx(2 / 3)
     assert _row(eu, "first_response_hours_median", "all").value == pytest.approx(0.5)
+
+
+def test_a_column_quarantined_wholesale_reads_as_a_wrong_setting(caplog):
+    # a 1–10 scale declared 1–5 quarantined half the survey with no word beyond the count
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from reportgen.loading import warn_suspect_columns
+
+    recs = [SimpleNamespace(source="survey.csv", read=408)]
+    q = pd.DataFrame(
+        {
+            "file": ["survey.csv"] * 210,
+            "column": ["服务响应"] * 206 + ["填写日期"] * 4,
+            "reason": ["out_of_range"] * 206 + ["ambiguous_date"] * 4,
+        }
+    )
+    with caplog.at_level("WARNING", logger="reportgen"):
+        warn_suspect_columns(recs, q)
+    assert (
+        "survey.csv: 206 of 408 rows quarantined as out_of_range in column '服务响应'; "
+        "check its scale's min/max and na_codes"
+    ) in caplog.text
+    assert "填写日期" not in caplog.text  # 4 of 408: a few bad rows

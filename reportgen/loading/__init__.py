@@ -475,6 +475,41 @@ def _size(config: ReportConfig, source: Source) -> int:
         return 0
 
 
+#: A column with at least this share of a file's rows quarantined for one reason reads
+#: as a setting that does not fit the file (a 1–10 scale declared 1–5, say), not as a
+#: few bad rows.
+SUSPECT_SHARE = 0.2
+_SETTING_FOR = {
+    "out_of_range": "its scale's min/max and na_codes",
+    "bad_score": "its scale's labels",
+    "ambiguous_date": "the source's dates.dayfirst",
+    "bad_date": "the source's dates.formats",
+    "unknown_unit": "the units' names and aliases",
+}
+
+
+def warn_suspect_columns(recs: Sequence[FileReconciliation], quarantine: pd.DataFrame) -> None:
+    """Warn of every column where one reason quarantined a large share of its file's
+    rows (:data:`SUSPECT_SHARE`), naming the setting to check: the run is not stopped,
+    but a mis-declared scale must not pass as a few bad rows."""
+    if quarantine.empty:
+        return
+    read = {r.source: r.read for r in recs}
+    q = quarantine[quarantine.reason.isin(list(_SETTING_FOR))]
+    for (file, column, reason), n in q.groupby(["file", "column", "reason"]).size().items():
+        total = read.get(file, 0)
+        if total and n / total >= SUSPECT_SHARE:
+            log.warning(
+                "%s: %d of %d rows quarantined as %s in column %r; check %s",
+                file,
+                n,
+                total,
+                reason,
+                column,
+                _SETTING_FOR[reason],
+            )
+
+
 def load_dataset(
     config: ReportConfig,
     con: ibis.BaseBackend | None = None,
