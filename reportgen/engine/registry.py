@@ -206,7 +206,7 @@ def _static_kpis() -> list[KpiDef]:
             "mean",
             "score",
             1,
-            _names("Ease (CES)", "费力度（CES）"),
+            _names("Ease (CES)", "省力度（CES）"),
             _names(
                 "Mean customer-effort score on 1–7, oriented so that higher means less effort "
                 "(reversed source scales are flipped on load).",

@@ -110,6 +110,8 @@ def write_dimension_matrix(
     r = ctx.report
     top = title_block(sw, ctx.title, ctx.t.lines(subtitle, period=r.period.label))
     rows = ctx.breakdown_rows(dimension, ctx.unit)
+    # values seen only in the comparison periods (n = 0 now) would be empty columns
+    rows = rows[rows.n.fillna(0) > 0]
     kpis = [k for k in r.kpis.values() if kpi_filter(k) and k.id in set(rows.kpi)]
     if not kpis:
         note(sw, top, 1, ctx.t("notes.no_data", unit=ctx.unit_name, period=r.period.label))
