@@ -159,6 +159,15 @@ def test_scorecard_equals_the_engine(sample, wb):
         assert cells[COL["kpi"]].value == k.label("en")
         for col in ("value", "prev_value", "yoy_value", "target", "benchmark", "attainment"):
             assert _same(cells[COL[col]].value, r[col]), (kpi, col)
+        # the interval (NPS: value ± its margin of error); none for a median
+        for col in ("ci_low", "ci_high"):
+            assert _same(cells[COL[col]].value, r[col]), (kpi, col)
+            if cells[COL[col]].value is not None:
+                assert cells[COL[col]].number_format == NUMBER_FORMATS[k.unit]
+        if k.kind == "median":
+            assert cells[COL["ci_low"]].value is None
+        if kpi == "nps":
+            assert cells[COL["ci_high"]].value == pytest.approx(r["value"] + r["moe"])
         for col in ("p_prev", "p_yoy"):
             assert _same(cells[COL[col]].value, r[col]), (kpi, col)
         # a rate's change in percent points (-1.2 pp), never "-1.2%" (a relative change)

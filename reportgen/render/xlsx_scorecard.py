@@ -25,25 +25,32 @@ LOW_N_FONT = Font(italic=True, color="808080")
 ATTAINMENT_FORMAT = "0.0%"
 #: Table columns (offsets) that the rules and tests refer to.
 COL = {
-    "kpi": 0,
-    "value": 1,
-    "n": 2,
-    "prev_value": 3,
-    "change_prev": 4,
-    "sig_prev": 5,
-    "p_prev": 6,
-    "yoy_value": 7,
-    "change_yoy": 8,
-    "sig_yoy": 9,
-    "p_yoy": 10,
-    "target": 11,
-    "attainment": 12,
-    "status": 13,
-    "benchmark": 14,
-    "benchmark_scope": 15,
-    "group_value": 16,
-    "group_n": 17,
-    "kpi_id": 18,
+    name: i
+    for i, name in enumerate(
+        (
+            "kpi",
+            "value",
+            "n",
+            "ci_low",
+            "ci_high",
+            "prev_value",
+            "change_prev",
+            "sig_prev",
+            "p_prev",
+            "yoy_value",
+            "change_yoy",
+            "sig_yoy",
+            "p_yoy",
+            "target",
+            "attainment",
+            "status",
+            "benchmark",
+            "benchmark_scope",
+            "group_value",
+            "group_n",
+            "kpi_id",
+        )
+    )
 }
 CHART_BAND_ROWS = 17
 
@@ -63,6 +70,9 @@ def scorecard_columns(ctx: Context) -> list[Column]:
         "change_yoy": t("headers.change_yoy", period=r.last_year.label),
         "sig_yoy": t("headers.sig_yoy", period=r.last_year.label),
         "p_yoy": t("headers.p_yoy", period=r.last_year.label),
+        # the interval at the configured confidence (the NPS one: ± its margin of error)
+        "ci_low": t("headers.ci_low", level=f"{ctx.config.statistics.confidence:.0%}"),
+        "ci_high": t("headers.ci_high", level=f"{ctx.config.statistics.confidence:.0%}"),
     }
     fmts = {
         "n": COUNT_FORMAT,
@@ -90,6 +100,8 @@ def scorecard_row(ctx: Context, kpi: str, row: pd.Series, group: pd.Series | Non
         k.label(ctx.lang),
         Val(row["value"], fmt, low),
         Val(int(row["n"]), COUNT_FORMAT, low),
+        Val(_none(row["ci_low"]), fmt, low),
+        Val(_none(row["ci_high"]), fmt, low),
         Val(row["prev_value"], fmt),
         Val(change_value(row["change_prev"], k.unit), dfmt),
         significance_mark(_none(row["sig_prev"]), row["change_prev"], k.direction),
