@@ -613,3 +613,24 @@ def test_definitions_name_the_change_test_in_the_workbook_language(wb, wb_zh):
     assert tests(wb["Definitions"])["nps"].startswith("Two-sided z-test")
     zh = tests(wb_zh["指标定义"])
     assert zh["csat"].startswith("双侧两比例 z 检验") and zh["nps"].startswith("两个净推荐值")
+
+
+def test_figures_below_min_n_are_grey_with_their_changes(sample, wb):
+    # a −75 pp change at n = 1 sorted to the top of the Breakdowns in black
+    from reportgen.render.xlsx_scorecard import LOW_N_FONT
+
+    b = sample.report.breakdowns
+    low = b[(b.unit == UNIT) & b.low_n.astype(bool) & b.change_prev.notna() & (b.n > 0)]
+    assert len(low)
+    grey = [
+        c.value
+        for row in wb["Breakdowns"].iter_rows()
+        for c in row
+        if c.font is not None
+        and c.font.color is not None
+        and c.font.i
+        and c.font.color.rgb == "00" + LOW_N_FONT.color.rgb[-6:]
+    ]
+    for r in low.head(20).itertuples(index=False):
+        k = sample.report.kpis[r.kpi]
+        assert any(_same(v, change_value(r.change_prev, k.unit)) for v in grey), r

@@ -57,10 +57,11 @@ def comparison_cells(ctx: Context, row: Any, group_value: Any) -> list[Any]:
         Val(int(row.n), COUNT_FORMAT, low),
         Val(group_value, fmt),
         Val(row.prev_value, fmt),
-        Val(change_value(row.change_prev, k.unit), dfmt),
+        # a change from a figure below min n is grey too (it sorted to the top unmarked)
+        Val(change_value(row.change_prev, k.unit), dfmt, low),
         significance_mark(_none(row.sig_prev), row.change_prev, k.direction),
         Val(row.yoy_value, fmt),
-        Val(change_value(row.change_yoy, k.unit), dfmt),
+        Val(change_value(row.change_yoy, k.unit), dfmt, low),
         significance_mark(_none(row.sig_yoy), row.change_yoy, k.direction),
     ]
 
