@@ -532,6 +532,9 @@ def test_chinese_message(cfg, report, out_dir, tmp_path):
     assert want["value"] in text_line(msg, "净推荐值（NPS）")
     assert html_rows(msg)["csat"]["change"].startswith("−30.0个百分点")
     assert "核心指标" in msg.get_body(("html",)).get_content()
+    # the comparison period named as the subject names the period (not "较 2025Q2")
+    assert "<th>较 2025年第二季度</th>" in msg.get_body(("html",)).get_content()
+    assert "核心指标（较 2025年第二季度的变化）" in msg.get_body(("plain",)).get_content()
     assert [p.get_content_type() for p in msg.walk()].count("image/png") == 1
 
 

@@ -453,7 +453,7 @@ def _compose(
     context = {
         **variables,
         "subject": subject,
-        "previous": report.previous.label,
+        "previous": report.previous.display(lang),  # as the subject names the period
         "rows": headline_lines(report, unit_id, email.kpis, lang),
         "alpha": f"{config.statistics.alpha:g}",
         "min_n": config.statistics.min_n,
