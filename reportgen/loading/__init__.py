@@ -114,6 +114,7 @@ class Dataset:
     staged: dict[str, StagedTable] = field(default_factory=dict)
     _loaded: dict[tuple[str, Scope], ir.Table] = field(default_factory=dict, repr=False)
     _views: dict[str, ir.Table] = field(default_factory=dict, repr=False)
+    _last: dict[str, pd.Timestamp | None] = field(default_factory=dict, repr=False)
 
     # -- buckets -------------------------------------------------------------
 
@@ -212,10 +213,12 @@ class Dataset:
         no dated row): where the data of that table ends."""
         if name not in self.staged:
             return None
-        col = TABLES[name].date_column
-        assert col is not None
-        value = _max_kept(self.staged[name], col)
-        return None if value is None or pd.isna(value) else pd.Timestamp(value)
+        if name not in self._last:  # asked by the period checks and the repurchase window
+            col = TABLES[name].date_column
+            assert col is not None
+            value = _max_kept(self.staged[name], col)
+            self._last[name] = None if value is None or pd.isna(value) else pd.Timestamp(value)
+        return self._last[name]
 
     # -- reconciliation ------------------------------------------------------
 
