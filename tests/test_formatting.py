@@ -122,3 +122,26 @@ def test_csi_and_clv_definitions_quote_the_configured_weights_and_years():
     assert "产品契合度 60%、价格合理性 40%" in registry["csi"].definition("zh-CN")
     assert "(kpis.clv_relationship_years: 2)." in registry["clv_simple"].definition("en")
     assert "default" not in registry["csi"].definition("en")
+
+
+def test_text_files_hold_no_key_twice():
+    # YAML keeps the last of two equal keys silently: a new label shadowed by an old one
+    from pathlib import Path
+
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        assert not twice, f"{node.start_mark}: {twice}"
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    root = Path(__file__).parent.parent / "templates"
+    files = sorted(root.rglob("*.yaml"))
+    assert len(files) >= 6
+    for path in files:
+        yaml.load(path.read_text(encoding="utf-8"), Loader=Strict)
