@@ -198,6 +198,9 @@ class Unit(_Model):
     names: Names
     aliases: tuple[str, ...] = ()
     owners: tuple[str, ...] = ()
+    #: the benchmark scope (e.g. the unit's industry) compared with first, where a KPI
+    #: has one; otherwise the KPI's first listed benchmark
+    benchmark_scope: str | None = None
 
     @field_validator("id")
     @classmethod

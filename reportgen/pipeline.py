@@ -258,6 +258,15 @@ def compute_kpis(
     benchmarks = _reference_frame(
         ds, "benchmarks", scope, config.benchmarks, ["kpi", "scope", "value", "source"]
     )
+    scopes = {u.id: u.benchmark_scope for u in config.units if u.benchmark_scope}
+    for unit, scope in scopes.items():
+        if scope not in set(benchmarks["scope"]):
+            log.warning(
+                "unit %s: benchmark_scope %r is not a scope of the benchmarks; expected one of %s",
+                unit,
+                scope,
+                sorted(set(benchmarks["scope"].dropna())),
+            )
     scorecard = build_results(
         components,
         kpis,
@@ -269,6 +278,7 @@ def compute_kpis(
         by_label,
         targets,
         benchmarks,
+        scopes,
     )
     trends = trend_frame(
         components[components.period.isin([p.label for p in trend])],

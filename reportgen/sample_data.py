@@ -1689,6 +1689,13 @@ _BENCHMARKS: tuple[tuple[str, str, float], ...] = (
     ("first_response_hours_median", "global", 0.5),
 )  # fmt: skip
 _BENCHMARK_SOURCE = "synthetic benchmark for the demo"
+#: The industry benchmark each unit is compared with first (config benchmark_scope).
+_BENCHMARK_SCOPES = {
+    "retail": "零售业",
+    "finance": "金融业",
+    "hotel": "酒店业",
+    "telecom": "电信业",
+}
 
 
 def _write_benchmarks(path: Path) -> int:
@@ -2017,14 +2024,18 @@ def _config_yaml(layout: Layout, files: dict[str, str], company: _Company | None
     add("# -- units: business units / 事业部 -------------------------------------------------")
     add("# id is the stable key used on the command line (--unit hotel). names are the display")
     add("# names; aliases are other spellings found in the data (matched ignoring case).")
-    add("# owners receive their unit's summary by e-mail (`reportgen send`).")
-    add("# id 为命令行使用的固定标识；aliases 为数据中出现的其他写法；owners 为邮件收件人。")
+    add("# owners receive their unit's summary by e-mail (`reportgen send`). benchmark_scope:")
+    add("# the benchmark scope compared with first (else each KPI's first listed benchmark).")
+    add("# id 为命令行使用的固定标识；aliases 为数据中出现的其他写法；owners 为邮件收件人；")
+    add("# benchmark_scope 为优先对比的基准范围（如所属行业），否则用各指标列出的第一个基准。")
     add("units:")
     for u in (company or _Company.of(_N_UNITS)).units:
         add(f"  - id: {u.id}")
         add(f"    names: {{en: {_q(u.en)}, zh-CN: {_q(u.zh)}}}")
         add(f"    aliases: {_flow(u.aliases)}")
         add(f"    owners: {_flow(u.owners)}")
+        if u.id in _BENCHMARK_SCOPES:
+            add(f"    benchmark_scope: {_BENCHMARK_SCOPES[u.id]}")
     add("")
     add("# -- attributes: touchpoint ratings of the survey / 服务要素评分 ----------------------")
     add("# Their ids are the canonical column names used under sources.responses.columns.")

@@ -551,3 +551,32 @@ def test_repurchase_window_counts_same_day_repeats_and_only_observed_buyers(tmp_
     report = compute_kpis(load_config(project.config()), period="2025Q3", today=TODAY)
     r = row(report, "repurchase_rate")
     assert (r.n, r.value) == (4, pytest.approx(1 / 4))  # without a window: all observed
+
+
+def test_a_unit_is_compared_with_its_own_benchmark_scope_first():
+    # the hotel unit was compared with the global 78% although the file holds the hotel
+    # industry's 83%; a KPI without a benchmark of that scope keeps the first listed
+    from reportgen.engine.results import _attach_benchmarks
+
+    frame = pd.DataFrame(
+        {"kpi": ["csat", "csat", "fcr", "csat"], "unit": ["hotel", "retail", "hotel", "all"]}
+    ).assign(value=[0.9, 0.8, 0.7, 0.85])
+    benchmarks = pd.DataFrame(
+        {
+            "kpi": ["csat", "csat", "csat", "fcr"],
+            "scope": ["global", "酒店业", "零售业", "global"],
+            "value": [0.78, 0.83, 0.80, 0.70],
+        }
+    )
+    out = _attach_benchmarks(frame, benchmarks, {"hotel": "酒店业"})
+    assert list(out.benchmark) == [0.83, 0.78, 0.70, 0.78]
+    assert list(out.benchmark_scope) == ["酒店业", "global", "global", "global"]
+    assert out.benchmark_gap.iloc[0] == pytest.approx(0.07)
+
+
+def test_the_sample_compares_units_with_their_industry(sample_report):
+    sc = sample_report.report.scorecard
+    hotel = sc[(sc.kpi == "csat") & (sc.unit == "hotel") & sc.dimension.isna()].iloc[0]
+    assert (hotel.benchmark, hotel.benchmark_scope) == (0.83, "酒店业")
+    ecom = sc[(sc.kpi == "csat") & (sc.unit == "ecommerce") & sc.dimension.isna()].iloc[0]
+    assert ecom.benchmark_scope == "global"  # no scope configured: the first listed

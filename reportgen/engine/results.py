@@ -159,8 +159,12 @@ def build_results(
     periods_by_label: Mapping[str, Period],
     targets: pd.DataFrame | None = None,
     benchmarks: pd.DataFrame | None = None,
+    benchmark_scopes: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per KPI × unit × dimension value for the ``current`` period."""
+    """One row per KPI × unit × dimension value for the ``current`` period.
+
+    ``benchmark_scopes``: unit → the benchmark scope it is compared with first (see
+    :func:`_attach_benchmarks`)."""
     comps = components.copy()
     comps["_key"] = list(
         zip(
@@ -205,7 +209,7 @@ def build_results(
         columns=list(_FIGURE_COLUMNS),
     )
     frame = _attach_targets(frame, kpis, targets, current)
-    frame = _attach_benchmarks(frame, benchmarks)
+    frame = _attach_benchmarks(frame, benchmarks, benchmark_scopes)
     frame = _none_for_missing(frame)
     order = {kid: i for i, kid in enumerate(kpis)}
     frame["_order"] = frame.kpi.map(order)
@@ -315,9 +319,15 @@ def _attainment(value: float, target: float, direction: int) -> float:
     return value / target if direction > 0 else target / value
 
 
-def _attach_benchmarks(frame: pd.DataFrame, benchmarks: pd.DataFrame | None) -> pd.DataFrame:
-    """The first listed benchmark of each KPI (its scope is named); all of them are
-    available in the benchmark table of the result set."""
+def _attach_benchmarks(
+    frame: pd.DataFrame,
+    benchmarks: pd.DataFrame | None,
+    scopes: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Each row's benchmark and its scope: the unit's own scope (config
+    ``units[].benchmark_scope``, e.g. its industry) where the KPI has a benchmark of
+    that scope, else the first listed benchmark of the KPI. All of them are available in
+    the benchmark table of the result set."""
     frame = frame.copy()
     frame["benchmark"] = np.nan
     frame["benchmark_scope"] = None
@@ -325,6 +335,14 @@ def _attach_benchmarks(frame: pd.DataFrame, benchmarks: pd.DataFrame | None) -> 
         first = benchmarks.drop_duplicates("kpi", keep="first").set_index("kpi")
         frame["benchmark"] = frame.kpi.map(first["value"]).astype("float64")
         frame["benchmark_scope"] = frame.kpi.map(first["scope"])
+        own = benchmarks.drop_duplicates(["kpi", "scope"], keep="first").set_index(
+            ["kpi", "scope"]
+        )["value"]
+        for unit, scope in (scopes or {}).items():
+            rows = frame.index[frame.unit == unit]
+            have = [i for i in rows if (frame.at[i, "kpi"], scope) in own.index]
+            frame.loc[have, "benchmark"] = [float(own[(frame.at[i, "kpi"], scope)]) for i in have]
+            frame.loc[have, "benchmark_scope"] = scope
     frame["benchmark_gap"] = frame.value - frame.benchmark
     return frame
 
