@@ -259,13 +259,14 @@ def compute_kpis(
         ds, "benchmarks", scope, config.benchmarks, ["kpi", "scope", "value", "source"]
     )
     scopes = {u.id: u.benchmark_scope for u in config.units if u.benchmark_scope}
-    for unit, scope in scopes.items():
-        if scope not in set(benchmarks["scope"]):
+    known_scopes = set(benchmarks["scope"].dropna())
+    for unit_id, wanted in scopes.items():
+        if wanted not in known_scopes:
             log.warning(
                 "unit %s: benchmark_scope %r is not a scope of the benchmarks; expected one of %s",
-                unit,
-                scope,
-                sorted(set(benchmarks["scope"].dropna())),
+                unit_id,
+                wanted,
+                sorted(known_scopes),
             )
     scorecard = build_results(
         components,
