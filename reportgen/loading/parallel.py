@@ -22,8 +22,28 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import ibis
+from ibis.common.bases import Comparable
 
 K = TypeVar("K", bound=Hashable)
+
+
+def _forget_equalities(self: Comparable) -> None:
+    """``Comparable.__del__`` (ibis 12) for objects dropped while other threads compare
+    expressions: ibis's equality cache is a plain dict, and its own ``__del__`` raised
+    ``KeyError`` when another thread had just removed an entry — printed as "Exception
+    ignored in …" on stderr (and a failed test under pytest), with the rest of the
+    object's entries left behind. This one removes every entry that is still there."""
+    cache = Comparable.__cache__
+    me = id(self)
+    for other in list(cache.pop(me, ())):
+        theirs = cache.get(other)
+        if theirs is not None:
+            theirs.pop(me, None)
+            if not theirs:
+                cache.pop(other, None)
+
+
+Comparable.__del__ = _forget_equalities  # type: ignore[method-assign]
 V = TypeVar("V")
 
 #: Threads that stage at the same time (the machine's cores are shared by DuckDB's own
