@@ -278,13 +278,33 @@ def mismatched_units(
     for unit in units:
         prev = manifest.get("units", {}).get(unit)
         fingerprint = unit_fingerprint(unit, label, lang, config_sha, inputs)
-        if prev is None or prev.get("status") == "failed" or not prev.get("outputs"):
+        # (an input that cannot be hashed, e.g. a database URL, has no fingerprint: then
+        # only the files are compared)
+        if _up_to_date(prev, fingerprint, out_dir) and not differs:
+            continue
+        if prev is None or prev.get("status") not in _BUILT or not prev.get("outputs"):
             problems.append(f"{unit}: not built in {folder}")
         elif prev.get("fingerprint") != fingerprint or differs:
             problems.append(f"{unit}: built from other data ({'; '.join(differs) or 'changed'})")
-        elif not all(OutputRecord(**o).intact(out_dir) for o in prev["outputs"]):
+        else:
             problems.append(f"{unit}: its files changed since they were built")
     return problems
+
+
+#: Manifest statuses of a unit whose documents are on disk.
+_BUILT = ("built", "skipped", "kept")
+
+
+def _up_to_date(prev: dict[str, Any] | None, fingerprint: str | None, out_dir: Path) -> bool:
+    """Whether the manifest's entry ``prev`` holds documents built with ``fingerprint``
+    that are still on disk as recorded."""
+    return (
+        prev is not None
+        and prev.get("fingerprint") == fingerprint
+        and prev.get("status") in _BUILT
+        and bool(prev.get("outputs"))
+        and all(OutputRecord(**o).intact(out_dir) for o in prev["outputs"])
+    )
 
 
 def _resolve_period_label(
@@ -464,15 +484,7 @@ def run_build(
         for u in targets:
             fp = fingerprints[u]
             prev = prev_units.get(u)
-            unchanged = (
-                not force
-                and fp is not None
-                and prev is not None
-                and prev.get("fingerprint") == fp
-                and prev.get("status") in ("built", "skipped", "kept")
-                and all(OutputRecord(**o).intact(out_dir) for o in prev.get("outputs", []))
-                and prev.get("outputs")
-            )
+            unchanged = not force and fp is not None and _up_to_date(prev, fp, out_dir)
             if unchanged:
                 outcomes[u] = dataclasses.replace(UnitOutcome.from_dict(u, prev), status="skipped")
             else:

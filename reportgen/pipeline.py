@@ -18,11 +18,11 @@ from typing import Any, Literal
 import ibis
 import pandas as pd
 
+from reportgen.canonical import DIMENSIONS
 from reportgen.config import ReportConfig
 from reportgen.engine.compute import ALL, aggregate
 from reportgen.engine.registry import KpiDef, KpiParams, kpi_registry, selected_kpis
 from reportgen.engine.results import OBJECT_COLUMNS, StatSettings, build_results, trend_frame
-from reportgen.engine.stages import STAGE_DIMENSIONS
 from reportgen.errors import ConfigError, PeriodError
 from reportgen.loading import Dataset, FileReconciliation, Scope, load_dataset, warn_suspect_columns
 from reportgen.periods import Period, parse_period
@@ -218,10 +218,11 @@ def compute_kpis(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     today = today or _dt.date.today()
-    known = sorted({d for dims in STAGE_DIMENSIONS.values() for d in dims})
-    unknown = [d for d in by if d not in known]
+    unknown = [d for d in by if d not in DIMENSIONS]
     if unknown:
-        raise ConfigError(f"unknown breakdown dimension(s) {unknown}; expected some of {known}")
+        raise ConfigError(
+            f"unknown breakdown dimension(s) {unknown}; expected some of {sorted(DIMENSIONS)}"
+        )
     kpis = selected_kpis(config)
     unit_ids = resolve_units(config, units)
     ds = load_dataset(config, con, known_kpis=list(kpi_registry(config)))

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from reportgen.sanitize import strip_control
@@ -53,15 +54,14 @@ def change_value(value: float | None, value_unit: str) -> float | None:
     if value is None:
         return value
     cell = value * 100 if value_unit == "ratio" else value
-    if abs(cell) < 0.5 * 10.0 ** -_decimals(change_number_format(value_unit)):
-        return 0.0
-    return cell
+    return 0.0 if abs(cell) < _shown_as_zero(value_unit) else cell
 
 
-def _decimals(number_format: str) -> int:
-    """Decimal places a number format shows (its first section)."""
-    match = re.search(r"0\.(0+)", number_format.split(";")[0])
-    return len(match.group(1)) if match else 0
+@cache
+def _shown_as_zero(value_unit: str) -> float:
+    """Below this size a change's format shows 0 (half its last decimal place)."""
+    match = re.search(r"0\.(0+)", change_number_format(value_unit).split(";")[0])
+    return 0.5 * 10.0 ** -(len(match.group(1)) if match else 0)
 
 
 def clean_values(values: Iterable[float | int | None]) -> tuple[float | None, ...]:
