@@ -80,3 +80,50 @@ def filter_name(reason: str, lang: str) -> str:
 def reason_text(code: str, lang: str) -> str:
     """The explanation of a quarantine reason code; an unknown code as it is."""
     return str(data_texts(lang).raw("reasons").get(code, code))
+
+
+class Reason(str):
+    """Why an analysis could not run. It *is* its English text (logs, results files,
+    ``in`` tests), and it carries the code and values from which every output words it
+    in its own language (``analyses`` in ``templates/text/<lang>/data.yaml``; see
+    :func:`analysis_reason`). A value may itself be a Reason, or a sequence of them
+    (joined with the language's ``analyses_separator``)."""
+
+    code: str
+    params: dict[str, object]
+
+    def __new__(cls, code: str, **params: object) -> Reason:
+        self = super().__new__(cls, _worded(code, params, "en"))
+        self.code = code
+        self.params = params
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled across the build's processes
+        return (_reason, (self.code, self.params))
+
+    def text(self, lang: str) -> str:
+        return _worded(self.code, self.params, lang)
+
+
+def _reason(code: str, params: dict[str, object]) -> Reason:
+    return Reason(code, **params)
+
+
+def _worded(code: str, params: Mapping[str, object], lang: str) -> str:
+    template = data_texts(lang).raw("analyses")
+    if code not in template:
+        raise KeyError(f"{data_texts(lang).source}: no analysis reason {code!r}")
+
+    def word(v: object) -> object:
+        if isinstance(v, Reason):
+            return v.text(lang)
+        if isinstance(v, (list, tuple)) and v and all(isinstance(x, Reason) for x in v):
+            return str(data_texts(lang).raw("analyses_separator")).join(x.text(lang) for x in v)
+        return v
+
+    return str(template[code]).format(**{k: word(v) for k, v in params.items()})
+
+
+def analysis_reason(reason: object, lang: str) -> str:
+    """A :class:`Reason` in ``lang``; any other text as it is."""
+    return reason.text(lang) if isinstance(reason, Reason) else str(reason)

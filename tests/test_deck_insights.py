@@ -24,7 +24,7 @@ from reportgen.model.slides import BUILDERS, SlideContext
 from reportgen.model.slides.insights import MAX_QUOTES
 from reportgen.render.pptx import write_deck
 from reportgen.render.pptx_checks import check_deck
-from reportgen.texts import load_texts
+from reportgen.texts import Reason, load_texts
 
 UNIT = "retail"
 
@@ -454,13 +454,17 @@ def test_churn_good_auc_counts_and_loss_without_ids(base):
 
 
 def test_churn_missing_gives_no_slide_and_a_gap(base):
-    ins = full_insights(
-        churn=None, at_risk=None, reasons={"churn": "no churn dates in the CRM data"}
-    )
+    ins = full_insights(churn=None, at_risk=None, reasons={"churn": Reason("churn_no_dates")})
     assert build(base, "churn_risk", insights=ins) == []
+    # the reason in the deck's language, on the slide and in the notes
     (gaps,) = BUILDERS["data_gaps"](context(base, "zh-CN", ins), {})
-    assert "未展示流失风险模型（原因见备注）" in gaps.blocks_of(Bullets)[0].items
-    assert "no churn dates in the CRM data" in gaps.notes.text
+    assert "未展示流失风险模型：CRM 数据中没有流失日期" in gaps.blocks_of(Bullets)[0].items
+    assert "流失风险模型：CRM 数据中没有流失日期" in gaps.notes.text
+    assert "no churn" not in gaps.notes.text
+    (gaps,) = BUILDERS["data_gaps"](context(base, "en", ins), {})
+    assert "Churn-risk model not shown: no churn dates in the CRM data" in (
+        gaps.blocks_of(Bullets)[0].items
+    )
 
 
 def test_watch_items_table(base):

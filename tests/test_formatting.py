@@ -145,3 +145,41 @@ def test_text_files_hold_no_key_twice():
     assert len(files) >= 6
     for path in files:
         yaml.load(path.read_text(encoding="utf-8"), Loader=Strict)
+
+
+def test_analysis_reasons_are_worded_in_every_language_with_the_same_values():
+    import pickle
+    import string
+
+    from reportgen.texts import Reason, analysis_reason, data_texts
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    en, zh = data_texts("en").raw("analyses"), data_texts("zh-CN").raw("analyses")
+    assert set(en) == set(zh)
+    for code in en:
+        assert fields(en[code]) == fields(zh[code]), code
+    reason = Reason(
+        "joined",
+        parts=[
+            Reason(
+                "driver_outcome",
+                outcome=Reason("outcome_csat"),
+                reason=Reason("too_few_responses", min_n=30),
+            ),
+            Reason(
+                "driver_outcome", outcome=Reason("outcome_ltr"), reason=Reason("outcome_constant")
+            ),
+        ],
+    )
+    # the reason is its English text (logs, results) and words itself in each language
+    assert reason == (
+        "satisfaction (CSAT): too few complete responses (at least 30 needed); "
+        "likelihood to recommend: every response gives the same outcome score"
+    )
+    zh_text = "满意度（CSAT）：完整答卷太少（至少需要 30 份）；推荐意愿：所有答卷的结果评分相同"
+    assert analysis_reason(reason, "zh-CN") == zh_text
+    # it crosses the build's process boundary intact
+    assert analysis_reason(pickle.loads(pickle.dumps(reason)), "zh-CN") == zh_text
+    assert analysis_reason("plain text", "zh-CN") == "plain text"

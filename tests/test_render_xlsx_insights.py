@@ -21,6 +21,7 @@ from reportgen.model.slides.insights import POOR_AUC
 from reportgen.render.xlsx import SHEETS, write_workbook
 from reportgen.render.xlsx_group import build_group_workbook
 from reportgen.render.xlsx_insights import INSIGHT_SHEETS
+from reportgen.texts import Reason
 
 UNIT = "after_sales"
 EMPTY_UNIT = "finance"  # every analysis failed, with reasons
@@ -229,13 +230,14 @@ def _failed(unit: str) -> UnitInsights:
     return UnitInsights(
         unit=unit,
         reasons={
-            "drivers": "no survey responses in the period",
-            "segments": "no orders source",
-            "clv": "no orders source",
-            "kmeans": "no orders source",
-            "churn": "needs orders and CRM customers",
-            "themes": "no comments in the period",
-            "anomalies": "no dated survey or ticket rows",
+            "drivers": Reason("no_responses"),
+            "segments": Reason("no_orders"),
+            "clv": Reason("no_orders"),
+            # a reason with values, worded in each language
+            "kmeans": Reason("kmeans_few_rows", n=2, ks=[3, 4, 5]),
+            "churn": Reason("churn_needs_tables"),
+            "themes": Reason("themes_no_comments"),
+            "anomalies": Reason("anomalies_no_rows"),
         },
     )
 
@@ -479,8 +481,15 @@ def test_failed_analyses_leave_notes_not_errors(books):
         for text in notes:
             assert text in texts, (name, texts)
         assert not wb[name].tables, name
+    assert "Not computed: 2 complete rows: too few for any k in [3, 4, 5] (need k+1)" in _texts(
+        wb["Customer segments"]
+    )
     zh = load_workbook(books["failed_zh"].path)
-    assert "未计算：没有订单数据源" in _texts(zh["客户价值分群"])
+    zh_texts = _texts(zh["客户价值分群"])
+    assert "未计算：没有订单数据源" in zh_texts
+    kmeans = "未计算：完整记录仅 2 条：不足以对 [3, 4, 5] 中任一 k 聚类（至少需要 k+1 条）"
+    assert kmeans in zh_texts
+    assert "未计算：需要订单与 CRM 客户数据" in _texts(zh["流失风险"])
     absent = load_workbook(books["absent"].path)
     for name in EN[6:11]:
         assert "The insight analyses were not run for Hotels." in _texts(absent[name]), name

@@ -33,6 +33,7 @@ from reportgen.analytics.segments import (
     rfm_values,
     single_thread,
 )
+from reportgen.texts import Reason
 
 #: Feature columns of :func:`customer_features`, in model order.
 FEATURE_COLUMNS: tuple[str, ...] = (
@@ -349,9 +350,7 @@ def train_and_evaluate(
         "current": days[-1].date() if days else None,
     }
     if len(days) < MIN_SNAPSHOTS:
-        return _without_model(
-            base, f"{len(days)} snapshot(s): need at least {MIN_SNAPSHOTS} (train, test, current)"
-        )
+        return _without_model(base, Reason("churn_snapshots", n=len(days), least=MIN_SNAPSHOTS))
 
     # Prepared once for every snapshot: the customers' spans, and the orders as days
     # and numbers (none after the current period end is ever used).
@@ -391,7 +390,7 @@ def train_and_evaluate(
         "n_top": n_top,
     }
     if x_current.empty:
-        return _without_model(base, "no customer is active at the current period end", **figures)
+        return _without_model(base, Reason("churn_no_active"), **figures)
 
     x_all = pd.concat([x_train, x_test.reset_index(drop=True)], ignore_index=True)
     y_all = pd.concat([y_train, y_test.reset_index(drop=True)], ignore_index=True)
@@ -438,14 +437,13 @@ def _snapshot(
 def _too_thin(counts: dict[str, int], min_train: int, min_test: int) -> str | None:
     checks = (
         ("training", counts["positives_train"], counts["n_train"], min_train),
-        ("held-out", counts["positives_test"], counts["n_test"], min_test),
+        ("held_out", counts["positives_test"], counts["n_test"], min_test),
     )
     for what, positives, n, least in checks:
         negatives = n - positives
         if positives < least or negatives < least:
-            return (
-                f"{what} snapshots hold {positives} churned and {negatives} retained "
-                f"customers: need at least {least} of each"
+            return Reason(
+                f"churn_thin_{what}", positives=positives, negatives=negatives, least=least
             )
     return None
 

@@ -52,6 +52,8 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
+from reportgen.texts import Reason
+
 logger = logging.getLogger(__name__)
 
 #: Average month length in days (Gregorian year / 12), the step of the CLV horizon.
@@ -279,12 +281,12 @@ def _maximise(
         options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
     )
     if not (np.all(np.isfinite(res.x)) and np.isfinite(res.fun)):
-        return None, "the likelihood became non-finite"
+        return None, Reason("fit_non_finite")
     at_bound = [n for n, v in zip(names, res.x, strict=True) if abs(v) > _DIVERGED]
     if at_bound:
-        return None, f"parameter(s) {', '.join(at_bound)} diverged (the data do not identify them)"
+        return None, Reason("fit_diverged", names=", ".join(at_bound))
     if not res.success and np.max(np.abs(res.jac)) > _FLAT_GRADIENT:
-        return None, f"the optimiser did not converge ({res.message})"
+        return None, Reason("fit_not_converged", message=str(res.message))
     return res.x, None
 
 
@@ -316,7 +318,7 @@ def _fit_bgnbd(summary: pd.DataFrame) -> tuple[BgNbdFit | None, str | None]:
     (ux, utx, uT), w = _compress(x, tx * scale, T * scale)
     log_params, reason = _maximise(_bgnbd_nll, (ux, utx, uT, w), ("r", "alpha", "a", "b"))
     if log_params is None:
-        return None, f"BG/NBD purchase model: {reason}"
+        return None, Reason("bgnbd", detail=reason)
     r, alpha, a, b = np.exp(log_params)
     alpha /= scale
     nll, _ = _bgnbd_nll(np.log([r, alpha, a, b]), x, tx, T, np.ones_like(x))
@@ -435,7 +437,7 @@ def _fit_gamma_gamma(summary: pd.DataFrame) -> tuple[GammaGammaFit | None, str |
     (ux, um), w = _compress(x, m * scale)
     log_params, reason = _maximise(_gg_nll, (ux, um, w), ("p", "q", "gamma"))
     if log_params is None:
-        return None, f"Gamma-Gamma spend model: {reason}"
+        return None, Reason("gamma_gamma", detail=reason)
     p, q, g = np.exp(log_params)
     g /= scale
     nll, _ = _gg_nll(np.log([p, q, g]), x, m, np.ones_like(x))
@@ -508,15 +510,9 @@ def _shortfall(summary: pd.DataFrame, min_customers: int, min_repeat: int) -> st
     n = len(summary)
     repeat = int(((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).sum())
     if n < min_customers:
-        return (
-            f"only {n} customers have orders up to the observation end; "
-            f"the CLV models need at least {min_customers}"
-        )
+        return Reason("clv_few_customers", n=n, least=min_customers)
     if repeat < min_repeat:
-        return (
-            f"only {repeat} of {n} customers bought again (on a later day, with positive "
-            f"spend); the CLV models need at least {min_repeat} repeat buyers"
-        )
+        return Reason("clv_few_repeat", repeat=repeat, n=n, least=min_repeat)
     return None
 
 
@@ -546,10 +542,7 @@ def clv_from_summary(
     if reason is None:
         spend, reason = _fit_gamma_gamma(summary)
     if reason is None and spend is not None and spend.q <= 1.0:
-        reason = (
-            f"Gamma-Gamma spend model: q = {spend.q:.3g} <= 1, so mean spend is "
-            "undefined (spend too heavy-tailed)"
-        )
+        reason = Reason("gamma_gamma_heavy_tail", q=f"{spend.q:.3g}")
 
     customers = summary[["frequency", "recency", "T", "monetary_value"]].copy()
     customers.index = customers.index.rename("customer_id")
@@ -564,11 +557,7 @@ def clv_from_summary(
         if not np.isfinite(cumulative).all():
             # e.g. a and b running off together (no drop-out in the data): the
             # expectation's hypergeometric term is no longer computable
-            reason = (
-                f"BG/NBD: expected purchases not computable with the fitted parameters "
-                f"(a = {purchases.a:.3g}, b = {purchases.b:.3g}: the drop-out process "
-                "is not identified in these data)"
-            )
+            reason = Reason("bgnbd_not_computable", a=f"{purchases.a:.3g}", b=f"{purchases.b:.3g}")
             fit = None
     if fit is not None and purchases is not None and spend is not None:
         discount = (1.0 + monthly_discount) ** -months[1:]

@@ -33,6 +33,8 @@ from typing import Any
 
 import pandas as pd
 
+from reportgen.texts import Reason
+
 log = logging.getLogger(__name__)
 
 #: Comments per unit and period fed to the theme analysis (newest first).
@@ -600,11 +602,11 @@ def _drivers(current: pd.DataFrame | None, config: Any, reasons: dict[str, str])
     from reportgen.analytics.drivers import driver_analysis
 
     if current is None or current.empty:
-        reasons["drivers"] = "no survey responses in the period"
+        reasons["drivers"] = Reason("no_responses")
         return {}
     attributes = [a for a in config.attribute_ids if a in current.columns]
     if not attributes:
-        reasons["drivers"] = "no attribute ratings configured"
+        reasons["drivers"] = Reason("no_attributes_configured")
         return {}
     lo = {a: config.scale_for("responses", a).min for a in attributes}
     hi = {a: config.scale_for("responses", a).max for a in attributes}
@@ -613,22 +615,18 @@ def _drivers(current: pd.DataFrame | None, config: Any, reasons: dict[str, str])
         if outcome in current.columns:
             out[outcome] = driver_analysis(current, outcome, attributes, scale_min=lo, scale_max=hi)
     if out and all(r.reason for r in out.values()):
-        reasons["drivers"] = "; ".join(
-            f"{_OUTCOME_NAMES[k]}: {_DRIVER_REASONS.get(r.reason, r.reason).format(min_n=r.min_n)}"
-            for k, r in out.items()
+        reasons["drivers"] = Reason(
+            "joined",
+            parts=[
+                Reason(
+                    "driver_outcome",
+                    outcome=Reason(f"outcome_{k}"),
+                    reason=Reason(str(r.reason), min_n=r.min_n),
+                )
+                for k, r in out.items()
+            ],
         )
     return out
-
-
-#: The driver analysis's outcomes and reasons as the decks' gap notes say them (the
-#: workbook words the codes itself, in its language).
-_OUTCOME_NAMES = {"csat": "satisfaction (CSAT)", "ltr": "likelihood to recommend"}
-_DRIVER_REASONS = {
-    "too_few_responses": "too few complete responses (at least {min_n} needed)",
-    "outcome_constant": "every response gives the same score",
-    "no_attributes": "no attribute has enough ratings",
-    "no_explained_variance": "the attributes explain none of it (R² = 0)",
-}
 
 
 def _segments(
@@ -648,7 +646,7 @@ def _segments(
 
     orders, customers = f.get("orders"), f.get("customers")
     if orders is None or orders.empty:
-        reasons["segments"] = reasons["clv"] = "no orders source"
+        reasons["segments"] = reasons["clv"] = Reason("no_orders")
         return {}
     a = config.analytics
     end = period.last_day
@@ -672,7 +670,7 @@ def _segments(
         }
         out["value"] = c["clv"]
     else:
-        reasons["clv"] = clv.reason or "the CLV model could not be fitted"
+        reasons["clv"] = clv.reason or Reason("clv_not_fitted")
         out["value"] = rfm["monetary"]  # last year's spend stands in for value
     out["clv_fit"] = _without_frames(clv)
     if customers is not None and not customers.empty:
@@ -740,10 +738,10 @@ def _churn(
 
     orders, customers = f.get("orders"), f.get("customers")
     if orders is None or customers is None or orders.empty or customers.empty:
-        reasons["churn"] = "needs orders and CRM customers"
+        reasons["churn"] = Reason("churn_needs_tables")
         return None, None
     if customers["churn_date"].isna().all():
-        reasons["churn"] = "no churn dates in the CRM data"
+        reasons["churn"] = Reason("churn_no_dates")
         return None, None
     empty = pd.DataFrame(columns=["customer_id", "date", "csat", "ltr"])
     responses = f.get("responses", empty)
@@ -775,7 +773,7 @@ def _theme_analysis(
     from reportgen.analytics.themes import frequent_terms, representative_quotes, theme_summary
 
     if responses is None or "comment" not in responses:
-        reasons["themes"] = "no comment column"
+        reasons["themes"] = Reason("themes_no_column")
         return {}
     d = pd.to_datetime(responses["date"])
     parts = []
@@ -788,7 +786,7 @@ def _theme_analysis(
     current_label = trend[-1].label
     now = frame[frame["period"] == current_label] if len(frame) else frame
     if now.empty:
-        reasons["themes"] = "no comments in the period"
+        reasons["themes"] = Reason("themes_no_comments")
         return {}
     frame["period"] = pd.Categorical(frame["period"], [p.label for p in trend[-2:]], ordered=True)
     summary = theme_summary(
@@ -817,12 +815,12 @@ def _anomalies(
     from reportgen.analytics.anomalies import watch_items
 
     if series is None or series.empty:
-        reasons["anomalies"] = "no dated survey or ticket rows"
+        reasons["anomalies"] = Reason("anomalies_no_rows")
         return None, None
     series = series.reset_index(drop=True)
     watch = watch_items(series)
     if len(watch.skipped) and len(watch.skipped) == series["kpi"].nunique():
-        reasons["anomalies"] = "too little history for control limits (fewer than 8 months)"
+        reasons["anomalies"] = Reason("anomalies_short_history")
     return series, watch.items
 
 

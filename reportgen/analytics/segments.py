@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen import stats
+from reportgen.texts import Reason
 
 #: RFM segment ids, best to worst (the order used in tables and charts).
 RFM_SEGMENTS: tuple[str, ...] = (
@@ -608,9 +609,7 @@ def kmeans_segments(
     }
     valid_ks = [k for k in ks if 2 <= k <= len(complete) - 1]
     if not valid_ks:
-        return _empty_kmeans(
-            base, f"{len(complete)} complete rows: too few for any k in {ks} (need k+1)"
-        )
+        return _empty_kmeans(base, Reason("kmeans_few_rows", n=len(complete), ks=ks))
 
     transformed = complete.copy()
     for col in logs:
@@ -629,7 +628,7 @@ def kmeans_segments(
     scores = silhouettes(x_fit[sil_idx], {k: m.labels_[sil_idx] for k, m in fitted.items()})
     models = {k: m for k, m in fitted.items() if not math.isnan(scores[k])}
     if not models:
-        return _empty_kmeans(base, "no k produced two or more distinct clusters")
+        return _empty_kmeans(base, Reason("kmeans_no_clusters"))
     best = max(models, key=lambda k: (scores[k], -k))
     model = models[best]
 

@@ -36,6 +36,7 @@ from reportgen.render.xlsx_layout import (
     title_block,
     write_table,
 )
+from reportgen.texts import Reason, analysis_reason
 
 #: Sheet keys of this module, in workbook order (names in workbook.yaml ``sheets``).
 INSIGHT_SHEETS: tuple[str, ...] = ("drivers", "customer_insights", "churn", "themes", "watch")
@@ -112,10 +113,7 @@ def _word(ctx: Context, group: str, key: object) -> str:
 def _not_run(ctx: Context, ui: UnitInsights, *names: str, fallback: str | None = None) -> str:
     """The "not computed" note, with the first reason recorded under one of ``names``."""
     reason = next((ui.reasons[n] for n in names if ui.reasons.get(n)), fallback)
-    if not reason:
-        text = ctx.t("insights.notes.no_reason")
-    else:
-        text = str(ctx.t.raw("insights.reasons").get(reason, reason))
+    text = analysis_reason(reason, ctx.lang) if reason else ctx.t("insights.notes.no_reason")
     return ctx.t("insights.notes.not_run", reason=text)
 
 
@@ -226,7 +224,7 @@ def _driver_rows(ctx: Context, res: Any, labels: dict[str, str]) -> list[list[An
 def _driver_remarks(ctx: Context, res: Any) -> str | None:
     parts = []
     if res.reason:
-        reason = _word(ctx, "driver_reasons", res.reason).format(min_n=res.min_n)
+        reason = Reason(res.reason, min_n=res.min_n).text(ctx.lang)
         parts.append(ctx.t("insights.notes.not_run", reason=reason))
     if res.dropped:
         labels = _attribute_labels(ctx)

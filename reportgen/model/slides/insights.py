@@ -36,6 +36,7 @@ from reportgen.model.report import (
 )
 from reportgen.model.slides._context import SlideContext, finite
 from reportgen.sanitize import redact_pii, shorten, strip_control
+from reportgen.texts import analysis_reason
 
 #: Below this held-out AUC the churn model is called a poor separator.
 POOR_AUC = 0.6
@@ -107,19 +108,19 @@ def missing_analyses(ctx: SlideContext) -> list[tuple[str, str]]:
     if "clv" not in reasons and _profile(ins, "value_tier") is not None and _tiers(ins) is None:
         nan = finite(ins.clv_summary.get("clv_mean")) is None and ins.clv_summary
         reasons["clv"] = t("gaps.clv_nan") if nan else t("gaps.no_tiers")
-    return [(_name(ctx, "analysis", k), str(reasons[k])) for k in SHOWN_ANALYSES if reasons.get(k)]
+    return [
+        (_name(ctx, "analysis", k), analysis_reason(reasons[k], ctx.lang))
+        for k in SHOWN_ANALYSES
+        if reasons.get(k)
+    ]
 
 
 def gap_bullets(ctx: SlideContext, limit: int = 3) -> tuple[list[str], list[str]]:
-    """Bullets naming the analyses that could not run (English: with the reason;
-    other languages: the reason, which the analyses give in English, goes to the notes)
-    and the notes lines with every reason."""
+    """Bullets naming the analyses that could not run, with the reason (shortened), and
+    the notes lines with every reason in full."""
     gaps = missing_analyses(ctx)
-    if ctx.lang == "en":
-        bullets = [ctx.texts("gaps.not_run", analysis=a, reason=shorten(r, 160)) for a, r in gaps]
-    else:
-        bullets = [ctx.texts("gaps.see_notes", analysis=a) for a, _ in gaps]
-    return bullets[:limit], [f"{a}: {r}" for a, r in gaps]
+    bullets = [ctx.texts("gaps.not_run", analysis=a, reason=shorten(r, 160)) for a, r in gaps]
+    return bullets[:limit], [ctx.texts("gaps.note", analysis=a, reason=r) for a, r in gaps]
 
 
 # -- formatting ----------------------------------------------------------------------
