@@ -85,11 +85,15 @@ def resolve_period(config: ReportConfig, spec: str | None, ds: Dataset, today: _
             f"cannot resolve period {spec!r}: no valid dated rows were loaded "
             "(check the quarantine listing with 'reportgen validate')"
         )
+    if max_date is not None and max_date > today:
+        _warn_after_run_date(ds, today)
     period = parse_period(
         spec,
         fiscal_year_start_month=config.periods.fiscal_year_start_month,
         today=today,
-        data_max_date=max_date,
+        # no period after the run date is complete: one mistyped year (2029 for 2025)
+        # must not make "latest" an empty quarter in the future
+        data_max_date=None if max_date is None else min(max_date, today),
     )
     if max_date is None:
         return period
@@ -138,6 +142,26 @@ def resolve_period(config: ReportConfig, spec: str | None, ds: Dataset, today: _
             period.next().label,
         )
     return period
+
+
+def _warn_after_run_date(ds: Dataset, today: _dt.date) -> None:
+    """Rows dated after the run date: mistyped dates, most likely (they count in the
+    period they fall in; ``latest`` does not reach them)."""
+    after = today + _dt.timedelta(days=1)
+    for name in ("responses", "orders", "tickets"):
+        last = ds.last_event(name)
+        if last is None or last.date() <= today:
+            continue
+        later = Scope(start=after, end=last.date() + _dt.timedelta(days=1))
+        n = int(ds.table(name, later).count().execute())
+        log.warning(
+            "%s: %d row(s) dated after the run date %s, the latest %s: mistyped dates? "
+            "'latest' ignores them; fix them in the export",
+            name,
+            n,
+            today,
+            last.date(),
+        )
 
 
 def analysis_periods(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -338,3 +339,20 @@ def test_validate_catches_what_kpis_would_reject(sample, tmp_path, edit, message
         r = run(command, "--config", str(bad), "--today", TODAY, cwd=sample)
         assert r.returncode == 2, (command, r.stdout, r.stderr)
         assert message in r.stderr and "config OK" not in r.stdout
+
+
+def test_a_mistyped_future_date_does_not_move_latest(sample, tmp_path):
+    # one response dated 2029 (for 2025): 'latest' stays the latest complete period
+    # before the run date, and the row is named as suspect
+    data = tmp_path / "data"
+    shutil.copytree(sample, data)
+    responses = data / "survey_responses.csv"
+    last = responses.read_bytes().rstrip(b"\r\n").rsplit(b"\n", 1)[-1]
+    fields = last.split(b",")
+    typo = b",".join([b"SX" + fields[0][2:], fields[1], b"2029-01-01", *fields[3:]])
+    responses.write_bytes(responses.read_bytes().rstrip(b"\r\n") + b"\n" + typo + b"\n")
+    r = run("validate", "--config", str(data / "reportgen.yaml"))  # the run date: today
+    assert r.returncode == 0, r.stderr
+    assert "period 2026Q3" in r.stdout, r.stdout
+    assert "responses: 1 row(s) dated after the run date" in r.stderr
+    assert "the latest 2029-01-01: mistyped dates?" in r.stderr
