@@ -810,6 +810,15 @@ def _check_mappings(config: ReportConfig, source: str) -> None:
                     f"{source}: sources.{table_name}.scales.{col}: not a score column of "
                     f"{table_name}; scales apply to {scored}"
                 )
+        ltr = src.scales.get("ltr") if table_name == "responses" else None
+        if ltr is not None and (ltr.min, ltr.max) != (0, 10):
+            # promoters 9–10, passives 7–8, detractors 0–6: defined on 0–10 only
+            raise ConfigError(
+                f"{source}: sources.responses.scales.ltr: min {ltr.min:g}, max {ltr.max:g}; "
+                "expected min 0, max 10: the NPS and the recommend rate are defined on "
+                "the 0–10 likelihood-to-recommend question (map a 1–5 or 1–10 question "
+                "to another score column, e.g. trust)"
+            )
 
 
 def _check_email(config: ReportConfig, source: str) -> None:

@@ -78,6 +78,19 @@ def test_scale_with_na_code_inside_range(tmp_path):
     assert "sources.responses.scales.csat" in msg and "na_code 3" in msg
 
 
+@pytest.mark.parametrize(("low", "high"), [(1, 5), (1, 10), (0, 5)])
+def test_the_recommend_question_must_be_on_0_to_10(tmp_path, low, high):
+    # the NPS groups (9–10, 7–8, 0–6) mean nothing on another scale: a 1–5 answer of 5
+    # would count as a detractor
+    scales = {"ltr": {"min": low, "max": high}}
+    cfg = {**BASE, "sources": {"responses": {"path": "r.csv", "scales": scales}}}
+    msg = _error(tmp_path, cfg)
+    assert f"sources.responses.scales.ltr: min {low}, max {high}; expected min 0, max 10" in msg
+    reversed_ok = {"ltr": {"min": 0, "max": 10, "reversed": True}}
+    cfg = {**BASE, "sources": {"responses": {"path": "r.csv", "scales": reversed_ok}}}
+    assert load_config(_write(tmp_path, cfg)).scale_for("responses", "ltr").reversed
+
+
 def test_weights_must_be_non_negative_and_not_all_zero(tmp_path):
     msg = _error(tmp_path, {**BASE, "kpis": {"csi_weights": {"product_fit": -0.5}}})
     assert "kpis.csi_weights" in msg and ">= 0" in msg

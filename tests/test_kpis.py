@@ -580,3 +580,14 @@ def test_the_sample_compares_units_with_their_industry(sample_report):
     assert (hotel.benchmark, hotel.benchmark_scope) == (0.83, "酒店业")
     ecom = sc[(sc.kpi == "csat") & (sc.unit == "ecommerce") & sc.dimension.isna()].iloc[0]
     assert ecom.benchmark_scope == "global"  # no scope configured: the first listed
+
+
+def test_a_fractional_recommend_answer_is_in_one_nps_group():
+    # 6.5 is below 7: a detractor. Before, it was in no group and left the NPS base
+    import ibis
+
+    from reportgen.engine.registry import _nps
+
+    t = ibis.memtable({"ltr": [6.5, 9.0, 7.0, 8.5, 10.0, None]})
+    counts = ibis.duckdb.connect().execute(t.aggregate(**_nps(t, None))).iloc[0]
+    assert (counts.promoters, counts.passives, counts.detractors) == (2, 2, 1)

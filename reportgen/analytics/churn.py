@@ -198,7 +198,7 @@ def _survey_features(
             "csat_missing": csat_mean.isna().astype(float),
             "ltr_last": ltr_last,
             "ltr_missing": ltr_last.isna().astype(float),
-            "detractor": (ltr_last <= 6).astype(float).where(ltr_last.notna()),
+            "detractor": (ltr_last < 7).astype(float).where(ltr_last.notna()),
         },
         index=ids,
     )

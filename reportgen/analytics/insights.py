@@ -430,7 +430,7 @@ def _monthly_counts(ds: Any, config: Any, scope: Any, period: Any) -> pd.DataFra
         top2 = config.scale_for("responses", "csat").max - 1
         specs += [
             ("responses", "date", "csat", lambda v: v >= top2),
-            ("responses", "date", "ltr", lambda v: v <= 6),
+            ("responses", "date", "ltr", lambda v: v < 7),
         ]
     if ds.has("tickets"):
         specs += [

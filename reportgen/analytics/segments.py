@@ -475,7 +475,7 @@ def _survey_figures(answers: pd.DataFrame) -> dict[str, Any]:
         else pd.Series(dtype=float)
     )
     promoters = int((ltr >= 9).sum())
-    detractors = int((ltr <= 6).sum())
+    detractors = int((ltr < 7).sum())
     nps = stats.nps_estimate(promoters, len(ltr) - promoters - detractors, detractors)
     return {
         "csat_mean": float(csat.mean()) if len(csat) else math.nan,

@@ -45,8 +45,8 @@ from reportgen.sanitize import is_unpresentable, redact_pii, shorten, strip_cont
 
 #: Languages of display names and keyword lists.
 LANGUAGES = ("en", "zh-CN")
-#: Likelihood to recommend at or below this is a detractor (NPS convention, 0–10 scale).
-DETRACTOR_MAX = 6
+#: Likelihood to recommend below this is a detractor (NPS convention, 0–10 scale).
+PASSIVE_MIN = 7  # a detractor answers below it: 0–6 (a fractional 6.5 too)
 #: Columns of :func:`theme_summary` (``by`` adds the group column in front).
 SUMMARY_COLUMNS = (
     "theme", "name", "comments", "share", "rated", "detractors", "detractor_share",
@@ -447,7 +447,7 @@ def _period_order(periods: pd.Series) -> list[Any]:
 def _period_stats(a: _Analysed, ltr: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray | int]:
     hits = a.hits & mask[:, None]
     rated = hits & ~np.isnan(ltr)[:, None]
-    detract = hits & (ltr <= DETRACTOR_MAX)[:, None]
+    detract = hits & (ltr < PASSIVE_MIN)[:, None]
     counts = hits.sum(axis=0)
     sent = np.where(hits, a.sentiment[:, None], 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -519,7 +519,7 @@ def theme_summary(
     :data:`SUMMARY_COLUMNS`.
 
     ``frame`` has a ``comment`` column and optionally ``ltr`` (0–10, NaN allowed; a
-    detractor is ``ltr <= 6``), ``period`` and ``unit`` (or any ``by`` column).
+    detractor is ``ltr < 7``), ``period`` and ``unit`` (or any ``by`` column).
 
     - ``comments``: comments of the (current) period mentioning the theme; ``share``:
       that over all non-blank comments of the period (shares add up to more than 1 when
@@ -614,7 +614,7 @@ def representative_quotes(
         too_long = len(text) > max_chars
         shown = shorten(text, max_chars) if too_long else text
         key = (
-            0 if ltr[row] <= DETRACTOR_MAX else 1,
+            0 if ltr[row] < PASSIVE_MIN else 1,
             too_long,
             round(float(a.sentiment[row]), 1),
             len(text),

@@ -140,9 +140,10 @@ def _top_box(column: str) -> Components:
 def _nps(t: ir.Table, p: KpiParams) -> dict[str, ir.Scalar]:
     ltr = t.ltr
     return {
+        # every answer in one group, a fractional one (6.5) included
         "promoters": _count(ltr >= 9),
         "passives": _count((ltr >= 7) & (ltr < 9)),
-        "detractors": _count(ltr <= 6),
+        "detractors": _count(ltr < 7),
     }
 
 
