@@ -780,6 +780,7 @@ def load_config(path: str | Path, *, check_files: bool = True) -> ReportConfig:
         lines = [_explain(e, raw, str(path)) for e in exc.errors()]
         raise ConfigError("; ".join(dict.fromkeys(lines))) from None
     _check_mappings(config, str(path))
+    _check_unit_folders(config, str(path))
     _check_email(config, str(path))
     _check_deck_spec(config, str(path))
     _check_themes(config, str(path))
@@ -818,6 +819,23 @@ def _check_mappings(config: ReportConfig, source: str) -> None:
                 "expected min 0, max 10: the NPS and the recommend rate are defined on "
                 "the 0–10 likelihood-to-recommend question (map a 1–5 or 1–10 question "
                 "to another score column, e.g. trust)"
+            )
+
+
+def _check_unit_folders(config: ReportConfig, source: str) -> None:
+    """Two units may not share an output folder: their ids become ASCII file names
+    (:func:`reportgen.sanitize.slugify`: ``a/b`` and ``a_b`` are both ``a_b``), compared
+    ignoring case as Windows and macOS file systems do."""
+    from reportgen.sanitize import slugify
+
+    taken: dict[str, str] = {}
+    for i, unit in enumerate(config.units):
+        slug = slugify(unit.id)
+        other = taken.setdefault(slug.casefold(), unit.id)
+        if other != unit.id:
+            raise ConfigError(
+                f"{source}: units[{i}].id: {unit.id!r} and {other!r} would share the output "
+                f"folder {slug!r}; expected ids that differ in letters or digits"
             )
 
 

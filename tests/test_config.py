@@ -229,3 +229,13 @@ def test_a_check_across_keys_names_the_key_not_the_whole_config(tmp_path):
         "Did you mean 'responsiveness' for 'responsivness'?"
     ), msg
     assert "'units'" not in msg and "bad value" not in msg
+
+
+@pytest.mark.parametrize("second", ["a_b", "a b", "A:B"])
+def test_units_that_would_share_an_output_folder_are_refused(tmp_path, second):
+    units = [
+        {"id": "a/b", "names": {"en": "One", "zh-CN": "一"}},
+        {"id": second, "names": {"en": "Two", "zh-CN": "二"}},
+    ]
+    msg = _error(tmp_path, {**BASE, "units": units})
+    assert f"units[1].id: {second!r} and 'a/b' would share the output folder" in msg
