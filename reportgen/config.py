@@ -132,7 +132,8 @@ class DateSettings(_Model):
     ``dayfirst`` settles 05/03/2025: ``true`` = 5 March, ``false`` = 3 May. When it
     is not set, such ambiguous dates are quarantined rather than guessed.
     ``formats`` are extra strptime formats tried after the built-in ISO, 2025/3/5,
-    2025年3月5日 and Excel-serial forms. ``excel_epoch`` is used for serial numbers
+    2025年3月5日 and Excel-serial forms, on the text as cleaned (a ``T`` before the time
+    is a space, an ISO zone designator is dropped). ``excel_epoch`` is used for serial numbers
     found in text files (workbooks carry their own).
     """
 

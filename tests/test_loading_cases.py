@@ -334,6 +334,32 @@ def test_dayfirst_setting_decides_ambiguous_dates(
     assert pd.Timestamp(t.date[0]).date() == expected
 
 
+def test_iso_timestamps_with_a_zone_designator_read_as_written(project: Project) -> None:
+    # help-desk and API exports: Z, an offset, 7 fraction digits (.NET); the wall-clock
+    # time they show is kept (as for a Parquet timestamp that names its zone)
+    texts = [
+        "2025-03-05T10:00:00Z",
+        "2025-03-05T10:00:00.000Z",
+        "2025-03-05T10:00:00+08:00",
+        "2025-03-05 10:00:00 +0800",
+        "2025-03-05T10:00:00.1234567Z",
+        "2025-03-05T10:00Z",
+        "2025-03-05 10:00:00 UTC",
+        "2025-03-05T10:00:00+08:00:00",  # not a zone designator: still a bad date
+    ]
+    rows = [[f"r{i}", text, "alpha"] for i, text in enumerate(texts)]
+    project.table("responses", ["response_id", "date", "unit"], rows)
+    ds = load_dataset(load_config(project.config()))
+    t = ds.staged["responses"].table.order_by("_row").execute()
+    ten = pd.Timestamp("2025-03-05 10:00:00")
+    assert [pd.Timestamp(v) for v in t.date[:7]] == [ten] * 4 + [
+        ten + pd.Timedelta(microseconds=123456),
+        ten,
+        ten,
+    ]
+    assert t._error.fillna("").tolist() == [""] * 7 + ["bad_date"]
+
+
 @pytest.mark.parametrize(("epoch", "serial"), [(1900, 45721), (1904, 44259)])
 def test_excel_serials_use_the_workbook_date_system(
     project: Project, epoch: int, serial: int

@@ -445,7 +445,8 @@ _MONTH_FIRST: tuple[tuple[str, str], ...] = tuple(
 
 def _date_text(col: ir.StringValue) -> ir.StringValue:
     """Cleaned date text in few shapes: 2025年3月5日 / 2025/3/5 / 2025.3.5 → 2025-3-5;
-    a 'T' between date and time → space; 05.03.2025 / 05-03-2025 → 05/03/2025."""
+    a 'T' between date and time → space, a zone designator after the time dropped;
+    05.03.2025 / 05-03-2025 → 05/03/2025."""
     text = (
         clean_text(col)
         .re_replace(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*", r"\1-\2-\3 ")
@@ -453,6 +454,16 @@ def _date_text(col: ir.StringValue) -> ir.StringValue:
     )
     text = text.re_replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3")
     text = text.re_replace(r"^(\d{4}-\d{1,2}-\d{1,2})T", r"\1 ")
+    # ISO 8601 as help desks and APIs write it: a zone designator (Z, +08:00, +0800,
+    # UTC) is dropped, the time read as it is written (as a Parquet timestamp naming
+    # its zone is read: the wall-clock time it shows), and fractions of a second
+    # beyond microseconds (.NET's 7 digits) are cut
+    text = text.re_replace(
+        r"^(\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?)\d*"
+        r"\s*(Z|UTC|GMT|[+-]\d{2}(:?\d{2})?)$",
+        r"\1",
+    )
+    text = text.re_replace(r"^(\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}:\d{2}\.\d{6})\d+$", r"\1")
     return text.re_replace(r"^(\d{1,2})[.-](\d{1,2})[.-](\d{4})", r"\1/\2/\3")
 
 
