@@ -334,6 +334,21 @@ def test_dayfirst_setting_decides_ambiguous_dates(
     assert pd.Timestamp(t.date[0]).date() == expected
 
 
+def test_an_ideographic_space_around_a_label_or_a_number_is_trimmed(project: Project) -> None:
+    # U+3000, common in Chinese exports, is trimmed like an ASCII space
+    rows = [
+        ["r1", "2025-03-05", "alpha", "满意\u3000", "\u3000９"],
+        ["r2", "2025-03-05", "alpha", "\u3000非常满意 ", "10分\u3000"],
+    ]
+    project.table(
+        "responses", ["response_id", "date", "unit", "csat", "ltr"], rows, **SURVEY_SOURCE
+    )
+    ds = load_dataset(load_config(project.config()))
+    t = ds.staged["responses"].table.order_by("_row").execute()
+    assert t._error.isna().all(), t._error.tolist()
+    assert t.csat.tolist() == [4.0, 5.0] and t.ltr.tolist() == [9.0, 10.0]
+
+
 def test_iso_timestamps_with_a_zone_designator_read_as_written(project: Project) -> None:
     # help-desk and API exports: Z, an offset, 7 fraction digits (.NET); the wall-clock
     # time they show is kept (as for a Parquet timestamp that names its zone)

@@ -103,8 +103,9 @@ def _is_text(col: ir.Value) -> bool:
 
 
 def clean_text(col: ir.StringValue) -> ir.StringValue:
-    """Trim and fold full-width digits and punctuation (８ → 8, ．→ .)."""
-    return col.strip().translate(_FULLWIDTH, _ASCII)
+    """Fold full-width digits, punctuation and the ideographic space (８ → 8, ．→ .,
+    U+3000 → space), then trim: "满意\u3000" is "满意"."""
+    return col.translate(_FULLWIDTH, _ASCII).strip()
 
 
 def _one_of(col: ir.StringValue, values: list[str]) -> ir.BooleanValue:
