@@ -149,6 +149,23 @@ def test_explicit_encoding_is_strict(tmp_path: Path) -> None:
         read_file(path, encoding="utf-8")
 
 
+@pytest.mark.parametrize("given", ["gb18030", "latin-1", "cp1252"])
+def test_a_utf8_file_configured_as_another_encoding_is_refused(tmp_path: Path, given) -> None:
+    # a config copied from a GB18030 export: read as GB18030, the UTF-8 text would load
+    # garbled without an error (电话 → 鐢佃瘽)
+    path = write_text(tmp_path / "u8.csv", "id,channel\nR1,电话\n", "utf-8")
+    with pytest.raises(
+        InputFileError, match=f"is UTF-8 text, but its encoding setting says '{given}'"
+    ):
+        read_file(path, encoding=given)
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(codecs.BOM_UTF8 + "id,channel\nR1,电话\n".encode())
+    with pytest.raises(InputFileError, match="starts with a utf-8-sig byte-order mark, but"):
+        read_file(bom, encoding=given)
+    ascii_only = write_text(tmp_path / "a.csv", "id,x\nR1,abc\n", "utf-8")  # the same either way
+    assert read_file(ascii_only, encoding=given).encoding == given
+
+
 def test_unknown_encoding_name_is_an_input_error(tmp_path: Path) -> None:
     path = write_text(tmp_path / "a.csv", "a\n1\n")
 

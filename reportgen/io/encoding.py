@@ -110,10 +110,36 @@ def _check_given(path: Path, source: str, given: str, bom: tuple[str, int] | Non
     bom_len = 0
     if bom is not None and codecs.lookup(_bom_codec(bom[0])).name == codec:
         bom_len = bom[1]  # the BOM of the requested encoding: skip it rather than keep U+FEFF
+    elif bom is not None and not codec.startswith("utf"):
+        raise InputFileError(
+            f"{source} starts with a {bom[0]} byte-order mark, but its encoding setting says "
+            f"{given!r}: set encoding: {bom[0]}, or leave the setting out (detected)"
+        )
+    elif not codec.startswith("utf"):
+        _refuse_utf8_read_as(path, source, given, codec)
     failure = _first_failure(path, codec, bom_len)
     if failure is not None:
         raise InputFileError(f"{source} is not valid {given} text: {_describe(failure)}")
     return TextEncoding(given, codec, bom_len)
+
+
+def _refuse_utf8_read_as(path: Path, source: str, given: str, codec: str) -> None:
+    """A file that is UTF-8 text with non-ASCII characters, configured as another
+    encoding (a config copied from a GB18030 export): read so, every Chinese character
+    would be garbled without an error (电话 → 鐢佃瘽), since GB18030 and the single-byte
+    codes decode almost any bytes. Real text in those encodings is not valid UTF-8."""
+    with path.open("rb") as fh:
+        head = fh.read(CHUNK_BYTES)
+    start = next((i for i, b in enumerate(head) if b >= 0x80), None)
+    if start is None or _first_failure(path, "utf-8", 0) is not None:
+        return  # ASCII (read the same either way), or not UTF-8: the given codec decides
+    word = head[start:].decode("utf-8", errors="ignore").split(",")[0].split()[0][:8]
+    garbled = word.encode("utf-8").decode(codec, errors="replace")
+    raise InputFileError(
+        f"{source} is UTF-8 text, but its encoding setting says {given!r}: read so, "
+        f"{word!r} would become {garbled!r}; set encoding: utf-8, or leave the setting "
+        "out (detected)"
+    )
 
 
 def _bom_codec(bom_name: str) -> str:
