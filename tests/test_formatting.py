@@ -116,10 +116,16 @@ def test_csi_and_clv_definitions_quote_the_configured_weights_and_years():
         }
     )
     registry = kpi_registry(config.model_copy(update={"kpis": kpis}))
-    assert "divided by their sum): Product fit 60%, Price fairness 40%;" in registry[
+    assert "as shares of their sum): Product fit 60%, Price fairness 40%;" in registry[
         "csi"
     ].definition("en")
     assert "产品契合度 60%、价格合理性 40%" in registry["csi"].definition("zh-CN")
+    # the sample's 0.35/0.25/0.20/0.15 add up to 0.95: stated as applied, not as given
+    csi = kpi_registry(config)["csi"].definition("en")
+    assert "(kpis.csi_weights 0.35, 0.25, 0.2, 0.15, as shares of their sum): " in csi
+    assert "Product fit 36.8%, Responsiveness 26.3%, Brand trust 21.1%, Price fairness 15.8%" in (
+        csi
+    )
     assert "(kpis.clv_relationship_years: 2)." in registry["clv_simple"].definition("en")
     assert "default" not in registry["csi"].definition("en")
 

@@ -96,7 +96,8 @@ def test_not_significant_is_flat(en, zh):
     s = say(en, "en", sig_prev=False, target_met=None, target=math.nan)
     assert s == "Satisfaction at 91.3%, no significant change vs last year"
     assert "rose" not in s and "fell" not in s
-    assert "持平" in say(zh, "zh-CN", sig_prev=False)
+    assert "无显著变化" in say(zh, "zh-CN", sig_prev=False)
+    assert "持平" not in say(zh, "zh-CN", sig_prev=False)  # not significant is not "flat"
 
 
 def test_low_n_makes_no_claim(en, zh):
@@ -176,7 +177,7 @@ def test_title_states_the_significant_yoy_change(en, zh):
     assert f.claim == "yoy"
     s = zh.say("headline", f=f, basis="去年同期")
     assert s == "满意度（CSAT）为 77.5%，比去年同期下降 9.9个百分点，未达目标 88.4%"
-    assert "持平" not in s
+    assert "无显著变化" not in s
     s = en.say("headline", f=quarter_fact("en"), basis="the same quarter last year")
     assert s == "CSAT at 77.5%, 9.9 pp below the same quarter last year, below the 88.4% target"
 
@@ -198,7 +199,7 @@ def test_flat_only_when_neither_is_significant(en, zh):
     # low n: no claim at all, even where a test would say "significant"
     f = quarter_fact("zh-CN", low_n=True, test_prev="below_min_n", test_yoy="below_min_n")
     s = zh.say("headline", f=f, basis="上季度")
-    assert "样本量不足" in s and "下降" not in s and "持平" not in s
+    assert "样本量不足" in s and "下降" not in s and "无显著变化" not in s
 
 
 def test_lower_is_better_target_and_benchmark_wording(en):

@@ -187,7 +187,7 @@ def test_kpi_titles_state_the_significant_comparison(model_en, model_zh, quarter
             r = r.iloc[0]
             prev_sig = bool(r.sig_prev) if r.sig_prev is not None else False
             yoy_sig = bool(r.sig_yoy) if r.sig_yoy is not None else False
-            flat = ("持平", "no significant change")
+            flat = ("无显著变化", "no significant change")
             if (prev_sig or yoy_sig) and not r.low_n:
                 assert not any(w in s.title.text for w in flat), s.title.text
             if yoy_sig and not prev_sig and not r.low_n:

@@ -510,23 +510,22 @@ def _with_configured_definition(
     """The CSI and simple-CLV definitions with the weights and years this config uses
     (the reader of the appendix sees what was computed, not the defaults)."""
     if k.id == "csi":
+        # the weights as applied: shares of their sum (35/25/20/15 add up to 95)
         weights = config.kpis.csi_weights
-        as_shares = all(w <= 1 for w in weights.values())
+        total = sum(weights.values())
         parts = {
-            lang: sep.join(
-                f"{names(a)[lang]} {w:.0%}" if as_shares else f"{names(a)[lang]} {w:g}"
-                for a, w in weights.items()
-            )
+            lang: sep.join(f"{names(a)[lang]} {_share(w / total)}" for a, w in weights.items())
             for lang, sep in (("en", ", "), ("zh-CN", "、"))
         }
+        given = ", ".join(f"{w:g}" for w in weights.values())
         return replace(
             k,
             definitions=_names(
                 "Weighted mean of attribute scores rescaled to 0–100 per response, weights "
-                f"(kpis.csi_weights, divided by their sum): {parts['en']}; skipped "
-                "attributes are re-weighted.",
-                "各维度得分换算为 0–100 后按权重加权平均（kpis.csi_weights，按权重之和归一："
-                f"{parts['zh-CN']}），缺答维度按其余权重重新归一。",
+                f"(kpis.csi_weights {given}, as shares of their sum): {parts['en']}; "
+                "skipped attributes are re-weighted.",
+                "各维度得分换算为 0–100 后按权重加权平均（kpis.csi_weights "
+                f"{given}，按权重之和归一：{parts['zh-CN']}），缺答维度按其余权重重新归一。",
             ),
         )
     if k.id == "clv_simple":
@@ -540,6 +539,12 @@ def _with_configured_definition(
             ),
         )
     return k
+
+
+def _share(x: float) -> str:
+    """A weight's share: 40%, 36.8% (one decimal where it is not whole)."""
+    text = f"{x:.1%}"
+    return text.replace(".0%", "%")
 
 
 def selected_kpis(config: ReportConfig) -> dict[str, KpiDef]:
