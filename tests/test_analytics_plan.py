@@ -203,3 +203,17 @@ def test_no_inputs_or_no_table_gives_no_driver_actions() -> None:
 def test_themes_frame_must_have_the_agreed_columns() -> None:
     with pytest.raises(ValueError, match="share_change"):
         priority_actions(None, themes_frame().drop(columns=["share_change"]))
+
+
+def test_a_theme_whose_share_rests_on_too_few_rated_comments_is_no_action() -> None:
+    # "4 comments, 100% of the rated ones from detractors" is no claim a board acts on
+    themes = themes_frame().assign(rated=[40, 4, 30, 10, 50])
+    assert [a.subject for a in priority_actions(None, themes, max_actions=5, min_rated=30)] == [
+        "waiting",
+        "staff",
+    ]
+    # without the rated column, the comments count stands in for it
+    assert [a.subject for a in priority_actions(None, themes_frame(), min_rated=30)] == [
+        "waiting",
+        "staff",
+    ]

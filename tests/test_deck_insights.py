@@ -405,7 +405,7 @@ def test_complaint_themes_pareto_table_and_quotes(base):
     chart = s.blocks_of(Chart)[0].spec
     assert chart.kind == "bar" and chart.series[0].values == (25.0, 12.0, 10.0, 0.0)
     table = s.blocks_of(Table)[0]
-    assert table.rows[2] == ("Billing & payment", "20", "50.0%", "+10.0 pp")
+    assert table.rows[2] == ("Billing & payment", "20", "–", "+10.0 pp")  # 20 rated: below min n
     items = s.blocks_of(Bullets)[0].items
     assert items[0] == "Fastest-growing theme: billing & payment (+10.0 pp share of comments)"
     quotes = [i for i in items if i.startswith("“")]
@@ -413,6 +413,16 @@ def test_complaint_themes_pareto_table_and_quotes(base):
     assert len(set(q.split("”")[0] for q in quotes)) == len(quotes)  # each text once
     text = text_of(s)
     assert "13812345678" not in text  # PII masked
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_complaint_themes_state_no_share_below_min_n(base, lang):
+    # the leader's 25 detractor comments among 26 rated ones: counted, but no share
+    few = THEMES.assign(rated=[26, 30, 20, 10])
+    (s,) = build(base, "complaint_themes", lang, insights=full_insights(themes=few))
+    assert "%" not in s.title.text.split(";")[0].split("；")[0], s.title.text
+    table = s.blocks_of(Table)[0]
+    assert [r[2] for r in table.rows] == ["–", "40.0%", "–", "–"]
 
 
 def test_complaint_themes_zh_names(base):

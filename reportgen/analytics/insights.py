@@ -574,7 +574,13 @@ def _analyse_unit(
 
     from reportgen.analytics.plan import priority_actions
 
-    actions = tuple(priority_actions(drivers.get("csat") if drivers else None, th.get("summary")))
+    actions = tuple(
+        priority_actions(
+            drivers.get("csat") if drivers else None,
+            th.get("summary"),
+            min_rated=config.statistics.min_n,
+        )
+    )
     sampled = f.get("_sampled")
     return UnitInsights(
         unit=unit,

@@ -173,13 +173,15 @@ def priority_actions(
     themes: pd.DataFrame | None,
     *,
     max_actions: int = 3,
+    min_rated: int = 0,
 ) -> list[Action]:
     """Up to ``max_actions`` actions in priority order: the fix-first driver
     attributes by importance, then the comment themes that most detractors complain
     about: comments × detractor share (the theme's detractor comments, so a theme of 30
     comments all from detractors does not outrank one of 150 at 50%; ties: higher
     share, then theme id). Themes no detractor mentioned (share 0 or missing) are not
-    actions.
+    actions, nor themes whose share rests on fewer than ``min_rated`` rated comments
+    (the ``rated`` column, where the frame has one): no claim below the minimum n.
 
     ``themes`` has the columns :data:`THEME_COLUMNS` (extra columns are ignored).
     """
@@ -212,9 +214,11 @@ def priority_actions(
                 "comments": pd.to_numeric(themes["comments"], errors="coerce").fillna(0),
                 "share": pd.to_numeric(themes["detractor_share"], errors="coerce"),
                 "change": pd.to_numeric(themes["share_change"], errors="coerce"),
+                "rated": pd.to_numeric(themes.get("rated", themes["comments"]), errors="coerce"),
             }
         )
-        ranked = ranked[ranked["share"] > 0].assign(weight=lambda f: f["share"] * f["comments"])
+        ranked = ranked[(ranked["share"] > 0) & (ranked["rated"].fillna(0) >= min_rated)]
+        ranked = ranked.assign(weight=lambda f: f["share"] * f["comments"])
         ranked = ranked.sort_values(
             ["weight", "share", "theme"], ascending=[False, False, True], kind="stable"
         )

@@ -630,6 +630,10 @@ def complaint_themes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         for r in cur.to_dict("records")
     }
     names = [labels[x] for x in cur["theme"]]
+    # a detractor share resting on fewer rated comments than min n is not stated
+    min_n = ctx.config.statistics.min_n
+    rated = cur["rated"] if "rated" in cur.columns else cur["comments"]
+    share = cur["detractor_share"].where(rated >= min_n)
     top = cur.iloc[0]
     change = finite(top["share_change"])
     tied = [labels[x] for x in cur[cur["detractors"] == top["detractors"]]["theme"]]
@@ -644,7 +648,7 @@ def complaint_themes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
             "themes_top",
             theme=labels[top["theme"]],
             detractors=_int(top["detractors"]),
-            share=_pct(ctx, top["detractor_share"]),
+            share="" if pd.isna(share.iloc[0]) else _pct(ctx, share.iloc[0]),
             change="" if change is None else _pp(ctx, change),
         )
     chart = ChartSpec.build(
@@ -662,17 +666,12 @@ def complaint_themes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
             t("headers.share_change"),
         ),
         tuple(
-            (
-                labels[r["theme"]],
-                _int(r["comments"]),
-                _pct(ctx, r["detractor_share"]),
-                _pp(ctx, r["share_change"]),
-            )
-            for r in cur.to_dict("records")
+            (labels[r["theme"]], _int(r["comments"]), _pct(ctx, v), _pp(ctx, r["share_change"]))
+            for r, v in zip(cur.to_dict("records"), share, strict=True)
         ),
         tuple(
-            (None, float(r["comments"]), finite(r["detractor_share"]), finite(r["share_change"]))
-            for r in cur.to_dict("records")
+            (None, float(r["comments"]), finite(v), finite(r["share_change"]))
+            for r, v in zip(cur.to_dict("records"), share, strict=True)
         ),
         (2.0, 1.0, 1.1, 1.6),
     )
