@@ -424,45 +424,53 @@ def _kept_per_unit(t: Any, sample: Any, per_unit: pd.DataFrame) -> dict[str, int
 
 def _monthly_counts(ds: Any, config: Any, scope: Any, period: Any) -> pd.DataFrame:
     """Monthly successes and n per unit of every :data:`ANOMALY_SERIES` series over
-    the analysis window up to the period end (columns kpi, unit, period, successes, n)."""
-    specs: list[tuple[str, str, str, Any]] = []
-    if ds.has("responses"):
-        top2 = config.scale_for("responses", "csat").max - 1
-        specs += [
-            ("responses", "date", "csat", lambda v: v >= top2),
-            ("responses", "date", "ltr", lambda v: v < 7),
-        ]
-    if ds.has("tickets"):
-        specs += [
-            ("tickets", "opened_at", "contacts", lambda v: v == 1),
-            ("tickets", "opened_at", "complaint", lambda v: v.cast("boolean")),
-        ]
-    kpi_of = {"csat": "satisfied_share", "ltr": "detractor_share"}
-    kpi_of |= {"contacts": "fcr_share", "complaint": "complaint_share"}
+    the analysis window up to the period end (columns kpi, unit, period, successes, n).
+
+    Each series is its KPI of the registry, month by month (the same definition as the
+    quarter's figure: FCR = resolved with one contact / every ticket), so a quarter
+    never lies outside the range of its months."""
+    from reportgen.engine.registry import KpiParams, kpi_registry
+
+    registry, params = kpi_registry(config), KpiParams.from_config(config)
+
+    def proportion(kpi: str) -> Callable[[Any], tuple[Any, Any]]:
+        def counts(t: Any) -> tuple[Any, Any]:
+            c = registry[kpi].components(t, params)
+            return c["x"], c["n"]
+
+        return counts
+
+    def detractors(t: Any) -> tuple[Any, Any]:
+        c = registry["nps"].components(t, params)
+        return c["detractors"], c["promoters"] + c["passives"] + c["detractors"]
+
+    # (series, table, the columns it needs, (successes, n) aggregates)
+    specs: list[tuple[str, str, tuple[str, ...], Callable[[Any], tuple[Any, Any]]]] = [
+        ("satisfied_share", "responses", ("csat",), proportion("csat")),
+        ("detractor_share", "responses", ("ltr",), detractors),
+        ("fcr_share", "tickets", ("contacts", "resolved_at"), proportion("fcr")),
+        ("complaint_share", "tickets", ("complaint",), proportion("complaint_rate")),
+    ]
     parts = []
-    for table in ("responses", "tickets"):
-        mine = [s for s in specs if s[0] == table]
-        if not mine:
+    for table, date_col in (("responses", "date"), ("tickets", "opened_at")):
+        if not ds.has(table):
             continue
         t = ds.table(table, scope)
-        date_col = mine[0][1]
         t = t.filter(t[date_col] < period.end)
-        aggs = {}
-        for _, _, col, success in mine:
-            if col not in t.columns:
-                continue
-            ok = t[col].notnull()
-            aggs[f"{col}__x"] = (ok & success(t[col])).cast("int64").sum()
-            aggs[f"{col}__n"] = ok.cast("int64").sum()
-        if not aggs:
+        mapped = ds.staged[table].mapping  # a column the source lacks is all NULL
+        mine = [s for s in specs if s[1] == table and all(c in mapped for c in s[2])]
+        if not mine:
             continue
+        aggs = {}
+        for series, _, _, counts in mine:
+            aggs[f"{series}__x"], aggs[f"{series}__n"] = counts(t)
         month = t[date_col].strftime("%Y-%m")
         wide = t.group_by(unit=t.unit, period=month).aggregate(**aggs).to_pandas()
-        for col in {k.split("__")[0] for k in aggs}:
+        for series, *_ in mine:
             part = wide[["unit", "period"]].assign(
-                kpi=kpi_of[col],
-                successes=wide[f"{col}__x"].astype(float),
-                n=wide[f"{col}__n"].astype(float),
+                kpi=series,
+                successes=wide[f"{series}__x"].astype(float),
+                n=wide[f"{series}__n"].astype(float),
             )
             parts.append(part[part["n"] > 0])
     if not parts:
