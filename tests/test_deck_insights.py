@@ -904,3 +904,26 @@ def test_methodology_then_paged_kpi_definitions_and_a_true_minus(base):
     (s,) = build(base, "complaint_themes", insights=ins)
     (line,) = [i for i in s.blocks_of(Bullets)[0].items if i.startswith("Mean sentiment")]
     assert "−0.02" in line and "-0.02" not in line
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "Satisfied share (CSAT top two) has stayed below its centre line for 10 months"),
+    ("zh-CN", "已连续 10 个月低于中心线"),
+])  # fmt: skip
+def test_watch_title_leads_with_a_limit_breach_and_counts_the_run(base, lang, expected):
+    # 10 months below an 80 % centre (the chart: 2 at 80 %, then 10 at 78 %)
+    x = [400.0] * 2 + [390.0] * 10
+    months = pd.DataFrame(
+        {"kpi": "satisfied_share", "unit": UNIT, "period": MONTHS, "successes": x, "n": 500.0}
+    )
+    run = WATCH.copy()
+    run.loc[0, ["rule", "limit", "value"]] = ["run", 0.80, 0.78]
+    (s,) = build(base, "watch_items", lang, insights=full_insights(watch=run, series=months))
+    assert expected in s.title.text, s.title.text
+    # a point outside its limit comes first in the title, wherever the analysis lists it
+    breach = WATCH.assign(kpi="complaint_share", direction="above", value=0.272, limit=0.26)
+    both = pd.concat([run, breach], ignore_index=True)
+    complaints = months.assign(kpi="complaint_share", successes=[100.0] * 11 + [136.0])
+    two = pd.concat([months, complaints], ignore_index=True)
+    (s,) = build(base, "watch_items", "en", insights=full_insights(watch=both, series=two))
+    assert s.title.text.startswith("Complaint share of tickets moved above its control limit")

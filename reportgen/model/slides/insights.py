@@ -19,6 +19,7 @@ import datetime as _dt
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from reportgen.analytics.anomalies import RULE_RUN
@@ -832,6 +833,19 @@ def _control_chart(series: pd.DataFrame, kpi: str) -> pd.DataFrame:
     )
 
 
+def _run_months(chart: pd.DataFrame | None, up: bool) -> int:
+    """How many months up to the latest one lie on one side of their centre line."""
+    if chart is None:
+        return 0
+    side = np.sign(chart["p"].to_numpy(float) - chart["centre"].to_numpy(float))
+    months = 0
+    for s in side[::-1]:
+        if s != (1 if up else -1):
+            break
+        months += 1
+    return months
+
+
 def _watch_chart(ctx: SlideContext, chart: pd.DataFrame, name: str) -> ChartSpec:
     t = ctx.texts
     shown = chart.tail(WATCH_MONTHS)
@@ -884,15 +898,18 @@ def watch_items(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         return []
     blocks: tuple[Any, ...]
     if len(items):
-        first = items.iloc[0]
+        # a point outside its control limit leads; a run of points on one side after it
+        first = items.iloc[int(np.argmax(items["rule"].to_numpy() != RULE_RUN))]
+        up = first["direction"] == "above"
         title = ctx.say(
             "watch_item",
             series=name(first["kpi"]),
-            up=first["direction"] == "above",
+            up=up,
             period=str(first["period"]),
             value=_pct(ctx, first["value"]),
             limit=_pct(ctx, first["limit"]),
             rule=str(first["rule"]),
+            months=_run_months(charts.get(str(first["kpi"])), up),
         )
         table = Table(
             (
