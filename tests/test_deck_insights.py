@@ -435,17 +435,26 @@ def test_customer_voices_give_way_to_theme_quotes(base):
     assert BUILDERS["customer_voices"](ctx, {"fallback": True}) == []
 
 
-def test_churn_low_auc_is_called_indicative(base):
+def test_churn_low_auc_names_no_customers_and_no_loss(base):
+    # as the workbook: a ranking little better than chance lists nobody at risk (the
+    # group deck had said "use the list to prioritise calls" at AUC 0.53, lift 1.0×)
     (s,) = build(base, "churn_risk", insights=full_insights(churn=churn(0.55)))
     assert s.title.text == (
-        "The churn model separates poorly (AUC 0.55): treat its risk ranking as indicative"
+        "The churn model separates churners little better than chance (AUC 0.55): "
+        "no risk list this period"
     )
-    assert any("below 0.6" in i for i in s.blocks_of(Bullets)[0].items)
+    items = s.blocks_of(Bullets)[0].items
+    assert (
+        "An AUC below 0.60 separates churners little better than chance: no customer is "
+        "named at risk and no loss is estimated" in items
+    )
+    assert not any("expected loss" in i or "high-value customers" in i for i in items), items
     # no headline cards of customers at risk or expected loss from such a model
     labels = {t.label for t in s.blocks_of(KpiTiles)[0].tiles}
     assert "AUC" in " ".join(labels) and not any("loss" in x.lower() for x in labels), labels
     (s,) = build(base, "churn_risk", "zh-CN", insights=full_insights(churn=churn(0.55)))
-    assert "区分能力弱" in s.title.text
+    assert "仅略优于随机" in s.title.text and "本期不列风险名单" in s.title.text
+    assert not any("预期损失" in i for i in s.blocks_of(Bullets)[0].items)
 
 
 def test_churn_good_auc_counts_and_loss_without_ids(base):

@@ -747,7 +747,7 @@ def churn_risk(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         "churn_title",
         auc=f"{auc:.2f}",
         good=good,
-        count=_int(count) if count else "",
+        count=_int(count) if count and good else "",
         loss=_money(ctx, loss),
     )
     min_p = format_value(MIN_RISK, "ratio", ctx.lang).replace(".0%", "%")
@@ -783,7 +783,11 @@ def churn_risk(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         )
     if scored is not None:
         bullets.append(ctx.say("churn_scored", n=f"{scored:,}", current=_date(ctx, churn.current)))
-    if kind is None:
+    if not good:
+        # a ranking little better than chance names no customers and no loss, as the
+        # workbook's Churn risk sheet
+        bullets.append(ctx.say("churn_poor", threshold=f"{POOR_AUC:.2f}"))
+    elif kind is None:
         bullets.append(ctx.say("churn_unvalued"))
     elif count:
         bullets.append(
@@ -797,8 +801,6 @@ def churn_risk(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         )
     else:
         bullets.append(ctx.say("churn_none_at_risk", min_p=min_p))
-    if not good:
-        bullets.append(ctx.say("churn_poor"))
     horizon = int(ins.clv_summary.get("horizon_months") or 12) if ins.clv_summary else 12
     train = churn.train_snapshots
     notes = t(
