@@ -936,3 +936,17 @@ def test_watch_title_leads_with_a_limit_breach_and_counts_the_run(base, lang, ex
     two = pd.concat([months, complaints], ignore_index=True)
     (s,) = build(base, "watch_items", "en", insights=full_insights(watch=both, series=two))
     assert s.title.text.startswith("Complaint share of tickets moved above its control limit")
+
+
+def test_headline_counts_the_units_own_and_the_general_benchmarks_only(base):
+    # the sample's CSAT benchmarks: global, China and four industries; retail is held
+    # against global, China and 零售业 (not the hotel or telecom industries)
+    report, _ = base
+    csat = report.benchmarks[report.benchmarks.kpi == "csat"]
+    assert len(csat) == 6
+    value = report.scorecard.query("kpi == 'csat' and unit == 'retail' and dimension.isna()")
+    own = csat[csat.scope.isin(["global", "China", "零售业"])]
+    above = int((value.value.iloc[0] >= own.value).sum())
+    (s,) = build(base, "headline", kpis=["csat"])
+    expected = "all 3 of its" if above == 3 else f"{above} of its 3"
+    assert f"above {expected} market benchmarks" in s.title.text, s.title.text

@@ -38,6 +38,11 @@ def headline(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     lead = ctx.fact(ids[0])
     assert lead is not None
     benches = ctx.report.benchmarks[ctx.report.benchmarks.kpi == ids[0]]
+    # the unit's own scope and the general ones (global, market), not the industries of
+    # other units: a hotel is not "above the telecom benchmark"
+    scopes = {u.id: u.benchmark_scope for u in ctx.config.units if u.benchmark_scope}
+    others = set(scopes.values()) - {scopes.get(ctx.unit)}
+    benches = benches[~benches["scope"].isin(others)]
     value = ctx.value(ids[0])
     d = ctx.report.kpis[ids[0]].direction
     above = sum(1 for b in benches.value if value is not None and (value - float(b)) * d >= 0)
