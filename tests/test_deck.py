@@ -76,6 +76,14 @@ def test_trend_chart_is_native_with_engine_values(decks, sample_report):
     assert chart.chart_type in (XL_CHART_TYPE.LINE, XL_CHART_TYPE.LINE_MARKERS)
     values = chart.plots[0].series[0].values
     assert values == pytest.approx(trend_values(q, "csat", "retail"))
+    # the target line: each quarter's own target from targets.csv, a gap where none is
+    # set (it was this quarter's target drawn across all eight)
+    target = next(x for x in chart.plots[0].series if x.name == "Target")
+    t = q.targets[(q.targets.kpi == "csat") & (q.targets.unit == "retail")]
+    own = dict(zip(t.period, t.target, strict=True))
+    expected = [own.get(p.label) for p in q.trend_periods]
+    assert len(set(v for v in expected if v is not None)) > 1  # the sample's targets move
+    assert [None if v is None else pytest.approx(v) for v in target.values] == expected
     notes = s.notes_slide.notes_text_frame.text
     assert "two-proportion z-test" in notes and "n = " in notes and "Q3 2026" in notes
 

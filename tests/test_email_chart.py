@@ -124,3 +124,22 @@ def test_other_kinds_draw(kind):
     else:
         assert len(ax.patches) == 4
     assert render_png(spec, lang="zh-CN").startswith(b"\x89PNG")
+
+
+def test_a_target_per_period_is_drawn_per_period():
+    spec = ChartSpec.build(
+        "line",
+        "NPS",
+        ["2025Q1", "2025Q2", "2025Q3"],
+        [("Hotels", [30.0, 35.0, 42.5])],
+        value_unit="points",
+        references=(ReferenceLine("Target 40.0", 40.0, values=(36.0, None, 40.0)),),
+    )
+    (ax,) = chart_figure(spec, lang="en").axes
+    _, target = ax.get_lines()
+    ys = list(target.get_ydata())
+    assert ys[0] == 36.0 and math.isnan(ys[1]) and ys[2] == 40.0
+    with pytest.raises(ValueError, match="values per category"):
+        ChartSpec.build(
+            "bar", "x", ["a"], [("s", [1.0])], references=(ReferenceLine("t", 1.0, values=(1.0,)),)
+        )

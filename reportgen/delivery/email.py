@@ -42,7 +42,7 @@ import logging
 import os
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, make_msgid, parseaddr
@@ -66,7 +66,8 @@ from reportgen.delivery.smtp import (
 from reportgen.engine.compute import ALL
 from reportgen.errors import ConfigError, DeliveryError
 from reportgen.formatting import format_change, format_n, format_value, significance_mark
-from reportgen.model.charts import ChartSpec, ReferenceLine
+from reportgen.model.charts import ChartSpec
+from reportgen.model.kpi_charts import target_line
 from reportgen.resources import templates_dir
 from reportgen.sanitize import slugify
 
@@ -226,13 +227,12 @@ def trend_chart(
     unit_values = values(unit_id)
     if all(v is None for v in unit_values):
         return None
-    sc = report.scorecard
-    current = sc[(sc.unit == unit_id) & (sc.kpi == kpi_id) & sc.dimension.isna()]
-    target = _num(current.iloc[0].target) if not current.empty else None
+    # each period's own target (a past quarter is not judged by this one's)
+    target = target_line(report, kpi_id, unit_id, labels["target"])
     references = ()
     if target is not None:
-        text = f"{labels['target']} {format_value(target, kpi.unit, lang)}"
-        references = (ReferenceLine(text, target, "target"),)
+        text = f"{labels['target']} {format_value(target.value, kpi.unit, lang)}"
+        references = (replace(target, label=text),)
     return ChartSpec.build(
         "line",
         f"{kpi.label(lang)} · {labels['trend']}",

@@ -97,6 +97,9 @@ class ReferenceLine:
     value: float
     role: Literal["target", "benchmark", "average"] = "target"
     axis: Literal["x", "y"] = "y"
+    #: line charts: the line's value per category where it changes (a target set per
+    #: period; None where there is none); ``value`` is then the latest one
+    values: tuple[float | None, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,14 @@ class ChartSpec:
     x_unit: str | None = None
 
     def __post_init__(self) -> None:
+        for r in self.references:
+            if r.values is not None and (
+                self.kind != "line" or len(r.values) != len(self.categories)
+            ):
+                raise ValueError(
+                    f"chart {self.title!r}: reference {r.label!r} has values per category: "
+                    f"a line chart with {len(self.categories)} categories expected"
+                )
         for s in self.series:
             if len(s.values) != len(self.categories):
                 raise ValueError(

@@ -48,6 +48,27 @@ def trend_values(report: KpiReport, kpi: str, unit: str) -> tuple[float | None, 
     return tuple(_finite(by_period.get(p.label)) for p in report.trend_periods)
 
 
+def target_values(report: KpiReport, kpi: str, unit: str) -> tuple[float | None, ...]:
+    """The unit's target for the KPI per trend period (oldest first); None where none
+    is set: each period is judged against its own target."""
+    t = report.targets
+    if t is None or t.empty:
+        return tuple(None for _ in report.trend_periods)
+    rows = t[(t.kpi == kpi) & (t.unit == unit)]
+    by_period = dict(zip(rows.period, rows.target, strict=True))
+    return tuple(_finite(by_period.get(p.label)) for p in report.trend_periods)
+
+
+def target_line(report: KpiReport, kpi: str, unit: str, label: str) -> ReferenceLine | None:
+    """The target line of a trend chart: the target of each trend period, or None when
+    no trend period has one."""
+    values = target_values(report, kpi, unit)
+    latest = next((v for v in reversed(values) if v is not None), None)
+    if latest is None:
+        return None
+    return ReferenceLine(label, latest, "target", values=values)
+
+
 def trend_chart(
     report: KpiReport, kpi: str, unit: str, *, title: str, unit_name: str, group_name: str
 ) -> ChartSpec:

@@ -196,5 +196,8 @@ def _draw(ax, spec: ChartSpec, lang: str, colours: tuple[str, ...]) -> None:  # 
         raise ValueError(f"chart {spec.title!r}: unknown kind {spec.kind!r}")
     for ref in spec.references:
         style = _REFERENCE_STYLE.get(ref.role, _REFERENCE_STYLE["target"])
+        if ref.values is not None:  # a line chart's target per period
+            ax.plot(x, _nan(ref.values), linewidth=1.2, marker="_", label=ref.label, **style)
+            continue
         line = ax.axvline if spec.kind == "bar" else ax.axhline
         line(ref.value, linewidth=1.2, label=ref.label, **style)

@@ -61,7 +61,8 @@ def chart_data(spec: ChartSpec) -> ReproducibleChartData:
     for s in spec.series:
         data.add_series(s.name, list(s.values))
     for ref in references(spec):
-        data.add_series(ref.label, [ref.value] * len(spec.categories))
+        line = ref.values if ref.values is not None else [ref.value] * len(spec.categories)
+        data.add_series(ref.label, list(line))
     return data
 
 
@@ -186,7 +187,9 @@ def add_chart(  # type: ignore[no-untyped-def]
     for ref_index in range(len(refs)):
         series = chart.plots[0].series[len(spec.series) + ref_index]
         if spec.kind == "line":
-            series.marker.style = XL_MARKER_STYLE.NONE
+            # a line that changes per period marks its points (one period alone shows)
+            per_period = refs[ref_index].values is not None
+            series.marker.style = XL_MARKER_STYLE.DASH if per_period else XL_MARKER_STYLE.NONE
             series.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
             series.format.line.color.rgb = RGBColor.from_string(REFERENCE_COLOUR)
             series.smooth = False
@@ -203,6 +206,7 @@ def _ratio_axis(chart, spec: ChartSpec) -> None:  # type: ignore[no-untyped-def]
         return
     values = [v for s in spec.series for v in s.values if v is not None]
     values += [r.value for r in spec.references]
+    values += [v for r in spec.references for v in (r.values or ()) if v is not None]
     if values and min(values) >= 0 and max(values) <= 1:
         chart.value_axis.minimum_scale = 0.0
         chart.value_axis.maximum_scale = 1.0

@@ -7,8 +7,8 @@ from typing import Any
 
 from reportgen.engine.compute import ALL
 from reportgen.formatting import attainment_status, format_change, format_value
-from reportgen.model.charts import ChartSpec, ReferenceLine
-from reportgen.model.kpi_charts import trend_values
+from reportgen.model.charts import ChartSpec
+from reportgen.model.kpi_charts import target_line, trend_values
 from reportgen.model.report import Bullets, Chart, Slide, Table, TitleSentence
 from reportgen.model.slides._context import SlideContext, finite
 from reportgen.model.slides.standing import kpi_bullets, tiles_slide
@@ -97,8 +97,8 @@ def kpi_trend(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         series = [(ctx.unit_name(), trend_values(ctx.report, k, ctx.unit))]
         if ctx.unit != ALL:
             series.append((ctx.unit_name(ALL), trend_values(ctx.report, k, ALL)))
-        target = finite(row.get("target"))
-        refs = (ReferenceLine(ctx.texts("series.target"), target, "target"),) if target else ()
+        target = target_line(ctx.report, k, ctx.unit, ctx.texts("series.target"))
+        refs = (target,) if target is not None else ()
         spec = ChartSpec.build(
             "line",
             ctx.texts("titles.trend", kpi=ctx.label(k)),
