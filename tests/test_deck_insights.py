@@ -16,6 +16,7 @@ from reportgen.analytics.clv import BgNbdFit, ClvFit, ClvResult, GammaGammaFit
 from reportgen.analytics.drivers import DriverResult
 from reportgen.analytics.insights import Insights, UnitInsights
 from reportgen.analytics.plan import Action, propose_target
+from reportgen.engine.compute import ALL
 from reportgen.model.deck import build_report_model
 from reportgen.model.kpi_charts import trend_values
 from reportgen.model.narrative import Narrator
@@ -240,13 +241,15 @@ def base(sample_report):
     return sample_report.report, sample_report.config
 
 
-def context(base, lang: str = "en", insights: UnitInsights | None = None) -> SlideContext:
+def context(
+    base, lang: str = "en", insights: UnitInsights | None = None, unit: str = UNIT
+) -> SlideContext:
     report, cfg = base
-    found = None if insights is None else Insights({UNIT: insights})
+    found = None if insights is None else Insights({unit: insights})
     return SlideContext(
         report=dataclasses.replace(report, insights=found),
         config=cfg,
-        unit=UNIT,
+        unit=unit,
         lang=lang,
         narrator=Narrator(lang),
         texts=load_texts("deck", lang),
@@ -950,3 +953,33 @@ def test_headline_counts_the_units_own_and_the_general_benchmarks_only(base):
     (s,) = build(base, "headline", kpis=["csat"])
     expected = "all 3 of its" if above == 3 else f"{above} of its 3"
     assert f"above {expected} market benchmarks" in s.title.text, s.title.text
+
+
+def test_scorecard_names_significant_deteriorations_outside_its_table(base):
+    # the group deck never said that complaints rose 4.9 pp year on year (p = 3e-7):
+    # complaint_rate is not among the scorecard slide's eight KPIs
+    report, _ = base
+    shown = ["csat", "nps"]
+    sc = report.scorecard[(report.scorecard.unit == ALL) & report.scorecard.dimension.isna()]
+    worse = []
+    for r in sc.itertuples(index=False):
+        if r.kpi in shown or r.low_n:
+            continue
+        for which in ("prev", "yoy"):
+            sig, change = getattr(r, f"sig_{which}"), getattr(r, f"change_{which}")
+            if sig is True and change * r.direction < 0:
+                worse.append((getattr(r, f"p_{which}"), r.kpi))
+                break
+    assert len(worse) >= 2, worse  # the sample has some (else the test proves nothing)
+    (s,) = BUILDERS["scorecard"](context(base, unit=ALL), {"kpis": shown})
+    items = s.blocks_of(Bullets)[0].items
+    also = next(i for i in items if i.startswith("Also significantly worse, outside this table: "))
+    first = report.kpis[min(worse)[1]].label("en")
+    assert also.split(": ", 1)[1].startswith(first + " ("), also
+    assert len(also.split("; ")) == min(3, len(worse))
+    # zh
+    (s,) = BUILDERS["scorecard"](context(base, "zh-CN", unit=ALL), {"kpis": shown})
+    assert any(i.startswith("表外另有显著恶化：") for i in s.blocks_of(Bullets)[0].items)
+    # a unit without any: no such bullet
+    (s,) = build(base, "scorecard", kpis=shown)
+    assert not any("outside this table" in i for i in s.blocks_of(Bullets)[0].items)

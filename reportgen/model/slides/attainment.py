@@ -60,6 +60,9 @@ def scorecard(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     rank = {"worsened": 0, "improved": 1}
     ordered = sorted(ids, key=lambda k: rank.get(claims.get(k, ""), 2))
     bullets = [ctx.headline(k) for k in ordered][:3]
+    also = _worse_elsewhere(ctx, ids)
+    if also:
+        bullets.append(ctx.say("also_worse", items=also[:3], more=len(also) - 3))
     for status, names in (("missed", missed), ("near", near)):
         if names:
             bullets.append(f"{t(f'status.{status}')}{t('colon')}{t('name_sep').join(names)}")
@@ -85,6 +88,29 @@ def scorecard(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
             notes=ctx.kpi_notes(ids),
         )
     ]
+
+
+def _worse_elsewhere(ctx: SlideContext, shown: list[str]) -> list[str]:
+    """The KPIs not in the table that worsened significantly, against either basis
+    (strongest evidence first): nothing significant hides behind a fixed KPI list."""
+    found = []
+    for k in ctx.report.kpis:
+        row = ctx.row(k)
+        f = ctx.fact(k)
+        if k in shown or row is None or f is None:
+            continue
+        for which, v, change in (
+            ("prev", f.verdict, f.change),
+            ("yoy", f.verdict_yoy, f.change_yoy),
+        ):
+            if which in ctx.comparisons and v == "worsened":
+                p = finite(row.get(f"p_{which}"))
+                item = ctx.say(
+                    "worse_item", label=f.label, change=change, basis=ctx.basis_name(which)
+                )
+                found.append((1.0 if p is None else p, item))
+                break
+    return [item for _, item in sorted(found, key=lambda x: x[0])]
 
 
 def kpi_trend(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
