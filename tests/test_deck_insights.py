@@ -983,3 +983,12 @@ def test_scorecard_names_significant_deteriorations_outside_its_table(base):
     # a unit without any: no such bullet
     (s,) = build(base, "scorecard", kpis=shown)
     assert not any("outside this table" in i for i in s.blocks_of(Bullets)[0].items)
+
+
+@pytest.mark.parametrize("kind", ["nps_mix", "loyalty_gap", "unit_comparison"])
+def test_chinese_bullets_use_full_width_colons(base, kind):
+    kpis = {"loyalty_gap": ["csat", "trust_rate", "recommend_rate"], "unit_comparison": ["nps"]}
+    slides = BUILDERS[kind](context(base, "zh-CN"), {"kind": kind, "kpis": kpis.get(kind)})
+    items = [i for s in slides for b in s.blocks_of(Bullets) for i in b.items]
+    assert items and any("：" in i for i in items), items
+    assert not any(": " in i for i in items), items

@@ -82,7 +82,10 @@ def loyalty_gap(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     spec = ChartSpec.build(
         "column", ctx.texts("titles.loyalty"), [ctx.label(k) for k in ids], series
     )
-    bullets = [f"{ctx.label(k)}: {format_value(ctx.value(k), 'ratio', ctx.lang)}" for k in ids[:5]]
+    colon = ctx.texts("colon")
+    bullets = [
+        f"{ctx.label(k)}{colon}{format_value(ctx.value(k), 'ratio', ctx.lang)}" for k in ids[:5]
+    ]
     return [
         Slide(
             "standing.loyalty_gap",
@@ -156,7 +159,7 @@ def unit_comparison(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
                 worst_value=fmt(worst[1]),
             ),
             *(
-                [f"{ctx.unit_name(ALL)}: {fmt(group)}"]
+                [f"{ctx.unit_name(ALL)}{ctx.texts('colon')}{fmt(group)}"]
                 if group is not None and ctx.unit != ALL
                 else []
             ),
@@ -205,7 +208,10 @@ def nps_mix(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     f = ctx.fact("nps")
     assert f is not None
     bullets = [
-        f"{names[0]}: {pct(pr)} · {names[1]}: {pct(pa)} · {names[2]}: {pct(de)}",
+        " · ".join(
+            f"{name}{ctx.texts('colon')}{pct(v)}"
+            for name, v in zip(names, (pr, pa, de), strict=True)
+        ),
         *kpi_bullets(ctx, "nps", target=True)[:4],
     ]
     return [
