@@ -323,7 +323,12 @@ def test_lifecycle_small_sample_is_not_judged_and_churned_stage_not_ranked(base)
     assert s.title.text.startswith("Growing customers hold 72.3% of revenue; too few survey")
     assert "(n = 5)" in s.title.text
     items = " ".join(s.blocks_of(Bullets)[0].items)
-    assert "Highest churn: declining customers" in items  # not the churned stage
+    # stages are defined by churn (the churned stage): no churn column and no churn claim
+    assert "Highest churn" not in items
+    table = s.blocks_of(Table)[0]
+    assert "Churn rate" not in table.header and len(table.rows[0]) == len(table.header) == 6
+    (rfm,) = build(base, "segment_profile", by="rfm_segment")
+    assert "Churn rate" in rfm.blocks_of(Table)[0].header
 
 
 def test_segment_profiles_zh_names(base):

@@ -541,6 +541,13 @@ def test_real_sample_insights(sample_report, tmp_path):
         ws = wb["Customer segments"]
         ids = [r[13].value for r in _rows(ws) if len(r) == 14 and r[0].value != "Segment"]
         assert ids[: len(rfm)] == list(rfm["rfm_segment"])
+        # lifecycle stages are defined by churn: no churn figures (0 % everywhere but
+        # the churned stage, by construction); RFM segments keep theirs
+        stages = ui.profiles["lifecycle_stage"]["lifecycle_stage"]
+        rows = {r[13].value: r for r in _rows(ws) if len(r) == 14}
+        named = [x for x in stages if x != "unassigned"]  # (a row id other tables share)
+        assert named and all(rows[x][10].value is None for x in named)
+        assert any(rows[x][10].value is not None for x in rfm["rfm_segment"] if x in rows)
     if ui.themes is not None and len(ui.themes):
         texts = _texts(wb["Comment themes"])
         assert all(t in texts for t in ui.themes["theme"])

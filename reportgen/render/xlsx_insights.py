@@ -23,7 +23,7 @@ from reportgen.analytics.insights import UnitInsights
 from reportgen.analytics.themes import load_themes, theme_names
 from reportgen.engine.registry import kpi_registry
 from reportgen.model.charts import change_number_format, change_value
-from reportgen.model.slides.insights import POOR_AUC
+from reportgen.model.slides.insights import CHURN_DEFINED_PROFILES, POOR_AUC
 from reportgen.render.xlsx_cells import COUNT_FORMAT, SheetWriter
 from reportgen.render.xlsx_context import Context
 from reportgen.render.xlsx_layout import (
@@ -300,10 +300,12 @@ def _profile_rows(ctx: Context, frame: pd.DataFrame, by: str) -> list[list[Any]]
         rank = {tier: i for i, tier in enumerate(TIERS)}
         order = frame[by].map(lambda v: rank.get(v, len(rank)))
         frame = frame.iloc[order.to_numpy().argsort(kind="stable")]
+    # lifecycle stages are defined by churn (the churned stage): no churn figures there
+    blank = {"churn_rate", "churned", "churn_n"} if by in CHURN_DEFINED_PROFILES else set()
     return [
         [
             _word(ctx, "segments", seg),
-            *(_plain(getattr(x, f)) for f in PROFILE_FIGURES),
+            *(None if f in blank else _plain(getattr(x, f)) for f in PROFILE_FIGURES),
             str(seg),
         ]
         for seg, x in zip(frame[by], frame.itertuples(index=False), strict=True)

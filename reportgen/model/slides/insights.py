@@ -195,8 +195,14 @@ _PROFILE_SLIDES = {
 }
 
 
+#: Profiles whose groups are defined by churn (the churned stage), so that a churn rate
+#: per group says nothing (0 % in every other stage by construction): no churn column.
+CHURN_DEFINED_PROFILES = frozenset({"lifecycle_stage"})
+
+
 def _profile_table(ctx: SlideContext, frame: pd.DataFrame, by: str) -> Table:
     t = ctx.texts
+    churn = by not in CHURN_DEFINED_PROFILES
     header = (
         t(f"headers.{by}"),
         t("headers.customers"),
@@ -204,7 +210,7 @@ def _profile_table(ctx: SlideContext, frame: pd.DataFrame, by: str) -> Table:
         t("headers.revenue_share"),
         t("headers.csat_mean"),
         t("headers.nps_n"),
-        t("headers.churn_rate"),
+        *([t("headers.churn_rate")] if churn else []),
     )
     rows, numbers = [], []
     for r in frame.to_dict("records"):
@@ -217,7 +223,7 @@ def _profile_table(ctx: SlideContext, frame: pd.DataFrame, by: str) -> Table:
                 _pct(ctx, r["revenue_share"]),
                 _score(ctx, r["csat_mean"]),
                 f"{format_value(nps, 'points', ctx.lang)} ({_int(r['nps_n'])})",
-                _pct(ctx, r["churn_rate"]),
+                *([_pct(ctx, r["churn_rate"])] if churn else []),
             )
         )
         numbers.append(
@@ -228,10 +234,11 @@ def _profile_table(ctx: SlideContext, frame: pd.DataFrame, by: str) -> Table:
                 finite(r["revenue_share"]),
                 finite(r["csat_mean"]),
                 nps,
-                finite(r["churn_rate"]),
+                *([finite(r["churn_rate"])] if churn else []),
             )
         )
-    return Table(header, tuple(rows), tuple(numbers), (1.9, 1.4, 0.85, 1.3, 1.0, 1.25, 1.0))
+    widths = (1.9, 1.4, 0.85, 1.3, 1.0, 1.25, 1.0)
+    return Table(header, tuple(rows), tuple(numbers), widths if churn else widths[:-1])
 
 
 def _overall_csat(frame: pd.DataFrame) -> float | None:
@@ -279,9 +286,10 @@ def _profile_bullets(
                 n=_int(low["csat_n"]),
             )
         )
-    # the churned stage has lost its customers by definition: not a finding
-    churning = named[(named["churn_n"] >= min_n) & (named[by] != "churned")]
-    churning = churning.dropna(subset=["churn_rate"])
+    # lifecycle stages are defined by churn (the churned stage): no churn finding there
+    churning = named[named["churn_n"] >= min_n].dropna(subset=["churn_rate"])
+    if by in CHURN_DEFINED_PROFILES:
+        churning = churning.iloc[0:0]
     if len(churning) and churning["churn_rate"].max() > 0:
         hi = churning.loc[churning["churn_rate"].idxmax()]
         out.append(
