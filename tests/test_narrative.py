@@ -226,6 +226,31 @@ def test_lower_is_better_target_and_benchmark_wording(en):
     )
 
 
+@pytest.mark.parametrize(
+    ("kw", "en_text", "zh_text"),
+    [
+        # 77.5 % on n = 365: its 95 % interval (73.0–81.5 %) holds the 78 % benchmark
+        (
+            {"value": 0.775, "ci_low": 0.730, "ci_high": 0.815},
+            "Below the global benchmark of 78.0% (−0.5 pp, within the margin of error)",
+            "低于global基准 78.0%（−0.5个百分点，在误差范围内）",
+        ),
+        ({"value": 0.775, "ci_low": 0.770, "ci_high": 0.779}, "(−0.5 pp, worse)", "，较差）"),
+        # the NPS: ± its margin of error
+        (
+            {"value": 30.8, "moe": 3.2, "benchmark": 32.0, "value_unit": "points"},
+            "(−1.2 pts, within the margin of error)",
+            "在误差范围内",
+        ),
+    ],
+)
+def test_a_benchmark_inside_the_interval_is_not_better_or_worse(en, zh, kw, en_text, zh_text):
+    r = row(**{"benchmark": 0.78, "benchmark_scope": "global", **kw})
+    r["benchmark_gap"] = r["value"] - r["benchmark"]
+    assert en_text in en.say("benchmark", f=fact(r, "CSAT", "en"))
+    assert zh_text in zh.say("benchmark", f=fact(r, "满意度", "zh-CN"))
+
+
 def test_gap_sentences_carry_no_sign(en, zh):
     from reportgen.formatting import format_magnitude
 

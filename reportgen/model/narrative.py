@@ -86,12 +86,30 @@ class Fact:
     benchmark_gap: str
     benchmark_better: bool | None
     benchmark_above: bool | None  # the value is numerically above the benchmark
+    #: the benchmark lies inside the value's confidence interval (the NPS: ± its margin
+    #: of error): no better or worse can be claimed
+    benchmark_within: bool
     # the comparison the title states (see claim_basis)
     claim: str  # "prev" or "yoy"
     claim_main: bool  # the claim is against the main basis
     claim_verdict: Verdict
     claim_size: str  # unsigned, e.g. "9.9 pp"
     claim_up: bool  # the figure went up
+
+
+def _within_interval(row: Mapping[str, Any], value: object) -> bool:
+    """Whether ``value`` (a benchmark) lies inside the row's confidence interval, or
+    within ± the margin of error of the NPS."""
+    if _missing(value):
+        return False
+    v = float(value)  # type: ignore[arg-type]
+    low, high = row.get("ci_low"), row.get("ci_high")
+    if _missing(low) or _missing(high):
+        moe, centre = row.get("moe"), row.get("value")
+        if _missing(moe) or _missing(centre):
+            return False
+        low, high = float(centre) - float(moe), float(centre) + float(moe)
+    return float(low) <= v <= float(high)
 
 
 def fact(
@@ -136,6 +154,7 @@ def fact(
         benchmark_gap="" if _missing(gap) else format_change(gap, unit, lang),
         benchmark_better=None if _missing(gap) else float(gap) * direction >= 0,
         benchmark_above=None if _missing(gap) else float(gap) >= 0,
+        benchmark_within=_within_interval(row, bench),
         claim=claim,
         claim_main=claim == basis,
         claim_verdict=verdict(row, claim),
