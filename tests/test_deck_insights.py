@@ -915,6 +915,16 @@ def test_methodology_then_paged_kpi_definitions_and_a_true_minus(base):
 
     first, *pages = APPENDIX["methodology"](context(base, "en"), {})
     assert first.title.text == "Methodology"
+    # α, the interval level and min n as configured, and the multiple-testing caveat
+    report, cfg = base
+    sc = report.scorecard[(report.scorecard.unit == UNIT) & report.scorecard.dimension.isna()]
+    tests = int(sc.p_prev.notna().sum() + sc.p_yoy.notna().sum())
+    items = first.blocks_of(Bullets)[0].items
+    assert "at α = 0.05" in items[0] and "95% confidence intervals" in items[0]
+    assert f"carry {tests} change tests; at α = 0.05 about {0.05 * tests:.0f} of them" in items[1]
+    assert f"below n = {cfg.statistics.min_n} are shown" in items[2]
+    (zh, *_) = APPENDIX["methodology"](context(base, "zh-CN"), {})
+    assert f"共做 {tests} 项变化检验" in zh.blocks_of(Bullets)[0].items[1]
     assert all(s.title.text.startswith("KPI definitions") for s in pages)
     ins = full_insights()
     ins = dataclasses.replace(ins, sentiment={**ins.sentiment, "mean": -0.02})

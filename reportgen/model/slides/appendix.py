@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from reportgen.formatting import format_value
 from reportgen.model.report import Bullets, Slide, Table, TitleSentence
 from reportgen.model.slides._context import SlideContext, finite
 
@@ -41,7 +42,7 @@ def methodology(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         "appendix.method",
         "title_only",
         TitleSentence(t("titles.method")),
-        blocks=(Bullets(tuple(t.lines("methodology"))),),
+        blocks=(Bullets(tuple(t.lines("methodology", **_testing(ctx)))),),
     )
     rows = [(ctx.label(k), d.definition(ctx.lang)) for k, d in ctx.report.kpis.items()]
     return [first] + paginate(
@@ -53,6 +54,22 @@ def methodology(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         6,
         (1.3, 4.0),
     )
+
+
+def _testing(ctx: SlideContext) -> dict[str, str]:
+    """The significance level, the confidence level, the minimum n, and how many change
+    tests this deck's unit carries with how many significant by chance alone."""
+    s = ctx.config.statistics
+    sc = ctx.report.scorecard
+    rows = sc[(sc.unit == ctx.unit) & sc.dimension.isna()]
+    tests = int(sum(rows[f"p_{w}"].notna().sum() for w in ctx.comparisons))
+    return {
+        "alpha": f"{s.alpha:g}",
+        "confidence": format_value(s.confidence, "ratio", ctx.lang).replace(".0%", "%"),
+        "min_n": f"{s.min_n:,}",
+        "tests": f"{tests:,}",
+        "expected": f"{s.alpha * tests:.0f}" if s.alpha * tests >= 1 else f"{s.alpha * tests:.1f}",
+    }
 
 
 def _n(v: object) -> str:
