@@ -294,7 +294,8 @@ def test_rfm_title_names_the_revenue_segment_and_its_satisfaction(base):
     )
     table = s.blocks_of(Table)[0]
     assert table.header == (
-        "RFM segment", "Customers", "Share", "Revenue share", "CSAT (mean)", "NPS (n)",
+        "RFM segment", "Customers", "Share", "Revenue share", "Satisfaction score (mean)",
+        "NPS (n)",
         "Churn rate",
     )  # fmt: skip
     assert table.rows[1] == (

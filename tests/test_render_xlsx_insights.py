@@ -343,7 +343,7 @@ def test_drivers_show_the_analysis(wb, wb_zh):
 def test_segment_profiles_keep_n_next_to_each_figure(wb, wb_zh):
     ws = wb["Customer segments"]
     header = [c.value for c in _row(ws, "Segment")]
-    assert header[5:10] == ["CSAT mean", "CSAT n", "NPS", "NPS ±", "NPS n"]
+    assert header[5:10] == ["Satisfaction score (mean)", "Satisfaction n", "NPS", "NPS ±", "NPS n"]
     champions = _row(ws, "Champions")
     assert champions[7].value == 42.5 and champions[7].number_format == "0.0"
     assert champions[9].value == 37 and champions[6].value == 38
