@@ -165,3 +165,11 @@ def test_a_hidden_sheet_gives_way_to_the_visible_one(tmp_path: Path) -> None:
 
     table = read_file(tmp_path / "book.xls", expected_columns=["response_id", "csat"])
     assert table.sheet == "本季度" and table.rows_read == 2
+
+
+def test_numbers_beyond_excel_precision_are_warned(tmp_path: Path) -> None:
+    rows = [["order_id", "amount"], [202507010000000001.0, 1.0], [123.0, 2.0]]
+    table = read_file(write_xls(tmp_path / "ids.xls", {"Data": rows}))
+    assert table.data.column("order_id").to_pylist() == ["202507010000000000", "123"]
+    (warning,) = table.warnings
+    assert "1 number(s) of 16 or more digits (first: row 2" in warning

@@ -419,3 +419,22 @@ def test_numbers_formatted_with_leading_zeros_read_as_shown(tmp_path: Path) -> N
         ("123456789", "00005", "3", "7", "x"),
         ("-000042", "00000", "1.25", "0", "y"),
     ]  # fmt: skip
+
+
+def test_numbers_beyond_excel_precision_are_shown_as_excel_does_and_warned(tmp_path: Path) -> None:
+    # 18-digit order ids stored as numbers: Excel keeps 15 significant digits, so the
+    # three distinct ids are one number in the file; the reader says so
+    rows = [["order_id", "amount"], [202507010000000001, 1], [202507010000000002, 2],
+            [12345678901234567890, 3], [123456789012345, 4]]  # fmt: skip
+    path = write_xlsx(tmp_path / "ids.xlsx", {"Data": [[float(v) for v in r] if i else r
+                                                       for i, r in enumerate(rows)]})  # fmt: skip
+    table = read_file(path)
+    assert table.data.column("order_id").to_pylist() == [
+        "202507010000000000",
+        "202507010000000000",
+        "12345678901234600000",  # as Excel shows it, not the float's ...567168
+        "123456789012345",  # 15 digits: exact
+    ]
+    (warning,) = table.warnings
+    assert "3 number(s) of 16 or more digits (first: row 2, read as 202507010000000000)" in warning
+    assert "export long identifiers as text" in warning

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal
 
 
 def cell_text(value: object) -> str | None:
@@ -35,10 +36,31 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
+#: Excel keeps 15 significant digits: a whole number from here up may have lost digits
+#: before the file was written (an 18-digit order id typed or pasted as a number).
+EXCEL_DIGITS_LIMIT = 10**15
+
+
 def number_text(value: float) -> str:
+    """A whole number as digits; one of 16 digits or more as Excel shows it, rounded to
+    15 significant digits (12345678901234600000, not the float's 12345678901234567168:
+    the digits beyond the 15th are not in the file)."""
     if math.isfinite(value) and value.is_integer():
+        if abs(value) >= EXCEL_DIGITS_LIMIT:
+            return str(int(Decimal(f"{value:.14e}")))
         return str(int(value))
     return repr(value)
+
+
+def is_long_number(value: object) -> bool:
+    """A whole number too long for Excel's 15 significant digits (see
+    :data:`EXCEL_DIGITS_LIMIT`)."""
+    return (
+        isinstance(value, float)
+        and math.isfinite(value)
+        and value.is_integer()
+        and abs(value) >= EXCEL_DIGITS_LIMIT
+    )
 
 
 def datetime_text(value: dt.datetime) -> str:
@@ -58,3 +80,14 @@ def duration_text(value: dt.timedelta) -> str:
     if total.microseconds:
         text += f".{total.microseconds:06d}"
     return text
+
+
+def long_numbers_note(where: str, cells: list[tuple[int, str]]) -> str:
+    """The warning for whole numbers of 16 digits or more (row, value as read)."""
+    row, value = cells[0]
+    return (
+        f"{where}: {len(cells)} number(s) of 16 or more digits (first: row {row}, read as "
+        f"{value}): Excel keeps only 15 significant digits, so the digits beyond were "
+        "lost before the file was written (distinct ids may now look alike); export "
+        "long identifiers as text"
+    )

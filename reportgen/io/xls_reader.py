@@ -17,7 +17,13 @@ import xlrd.compdoc
 
 from reportgen.errors import InputFileError
 from reportgen.io.assemble import Record, assemble, score_records
-from reportgen.io.cells import cell_text, datetime_text, number_text
+from reportgen.io.cells import (
+    cell_text,
+    datetime_text,
+    is_long_number,
+    long_numbers_note,
+    number_text,
+)
 from reportgen.io.model import RawTable, ReadLimits
 from reportgen.io.sheets import SheetOptions, choose_part, sheet_layout
 
@@ -45,7 +51,10 @@ def read_xls(path: Path, source: str, options: SheetOptions) -> RawTable:
         sheet = book.sheet_by_index(index)
         where = f"{source} [sheet {sheet.name!r}]"
         layout = sheet_layout(where, options, options.limits, path.stem)
-        assembled = assemble(_records(book, sheet, options.limits), layout)
+        long_numbers: list[tuple[int, str]] = []
+        assembled = assemble(_records(book, sheet, options.limits, long_numbers), layout)
+        if long_numbers:
+            notes = [*notes, long_numbers_note(where, long_numbers)]
         return assembled.raw_table(
             source=source,
             real_format="xls",
@@ -90,13 +99,17 @@ class _NullLog:
         return len(text)
 
 
-def _records(book: Any, sheet: Any, limits: ReadLimits) -> Iterator[Record]:
+def _records(
+    book: Any, sheet: Any, limits: ReadLimits, long_numbers: list[tuple[int, str]] | None = None
+) -> Iterator[Record]:
     for row_index in range(min(sheet.nrows, limits.max_excel_rows)):
         row: list[tuple[int, str]] = []
         for column, cell in enumerate(sheet.row_slice(row_index)):
             text = xls_cell_text(cell.ctype, cell.value, book.datemode)
             if text is not None:
                 row.append((column, text))
+                if long_numbers is not None and is_long_number(cell.value):
+                    long_numbers.append((row_index + 1, text))
         yield Record(row_index + 1, row)
 
 

@@ -31,7 +31,7 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from reportgen.errors import InputFileError, ReportgenError
 from reportgen.io.assemble import Record, assemble, score_records
-from reportgen.io.cells import cell_text
+from reportgen.io.cells import cell_text, is_long_number, long_numbers_note
 from reportgen.io.model import RawTable, ReadLimits
 from reportgen.io.sheets import SheetOptions, choose_part, sheet_layout
 from reportgen.io.xlsx_archive import check_archive, ensure_defused
@@ -178,9 +178,13 @@ def _read_sheet(workbook: Any, path: Path, source: str, options: SheetOptions) -
     where = f"{source} [sheet {sheet.title!r}]"
     layout = sheet_layout(where, options, limits, path.stem)
     uncached: list[str] = []
-    assembled = assemble(_records(workbook, sheet, limits, where, uncached), layout)
+    long_numbers: list[tuple[int, str]] = []
+    records = _records(workbook, sheet, limits, where, uncached, long_numbers)
+    assembled = assemble(records, layout)
     if uncached:
         notes = [*notes, _uncached_note(where, uncached)]
+    if long_numbers:
+        notes = [*notes, long_numbers_note(where, long_numbers)]
     return assembled.raw_table(
         source=source,
         real_format="xlsx",
@@ -237,6 +241,7 @@ def _records(
     limits: ReadLimits,
     where: str,
     uncached: list[str] | None = None,
+    long_numbers: list[tuple[int, str]] | None = None,
 ) -> Generator[Record, None, None]:
     """Rows present in the sheet XML, as records of non-empty text cells. ``uncached``
     collects the references of formula cells the file holds no value for.
@@ -267,5 +272,7 @@ def _records(
                 text = cell_text(value) if digits is None else _padded_text(value, digits)
                 if text is not None:
                     row.append((cell["column"] - 1, text))
+                    if long_numbers is not None and is_long_number(value):
+                        long_numbers.append((number, text))
             row.sort(key=_first)
             yield Record(number, row)
