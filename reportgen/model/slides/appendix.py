@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from reportgen.engine.compute import ALL
 from reportgen.formatting import format_value
 from reportgen.model.report import Bullets, Slide, Table, TitleSentence
 from reportgen.model.slides._context import SlideContext, finite
@@ -58,10 +59,13 @@ def methodology(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
 
 def _testing(ctx: SlideContext) -> dict[str, str]:
     """The significance level, the confidence level, the minimum n, and how many change
-    tests this deck's unit carries with how many significant by chance alone."""
+    tests this deck's figures carry (the group deck: every unit's and the group's) with
+    how many significant by chance alone."""
     s = ctx.config.statistics
     sc = ctx.report.scorecard
-    rows = sc[(sc.unit == ctx.unit) & sc.dimension.isna()]
+    # the group deck compares every unit too (movers, rankings): all of their tests
+    mine = sc.unit.notna() if ctx.unit == ALL else sc.unit == ctx.unit
+    rows = sc[mine & sc.dimension.isna()]
     tests = int(sum(rows[f"p_{w}"].notna().sum() for w in ctx.comparisons))
     return {
         "alpha": f"{s.alpha:g}",

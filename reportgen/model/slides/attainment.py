@@ -66,7 +66,9 @@ def scorecard(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     for status, names in (("missed", missed), ("near", near)):
         if names:
             bullets.append(f"{t(f'status.{status}')}{t('colon')}{t('name_sep').join(names)}")
-    widths = (2.4, 1.1, 0.9) + (1.1,) * len(ctx.comparisons) + (1.0, 0.9)
+    # a change in zh ("−0.5个百分点") is wider than in en ("−0.5 pp"): no wrapped cells
+    change_width = 1.5 if ctx.lang == "zh-CN" else 1.1
+    widths = (2.2, 1.0, 0.9) + (change_width,) * len(ctx.comparisons) + (1.0, 0.9)
     return [
         Slide(
             "attainment.scorecard",
