@@ -334,6 +334,30 @@ def test_dayfirst_setting_decides_ambiguous_dates(
     assert pd.Timestamp(t.date[0]).date() == expected
 
 
+def test_a_column_mixing_day_first_and_month_first_dates_is_named(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    rows = [
+        ["r1", "05/03/2025", "alpha"],  # ambiguous: quarantined
+        ["r2", "13/07/2025", "alpha"],  # only day-first
+        ["r3", "07/14/2025", "alpha"],  # only month-first
+    ]
+    project.table("responses", ["response_id", "date", "unit"], rows)
+    with caplog.at_level("WARNING", logger="reportgen"):
+        load_dataset(load_config(project.config()))
+    assert "column 'date' holds dates that can only be day-first (row 3) and others" in (
+        caplog.text
+    )
+    assert "only be month-first (row 4)" in caplog.text
+    caplog.clear()
+    project.table("responses", ["response_id", "date", "unit"], rows, dates={"dayfirst": True})
+    with caplog.at_level("WARNING", logger="reportgen"):
+        ds = load_dataset(load_config(project.config()))
+    assert "month-first" not in caplog.text  # the setting decides
+    t = ds.staged["responses"].table.order_by("_row").execute()
+    assert t._error.fillna("").tolist() == ["", "", "bad_date"]
+
+
 def test_an_ideographic_space_around_a_label_or_a_number_is_trimmed(project: Project) -> None:
     # U+3000, common in Chinese exports, is trimmed like an ASCII space
     rows = [

@@ -468,6 +468,18 @@ def _date_text(col: ir.StringValue) -> ir.StringValue:
     return text.re_replace(r"^(\d{1,2})[.-](\d{1,2})[.-](\d{4})", r"\1/\2/\3")
 
 
+def day_month_readings(col: ir.StringValue) -> tuple[ir.BooleanValue, ir.BooleanValue]:
+    """Whether a slashed date text can only be day-first (13/07/2025) or only month-first
+    (07/13/2025): a column holding both mixes the two conventions, so its ambiguous
+    values (05/03/2025) cannot be read either way with confidence."""
+    text = _date_text(col)
+    first = text.re_extract(_SLASHED, 1).try_cast(dt.int64)
+    second = text.re_extract(_SLASHED, 2).try_cast(dt.int64)
+    day_first = ((first > 12) & (second <= 12)).fill_null(False)
+    month_first = ((second > 12) & (first <= 12)).fill_null(False)
+    return day_first, month_first
+
+
 def _from_serial(num: ir.FloatingValue, epoch: int) -> ir.TimestampValue:
     """Excel serial day numbers (fraction = time of day) → timestamp."""
     in_range = (num >= 1) & (num < 2958466)

@@ -578,6 +578,8 @@ def stage_source(
             plans = _proven_by_statistics(plans, t, raw.parquet_path, nan_columns)
     full = _staged_projection(t, name, columns, mapping, plans, source.na_values)
     canonical = ["_row", *(c.name for c in columns)]
+    if source.dates.dayfirst is None:
+        _warn_mixed_day_month(raw, t, used)
     if not cheap:
         # Text to parse: parse every value once into a table.
         staged = con.create_table(
@@ -659,6 +661,34 @@ def stage_source(
     if raw.parquet_path is not None:
         staged = replace(staged, fingerprint=_fingerprint(raw.parquet_path))
     return staged
+
+
+def _warn_mixed_day_month(raw: RawTable, t: ir.Table, used: list[tuple[Column, str]]) -> None:
+    """A text date column with values that can only be day-first and others that can
+    only be month-first mixes the conventions: a warning naming a row of each (the
+    source's ``dates.dayfirst`` decides; a value then impossible is quarantined)."""
+    for col, h in used:
+        if col.kind not in ("date", "datetime") or not t[h].type().is_string():
+            continue
+        day_first, month_first = nz.day_month_readings(t[h])
+        row = t["_row"]
+        found = (
+            t.aggregate(
+                d=ibis.cases((day_first, row)).min(), m=ibis.cases((month_first, row)).min()
+            )
+            .to_pyarrow()
+            .to_pylist()[0]
+        )
+        if found["d"] is not None and found["m"] is not None:
+            log.warning(
+                "%s: column %r holds dates that can only be day-first (row %d) and others "
+                "that can only be month-first (row %d): set the source's dates.dayfirst to "
+                "read them one way; the values that do not fit it are then quarantined",
+                raw.source,
+                h,
+                found["d"],
+                found["m"],
+            )
 
 
 def _scan_ids(
