@@ -334,6 +334,28 @@ def test_dayfirst_setting_decides_ambiguous_dates(
     assert pd.Timestamp(t.date[0]).date() == expected
 
 
+def test_repeated_keys_with_different_values_are_named(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    header = ["customer_id", "unit", "segment", "join_date", "churn_date"]
+    rows = [
+        ["C1", "alpha", "个人", "2024-01-01", None],
+        ["C1", "alpha", "个人", "2024-01-01", None],  # exported twice: the same row
+        ["C3", "alpha", "个人", "2024-01-01", None],
+        ["C3", "alpha", "大客户", "2023-01-01", "2025-08-01"],  # another churn date
+    ]
+    project.table("customers", header, rows)
+    with caplog.at_level("WARNING", logger="reportgen"):
+        ds = load_dataset(load_config(project.config()))
+    assert (
+        "1 repeated key(s) with different values in other columns (e.g. customer_id/unit = "
+        "C3/alpha, "
+        "rows 4 and 5)"
+    ) in caplog.text
+    (r,) = [r for r in ds.reconcile(Scope()) if r.table == "customers"]
+    assert r.filtered.get("duplicate") == 2  # both repeats filtered, as before
+
+
 def test_a_column_mixing_day_first_and_month_first_dates_is_named(
     project: Project, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -41,6 +41,7 @@ from reportgen.io.parquet_reader import (
     scan_texts,
 )
 from reportgen.loading import normalize as nz
+from reportgen.sanitize import redact_pii
 
 log = logging.getLogger(__name__)
 
@@ -593,6 +594,8 @@ def stage_source(
         values = staged.select(*canonical)
         n_errors = int(errors.count().execute())
         dups = _find_duplicates(con, suffix, values, errors if n_errors else None, key)
+        if dups is not None:
+            _warn_conflicting_duplicates(con, suffix, values, key, raw.source)
         return _assemble(con, name, suffix, values, errors, n_errors, dups, raw, mapping)
 
     # No text to parse (a typed source): the canonical columns stay a view over the
@@ -1098,6 +1101,40 @@ def _find_duplicates(
     repeated = v.group_by(list(key)).aggregate(_n=ibis._.count()).filter(ibis._._n > 1)
     repeated = con.create_table(f"dupkeys_{suffix}", repeated.select(*key), overwrite=True)
     return _window_duplicates(con, suffix, values, errors, key, repeated)
+
+
+def _warn_conflicting_duplicates(
+    con: ibis.BaseBackend, suffix: str, values: ir.Table, key: tuple[str, ...], source: str
+) -> None:
+    """Repeated keys whose rows differ in other values (two answers under one response
+    id, a CRM row exported twice with another churn date): the first row is kept as for
+    any duplicate, and a warning names how many keys and one example. Checked on parsed
+    text sources (CSV, workbooks), whose rows are materialised already."""
+    repeated = con.table(f"dupkeys_{suffix}")
+    keys = list(key)
+    rows = values.semi_join(repeated, [values[k].identical_to(repeated[k]) for k in keys])
+    others = [c for c in rows.columns if c not in (*keys, "_row")]
+    content = ibis.literal("|").join([rows[c].cast("string").fill_null("\x00") for c in others])
+    rows = rows.mutate(_content=content.hash())
+    per_key = rows.group_by(keys).aggregate(
+        _variants=rows._content.nunique(), _first=rows._row.min(), _last=rows._row.max()
+    )
+    conflicts = per_key.filter(per_key._variants > 1).order_by("_first")
+    n = int(conflicts.count().execute())
+    if not n:
+        return
+    ex = conflicts.limit(1).to_pyarrow().to_pylist()[0]
+    log.warning(
+        "%s: %d repeated key(s) with different values in other columns (e.g. %s = %s, "
+        "rows %d and %d): the first row of each is kept and the others are filtered as "
+        "duplicates; check which one the export means",
+        source,
+        n,
+        "/".join(keys),
+        "/".join(redact_pii(str(ex[k])) for k in keys),
+        ex["_first"],
+        ex["_last"],
+    )
 
 
 def _window_duplicates(
