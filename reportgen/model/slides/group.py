@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from reportgen.engine.compute import ALL
-from reportgen.formatting import format_change, format_value
+from reportgen.formatting import attainment_status, format_change, format_value
 from reportgen.model.group import (
     best_movers,
     group_kpis,
@@ -205,6 +205,10 @@ def movers(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     ]
 
 
+#: Cell shading of a target gap by its attainment status.
+_STATUS_TONE = {"met": 0.6, "near": -0.2, "missed": -0.6}
+
+
 def targets(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     if ctx.unit != ALL:
         return []
@@ -228,11 +232,13 @@ def targets(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
                 tone.append(None)
                 continue
             gap = _num(sub.at[u, "target_gap"])
-            ok = bool(sub.at[u, "target_met"])
-            met += ok
+            # the scorecard's status: a near miss (3.15 % against 3.14 %) is shaded
+            # lightly, not as red as a clear miss
+            status = attainment_status(sub.at[u, "target_met"], sub.at[u, "attainment"])
+            met += status == "met"
             cells.append(format_change(gap, d.unit, ctx.lang))
             nums.append(gap)
-            tone.append(0.6 if ok else -0.6)
+            tone.append(_STATUS_TONE.get(status or ""))
         rows.append(tuple(cells))
         numbers.append(tuple(nums))
         tones.append(tuple(tone))
