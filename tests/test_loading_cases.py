@@ -334,6 +334,21 @@ def test_dayfirst_setting_decides_ambiguous_dates(
     assert pd.Timestamp(t.date[0]).date() == expected
 
 
+def test_a_churn_before_joining_is_quarantined(project: Project) -> None:
+    header = ["customer_id", "unit", "join_date", "churn_date"]
+    rows = [
+        ["C1", "alpha", "2024-01-01", "2023-06-01"],  # churned before joining
+        ["C2", "alpha", "2024-01-01", "2024-01-01"],  # the same day: possible
+        ["C3", "alpha", "2024-01-01", None],
+    ]
+    project.table("customers", header, rows)
+    ds = load_dataset(load_config(project.config()))
+    q = ds.quarantine()
+    assert _quarantine_rows(q[q.table == "customers"]) == [
+        (2, "churn_date", "2023-06-01 00:00:00", "negative_duration")
+    ]
+
+
 def test_repeated_keys_with_different_values_are_named(
     project: Project, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -1012,8 +1012,8 @@ def _staged_projection(
             errors.append((f"_e{i}", p.header, f"_s{i}"))
             spans.append(p.suspect)
     l2 = l1.select(**layer2)
-    if name == "tickets":
-        extra = _ticket_checks(l2, mapping)
+    if name in _LATER_THAN:
+        extra = _order_checks(name, l2, mapping)
         l2 = l2.mutate(
             **{e: err for e, (_, err, _) in extra.items()},
             **{f"{e}v": val for e, (_, _, val) in extra.items()},
@@ -1065,16 +1065,25 @@ def _missing_required(missing: ir.BooleanValue) -> ir.StringValue:
     return ibis.cases((missing, ibis.literal("missing_required")), else_=ibis.null(dt.string))
 
 
-def _ticket_checks(
-    l2: ir.Table, mapping: dict[str, str]
+#: Per table: the column that starts a span and the columns that cannot come before it.
+_LATER_THAN: dict[str, tuple[str, tuple[str, ...]]] = {
+    "tickets": ("opened_at", ("first_response_at", "resolved_at")),
+    "customers": ("join_date", ("churn_date",)),
+}
+
+
+def _order_checks(
+    name: str, l2: ir.Table, mapping: dict[str, str]
 ) -> dict[str, tuple[str, ir.Value, ir.Value]]:
-    """A response or resolution before the ticket was opened is not a real duration.
+    """A response or resolution before the ticket was opened, a churn before the
+    customer joined, is not a real span (``negative_duration``).
 
     Returns error column name → (source header, error expression, value expression)."""
+    start, laters = _LATER_THAN[name]
     out = {}
-    for i, later in enumerate(("first_response_at", "resolved_at")):
+    for i, later in enumerate(laters):
         if later in mapping:
-            bad = l2[later].notnull() & l2.opened_at.notnull() & (l2[later] < l2.opened_at)
+            bad = l2[later].notnull() & l2[start].notnull() & (l2[later] < l2[start])
             out[f"_t{i}"] = (
                 mapping[later],
                 ibis.cases((bad, ibis.literal("negative_duration")), else_=ibis.null(dt.string)),

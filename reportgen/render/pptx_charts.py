@@ -55,7 +55,7 @@ def references(spec: ChartSpec) -> tuple:  # type: ignore[type-arg]
 
 
 def chart_data(spec: ChartSpec) -> ReproducibleChartData:
-    fmt = "0%" if spec.kind == "stacked_100" else spec.number_format
+    fmt = "0.0%" if spec.kind == "stacked_100" else spec.number_format
     data = ReproducibleChartData(number_format=fmt)
     data.categories = list(spec.categories)
     for s in spec.series:
@@ -162,7 +162,7 @@ def add_chart(  # type: ignore[no-untyped-def]
     if many:
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
-    fmt = "0%" if spec.kind == "stacked_100" else spec.number_format
+    fmt = "0.0%" if spec.kind == "stacked_100" else spec.number_format
     for i, series in enumerate(chart.plots[0].series):
         is_ref = i >= len(spec.series)
         if not is_ref:
