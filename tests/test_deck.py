@@ -535,3 +535,19 @@ def test_share_bars_run_from_0_to_100_percent():
     counts = ChartSpec.build("bar", "t", ["a", "b"], [("s", [3, 40])], value_unit="number")
     axis = add_chart(slide, counts, box, ("Arial", "Noto Sans CJK SC")).chart.value_axis
     assert axis.maximum_scale is None  # other units: the renderer's choice
+
+
+def test_scatter_labels_of_close_points_go_to_different_sides():
+    # two attributes with close importance and performance were printed on top of each
+    # other; a lone point keeps its label on the right
+    from pptx.enum.chart import XL_LABEL_POSITION
+
+    from reportgen.render.pptx_charts import label_positions
+
+    points = [("Product fit", 0.20, 80.0), ("Brand trust", 0.205, 80.5), ("Price", 0.05, 60.0)]
+    first, second, lone = label_positions(points, (0.0, 0.4), (50.0, 100.0))
+    assert first == XL_LABEL_POSITION.RIGHT and lone == XL_LABEL_POSITION.RIGHT
+    assert second != XL_LABEL_POSITION.RIGHT
+    # Chinese names are wider per character: 产品契合度 vs 品牌信任 one point apart
+    zh = [("产品契合度", 0.20, 80.0), ("品牌信任", 0.22, 80.0)]
+    assert label_positions(zh, (0.0, 0.4), (50.0, 100.0))[1] != XL_LABEL_POSITION.RIGHT

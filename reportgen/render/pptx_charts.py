@@ -230,6 +230,49 @@ class ReproducibleXyChartData(XyChartData):
         return writer
 
 
+#: A label's size as a share of the plot: per character wide, and high (9 pt labels on
+#: a chart about 7 by 4.5 inches).
+_LABEL_CHAR_W = 0.011
+_LABEL_H = 0.055
+
+
+def label_positions(
+    points: list[tuple[str, float, float]],
+    x_span: tuple[float, float],
+    y_span: tuple[float, float],
+) -> list[XL_LABEL_POSITION]:
+    """Where each point's label goes: right of it, unless that box overlaps a label
+    already placed (two attributes with close importance and performance printed on
+    top of each other); then above, below or left, the first that is free, or the one
+    least covered by the labels placed before."""
+    (x0, x1), (y0, y1) = x_span, y_span
+    wx, wy = (x1 - x0) or 1.0, (y1 - y0) or 1.0
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for name, xv, yv in points:
+        px, py = (xv - x0) / wx, (yv - y0) / wy
+        w, h = _LABEL_CHAR_W * max(len(name), 1) * (2 if not name.isascii() else 1), _LABEL_H
+        boxes = {
+            XL_LABEL_POSITION.RIGHT: (px + 0.01, py - h / 2, px + 0.01 + w, py + h / 2),
+            XL_LABEL_POSITION.ABOVE: (px - w / 2, py + 0.01, px + w / 2, py + 0.01 + h),
+            XL_LABEL_POSITION.BELOW: (px - w / 2, py - 0.01 - h, px + w / 2, py - 0.01),
+            XL_LABEL_POSITION.LEFT: (px - 0.01 - w, py - h / 2, px - 0.01, py + h / 2),
+        }
+
+        def overlap(box: tuple[float, float, float, float]) -> float:
+            a0, b0, a1, b1 = box
+            return sum(
+                max(0.0, min(a1, c1) - max(a0, c0)) * max(0.0, min(b1, d1) - max(b0, d0))
+                for c0, d0, c1, d1 in placed
+            )
+
+        # the first free place, else the least covered one (in the order above)
+        pos = min(boxes, key=lambda p: overlap(boxes[p]))
+        placed.append(boxes[pos])
+        out.append(pos)
+    return out
+
+
 def _span(values: list[float], floor: float | None = None) -> tuple[float, float]:
     """Axis bounds around ``values`` with 10% padding (at least ``floor`` below)."""
     lo, hi = min(values), max(values)
@@ -309,11 +352,12 @@ def add_scatter(  # type: ignore[no-untyped-def]
     marks.marker.format.fill.solid()
     marks.marker.format.fill.fore_color.rgb = colour
     marks.marker.format.line.color.rgb = colour
+    positions = label_positions(points, (x_lo, x_hi), (y_lo, y_hi))
     for i, (name, _, _) in enumerate(points):
         label = marks.points[i].data_label
         label.has_text_frame = True
         label.text_frame.text = name
-        label.position = XL_LABEL_POSITION.RIGHT
+        label.position = positions[i]
         label.font.size = Pt(9)
     for ref_series in list(series)[1:]:
         ref_series.marker.style = XL_MARKER_STYLE.NONE
