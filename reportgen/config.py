@@ -169,6 +169,9 @@ class Source(_Model):
     columns: dict[str, str] = Field(default_factory=dict)
     scales: dict[str, Scale] = Field(default_factory=dict)
     dates: DateSettings = DateSettings()
+    #: the decimal mark of numbers written as text: "," for a European export
+    #: (1.234,50 is 1234.5 and 99,90 is 99.9; then "." only groups thousands)
+    decimal: Literal[".", ","] = "."
     na_values: tuple[str, ...] = DEFAULT_NA_VALUES
     true_values: tuple[str, ...] = ("1", "y", "yes", "true", "是", "有", "t")
     false_values: tuple[str, ...] = ("0", "n", "no", "false", "否", "无", "f")

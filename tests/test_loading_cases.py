@@ -301,6 +301,35 @@ def test_amounts_thousands_separators_but_no_guessed_decimal_comma(project: Proj
     assert t.amount.tolist() == [1234.5, 1234.0, 2000.0, 1234.0, -1234.0]
 
 
+def test_a_european_export_declares_its_decimal_comma(project: Project) -> None:
+    # decimal: "," — 1.234,50 is 1234.5, 99,90 is 99.9, 1.234 is 1234 (thousands);
+    # a "." that groups nothing is no number there
+    amounts = ["1.234,50", "99,90", "1.234", "€ 12", "1.5", "-2.000.000,5"]
+    project.table(
+        "orders",
+        ["order_id", "customer_id", "date", "unit", "amount"],
+        [[f"o{i}", "c1", "2025-01-10", "alpha", a] for i, a in enumerate(amounts)],
+        decimal=",",
+    )
+    project.table(
+        "responses",
+        ["response_id", "date", "unit", "csat", "product_fit"],
+        [["r1", "2025-01-10", "alpha", "4,5", "3"], ["r2", "2025-01-10", "alpha", "4.5", "3"]],
+        decimal=",",
+    )
+    ds = load_dataset(load_config(project.config()))
+    q = ds.quarantine()
+    assert _quarantine_rows(q[q.table == "orders"]) == [
+        (5, "amount", "€ 12", "bad_number"),  # (a currency the parser does not know)
+        (6, "amount", "1.5", "bad_number"),
+    ]
+    assert _quarantine_rows(q[q.table == "responses"]) == [(3, "csat", "4.5", "bad_score")]
+    t = ds.table("orders", Scope()).execute().sort_values("_row")
+    assert t.amount.tolist() == [1234.5, 99.9, 1234.0, -2000000.5]
+    r = ds.table("responses", Scope()).execute().sort_values("_row")
+    assert r.csat.tolist() == [4.5]
+
+
 # -- dates -------------------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ Reason codes are stable strings documented in :data:`REASONS`.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -291,24 +292,36 @@ def unit_parser(spellings: Mapping[str, str], present: list | None = None) -> Pa
     return Parser(pre, finish)
 
 
-def _number_pre(col: ir.Value, care: ir.BooleanValue | None = None) -> dict[str, ir.Value]:
+def _number_pre(
+    col: ir.Value, care: ir.BooleanValue | None = None, *, decimal: str = "."
+) -> dict[str, ir.Value]:
     if not _is_text(col):
         return {"v": col.cast(dt.float64)}  # NaN is missing (is_missing): no value, no error
     cleaned = clean_text(col).re_replace(r"(?i)^(?:¥|￥|\$|cny|rmb)|(?:元|cny|rmb)$|\s", "")
     # Commas are removed only where they group thousands (1,234.50): "12,5" or
-    # "1.234,50" (decimal commas) stay unparseable instead of becoming 125 or 1.2345.
+    # "1.234,50" (decimal commas) stay unparseable instead of becoming 125 or 1.2345;
+    # with the source's decimal ",", the roles swap (and "1.5" is unparseable).
     # "85%" is a fraction (0.85): planning sheets write ratio targets that way.
     percent = cleaned.re_search(r"^[^%]+%$")
     cleaned = cleaned.re_replace(r"%$", "")
-    grouped = cleaned.re_search(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-    plain = ibis.cases((grouped, cleaned.replace(",", "")), else_=cleaned)
+    if decimal == ",":
+        grouped = cleaned.re_search(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
+        plain = ibis.cases(
+            (grouped, cleaned.replace(".", "")),
+            (cleaned.contains("."), ibis.null(dt.string)),
+            else_=cleaned,
+        ).replace(",", ".")
+    else:
+        grouped = cleaned.re_search(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+        plain = ibis.cases((grouped, cleaned.replace(",", "")), else_=cleaned)
     number = plain.try_cast(dt.float64)
     return {"v": ibis.cases((percent, number / 100.0), else_=number)}
 
 
-def number_parser() -> Parser:
+def number_parser(decimal: str = ".") -> Parser:
     """Decimal amounts: currency symbols, thousands separators and spaces removed;
-    "85%" → 0.85; a decimal comma is not guessed (bad_number)."""
+    "85%" → 0.85; a decimal comma is not guessed (bad_number) unless the source's
+    ``decimal`` is ","."""
 
     def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
         v = r["v"]
@@ -318,10 +331,10 @@ def number_parser() -> Parser:
             _error_if(bad, "bad_number"),
         )
 
-    return Parser(_number_pre, finish, accepts=_finite_numbers)
+    return Parser(functools.partial(_number_pre, decimal=decimal), finish, accepts=_finite_numbers)
 
 
-def integer_parser() -> Parser:
+def integer_parser(decimal: str = ".") -> Parser:
     """Whole counts >= 0 (and below 2**63: larger numbers are not counts).
 
     Not ``v != v.floor()``: ibis compiles ``floor`` with a cast to BIGINT, which
@@ -346,7 +359,7 @@ def integer_parser() -> Parser:
         # to 2**63, which is not a count)
         return whole and low >= 0 and high < 2**53  # type: ignore[operator]
 
-    return Parser(_number_pre, finish, accepts=accepts)
+    return Parser(functools.partial(_number_pre, decimal=decimal), finish, accepts=accepts)
 
 
 def bool_parser(true_values: tuple[str, ...], false_values: tuple[str, ...]) -> Parser:
@@ -373,7 +386,7 @@ def bool_parser(true_values: tuple[str, ...], false_values: tuple[str, ...]) -> 
     return Parser(pre, finish, accepts=accepts)
 
 
-def score_parser(scale: Scale, nan_possible: bool = True) -> Parser:
+def score_parser(scale: Scale, nan_possible: bool = True, decimal: str = ".") -> Parser:
     """A rating: labels → numbers, "10分" / "８" → 10 / 8, n/a codes → NULL,
     range-checked, reversed scales flipped so that higher is always better."""
 
@@ -383,7 +396,11 @@ def score_parser(scale: Scale, nan_possible: bool = True) -> Parser:
             # every number and count it in the top box.
             return {"v": without_nan(col, nan_possible).cast(dt.float64)}
         cleaned = clean_text(col)
-        numeric = cleaned.re_replace(r"(?i)\s*(分|points?|pts?)$", "").try_cast(dt.float64)
+        number = cleaned.re_replace(r"(?i)\s*(分|points?|pts?)$", "")
+        if decimal == ",":  # 4,5 is 4.5; 4.5 is not a number there
+            number = ibis.cases((number.contains("."), ibis.null(dt.string)), else_=number)
+            number = number.replace(",", ".")
+        numeric = number.try_cast(dt.float64)
         if not scale.labels:
             return {"v": numeric}
         lowered = cleaned.lower()

@@ -372,13 +372,14 @@ def _parser(
         case "unit":
             return nz.unit_parser(_unit_spellings(name, config))
         case "number":
-            return nz.number_parser()
+            return nz.number_parser(source.decimal)
         case "integer":
-            return nz.integer_parser()
+            return nz.integer_parser(source.decimal)
         case "bool":
             return nz.bool_parser(source.true_values, source.false_values)
         case "score":
-            return nz.score_parser(config.scale_for(name, col.name), nan_possible=nan_possible)
+            scale = config.scale_for(name, col.name)
+            return nz.score_parser(scale, nan_possible=nan_possible, decimal=source.decimal)
         case "date" | "datetime":
             return nz.timestamp_parser(
                 source.dates,
