@@ -188,6 +188,8 @@ def test_unclosed_quote_is_rejected_with_a_warning(tmp_path: Path) -> None:
 
     assert table.data.column("id").to_pylist() == ["1"]
     assert [(i.row, i.reason) for i in table.rejected] == [(3, "unclosed_quote")]
+    # the value quoted is the record's own line 3, not the file's last line
+    assert table.rejected[0].value == '2,"never closed'
     assert any("never closed; lines 3-5 were rejected as one record" in w for w in table.warnings)
 
 

@@ -89,13 +89,22 @@ class _LineTap:
 
     fh: TextIO
     last: str = field(default="")
+    #: the first physical line of the record being read (the line a message quotes)
+    first: str | None = None
 
     def __iter__(self) -> _LineTap:
         return self
 
     def __next__(self) -> str:
         self.last = next(self.fh)
+        if self.first is None:
+            self.first = self.last
         return self.last
+
+    def record_line(self) -> str:
+        """The record's first line (without its line break); starts the next record."""
+        line, self.first = self.first if self.first is not None else self.last, None
+        return line.rstrip("\r\n")
 
 
 def _records(fh: TextIO, delimiter: str, source: str, notes: list[str]) -> Iterator[Record]:
@@ -121,13 +130,15 @@ def _records(fh: TextIO, delimiter: str, source: str, notes: list[str]) -> Itera
                     f"{source}: the quote opened in the record at line {start} is never closed; "
                     f"lines {start}-{previous_line} were rejected as one record"
                 )
-                yield Record(start, issue="unclosed_quote", raw=tap.last.rstrip("\r\n"))
+                # the record's own first line, not the file's last one
+                yield Record(start, issue="unclosed_quote", raw=tap.record_line())
                 return
-            yield Record(start, issue="malformed_quotes", raw=tap.last.rstrip("\r\n"))
+            yield Record(start, issue="malformed_quotes", raw=tap.record_line())
             continue
         except UnicodeDecodeError as exc:  # the file changed since its encoding was checked
             raise InputFileError(f"{source}: cannot decode line {start}: {exc}") from None
         previous_line = reader.line_num
+        tap.first = None
         yield Record(start, fields=fields)
 
 
