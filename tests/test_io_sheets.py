@@ -11,7 +11,7 @@ NAMES = ["说明", "Partial", "Full", "AlsoFull"]
 SCORES = {0: 0, 1: 1, 2: 2, 3: 2}
 
 
-def test_first_sheet_with_all_expected_columns_wins_and_later_sheets_are_not_scanned() -> None:
+def test_first_sheet_with_all_expected_columns_wins_and_another_such_sheet_is_named() -> None:
     scanned: list[int] = []
 
     def score(index: int) -> int:
@@ -21,10 +21,14 @@ def test_first_sheet_with_all_expected_columns_wins_and_later_sheets_are_not_sca
     index, notes = choose_part(NAMES, None, ["id", "nps"], score, "book.xlsx")
 
     assert index == 2
-    assert scanned == [0, 1, 2]
+    assert scanned == [0, 1, 2, 3]
     assert notes == [
         "book.xlsx: read sheet 'Full', the first with the expected columns "
-        "(skipped '说明', 'Partial')"
+        "(skipped '说明', 'Partial')",
+        # last quarter's copy beside this quarter's: which one was read is said
+        "book.xlsx: sheets 'AlsoFull' also hold the expected columns; read 'Full' (visible "
+        "sheets first, in workbook order); name the sheet in the source's 'sheet' setting "
+        "to read another",
     ]
 
 

@@ -379,7 +379,10 @@ def test_a_hidden_sheet_gives_way_to_the_visible_one(tmp_path: Path) -> None:
     book.save(tmp_path / "book.xlsx")
 
     table = read_file(tmp_path / "book.xlsx", expected_columns=["response_id", "csat"])
-    assert table.sheet == "本季度" and table.rows_read == 2 and table.warnings == ()
+    assert table.sheet == "本季度" and table.rows_read == 2
+    # the hidden copy is named, so that reading the visible one is no surprise
+    (warning,) = table.warnings
+    assert "sheets '上季度' also hold the expected columns; read '本季度'" in warning
     # only the hidden sheet has the columns: it is read, and the user is told
     book["本季度"]["B1"] = "score"
     book.save(tmp_path / "book.xlsx")

@@ -88,6 +88,17 @@ def choose_part(
         )
     if is_hidden[best_index]:
         notes.append(f"{source}: {noun} {names[best_index]!r} is hidden in the workbook")
+    if best_score >= wanted:
+        # another part with the same columns (last quarter's copy, a hidden backup):
+        # which one was read must not be a surprise
+        rest = order[order.index(best_index) + 1 :]
+        also = [names[i] for i in rest if score(i) >= wanted]
+        if also:
+            notes.append(
+                f"{source}: {noun}s {', '.join(map(repr, also))} also hold the expected "
+                f"columns; read {names[best_index]!r} (visible {noun}s first, in workbook "
+                f"order); name the {noun} in the source's '{noun}' setting to read another"
+            )
     return best_index, notes
 
 
