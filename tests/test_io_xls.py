@@ -173,3 +173,20 @@ def test_numbers_beyond_excel_precision_are_warned(tmp_path: Path) -> None:
     assert table.data.column("order_id").to_pylist() == ["202507010000000000", "123"]
     (warning,) = table.warnings
     assert "1 number(s) of 16 or more digits (first: row 2" in warning
+
+
+def test_a_zero_padding_number_format_is_read_as_shown(tmp_path: Path) -> None:
+    # customer id 123 formatted 000000 shows as 000123, as in the .xlsx reader
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Data")
+    padded = xlwt.easyxf(num_format_str="000000")
+    for col, name in enumerate(["customer_id", "plain"]):
+        sheet.write(0, col, name)
+    sheet.write(1, 0, 123, padded)
+    sheet.write(1, 1, 123)
+    sheet.write(2, 0, "C9", padded)  # text keeps its text
+    path = tmp_path / "ids.xls"
+    book.save(str(path))
+    table = read_file(path)
+    assert table.data.column("customer_id").to_pylist() == ["000123", "C9"]
+    assert table.data.column("plain").to_pylist() == ["123", None]

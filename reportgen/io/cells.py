@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import Decimal
 
 
@@ -91,3 +92,24 @@ def long_numbers_note(where: str, cells: list[tuple[int, str]]) -> str:
         "lost before the file was written (distinct ids may now look alike); export "
         "long identifiers as text"
     )
+
+
+#: A number format that pads whole numbers with leading zeros: ``000000`` (an id or a
+#: postcode kept as a number and shown as 000123), optionally quoted as ``"000000"``.
+_ZERO_PADDED = re.compile(r'^"?(0{2,})"?$')
+
+
+def zero_padding_digits(code: str) -> int | None:
+    """How many digits a zero-padding number format shows (``000000`` → 6), else None."""
+    match = _ZERO_PADDED.match(code or "")
+    return len(match.group(1)) if match else None
+
+
+def padded_text(value: object, digits: int) -> str | None:
+    """A whole number as a zero-padding format shows it (123 → "000123"); anything
+    else as :func:`cell_text` writes it."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ("-" if value < 0 else "") + str(abs(value)).zfill(digits)
+    return cell_text(value)

@@ -23,6 +23,8 @@ from reportgen.io.cells import (
     is_long_number,
     long_numbers_note,
     number_text,
+    padded_text,
+    zero_padding_digits,
 )
 from reportgen.io.model import RawTable, ReadLimits
 from reportgen.io.sheets import SheetOptions, choose_part, sheet_layout
@@ -70,7 +72,10 @@ def read_xls(path: Path, source: str, options: SheetOptions) -> RawTable:
 
 def _open(path: Path, source: str) -> Any:
     try:
-        return xlrd.open_workbook(str(path), on_demand=True, logfile=_NullLog())
+        # formatting_info: the number formats (a 000000 format shows 123 as 000123)
+        return xlrd.open_workbook(
+            str(path), on_demand=True, formatting_info=True, logfile=_NullLog()
+        )
     except xlrd.XLRDError as exc:
         message = str(exc)
         if "encrypted" in message.lower():
@@ -99,13 +104,30 @@ class _NullLog:
         return len(text)
 
 
+def _zero_padded(book: Any) -> dict[int, int]:
+    """XF (cell format) index → digits, for the formats that pad with zeros."""
+    formats = getattr(book, "format_map", {}) or {}
+    out = {}
+    for index, xf in enumerate(getattr(book, "xf_list", []) or []):
+        fmt = formats.get(xf.format_key)
+        digits = zero_padding_digits(fmt.format_str) if fmt is not None else None
+        if digits:
+            out[index] = digits
+    return out
+
+
 def _records(
     book: Any, sheet: Any, limits: ReadLimits, long_numbers: list[tuple[int, str]] | None = None
 ) -> Iterator[Record]:
+    padded = _zero_padded(book)
     for row_index in range(min(sheet.nrows, limits.max_excel_rows)):
         row: list[tuple[int, str]] = []
         for column, cell in enumerate(sheet.row_slice(row_index)):
-            text = xls_cell_text(cell.ctype, cell.value, book.datemode)
+            digits = padded.get(cell.xf_index) if padded else None
+            if digits is not None and cell.ctype == xlrd.XL_CELL_NUMBER:
+                text = padded_text(cell.value, digits)
+            else:
+                text = xls_cell_text(cell.ctype, cell.value, book.datemode)
             if text is not None:
                 row.append((column, text))
                 if long_numbers is not None and is_long_number(cell.value):

@@ -10,8 +10,6 @@ stray-cell and value tests in tests/test_io_xlsx.py fail loudly if it changes.
 from __future__ import annotations
 
 import logging
-import math
-import re
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Generator
@@ -31,7 +29,13 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from reportgen.errors import InputFileError, ReportgenError
 from reportgen.io.assemble import Record, assemble, score_records
-from reportgen.io.cells import cell_text, is_long_number, long_numbers_note
+from reportgen.io.cells import (
+    cell_text,
+    is_long_number,
+    long_numbers_note,
+    padded_text,
+    zero_padding_digits,
+)
 from reportgen.io.model import RawTable, ReadLimits
 from reportgen.io.sheets import SheetOptions, choose_part, sheet_layout
 from reportgen.io.xlsx_archive import check_archive, ensure_defused
@@ -204,11 +208,6 @@ def _uncached_note(where: str, cells: list[str]) -> str:
     )
 
 
-#: A number format that pads whole numbers with leading zeros: ``000000`` (an id or a
-#: postcode kept as a number and shown as 000123), optionally quoted as ``"000000"``.
-_ZERO_PADDED = re.compile(r'^"?(0{2,})"?$')
-
-
 def _zero_padded(workbook: Any) -> dict[int, int]:
     """Cell style index → digits, for the styles whose number format pads with zeros."""
     custom = list(getattr(workbook, "_number_formats", []))
@@ -219,20 +218,10 @@ def _zero_padded(workbook: Any) -> dict[int, int]:
             code = custom[fmt_id - BUILTIN_FORMATS_MAX_SIZE]
         else:
             code = builtin_format_code(fmt_id) or ""
-        match = _ZERO_PADDED.match(code)
-        if match:
-            out[index] = len(match.group(1))
+        digits = zero_padding_digits(code)
+        if digits:
+            out[index] = digits
     return out
-
-
-def _padded_text(value: object, digits: int) -> str | None:
-    """A whole number as a zero-padding format shows it (123 → "000123"); anything
-    else as :func:`cell_text` writes it."""
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return ("-" if value < 0 else "") + str(abs(value)).zfill(digits)
-    return cell_text(value)
 
 
 def _records(
@@ -269,7 +258,7 @@ def _records(
             for cell in cells:
                 digits = padded.get(cell["style_id"]) if padded else None
                 value = cell["value"]
-                text = cell_text(value) if digits is None else _padded_text(value, digits)
+                text = cell_text(value) if digits is None else padded_text(value, digits)
                 if text is not None:
                     row.append((cell["column"] - 1, text))
                     if long_numbers is not None and is_long_number(value):
