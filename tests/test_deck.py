@@ -546,8 +546,10 @@ def test_scatter_labels_of_close_points_go_to_different_sides():
 
     points = [("Product fit", 0.20, 80.0), ("Brand trust", 0.205, 80.5), ("Price", 0.05, 60.0)]
     first, second, lone = label_positions(points, (0.0, 0.4), (50.0, 100.0))
-    assert first == XL_LABEL_POSITION.RIGHT and lone == XL_LABEL_POSITION.RIGHT
-    assert second != XL_LABEL_POSITION.RIGHT
+    assert lone == XL_LABEL_POSITION.RIGHT and first != second
+    # a label that would run off the plot on the right goes to another side
+    (edge,) = label_positions([("Problem solving", 0.38, 70.0)], (0.0, 0.4), (50.0, 100.0))
+    assert edge != XL_LABEL_POSITION.RIGHT
     # Chinese names are wider per character: 产品契合度 vs 品牌信任 one point apart
     zh = [("产品契合度", 0.20, 80.0), ("品牌信任", 0.22, 80.0)]
-    assert label_positions(zh, (0.0, 0.4), (50.0, 100.0))[1] != XL_LABEL_POSITION.RIGHT
+    assert label_positions(zh, (0.0, 0.4), (50.0, 100.0)) != [XL_LABEL_POSITION.RIGHT] * 2

@@ -232,8 +232,10 @@ class ReproducibleXyChartData(XyChartData):
 
 #: A label's size as a share of the plot: per character wide, and high (9 pt labels on
 #: a chart about 7 by 4.5 inches).
-_LABEL_CHAR_W = 0.011
-_LABEL_H = 0.055
+_LABEL_CHAR_W = 0.016
+_LABEL_H = 0.06
+#: A marker's half size as a share of the plot: labels keep clear of other points too.
+_MARKER = 0.015
 
 
 def label_positions(
@@ -247,10 +249,12 @@ def label_positions(
     least covered by the labels placed before."""
     (x0, x1), (y0, y1) = x_span, y_span
     wx, wy = (x1 - x0) or 1.0, (y1 - y0) or 1.0
-    placed: list[tuple[float, float, float, float]] = []
+    at = [((xv - x0) / wx, (yv - y0) / wy) for _, xv, yv in points]
+    placed: list[tuple[float, float, float, float]] = [
+        (px - _MARKER, py - _MARKER, px + _MARKER, py + _MARKER) for px, py in at
+    ]
     out = []
-    for name, xv, yv in points:
-        px, py = (xv - x0) / wx, (yv - y0) / wy
+    for (name, _, _), (px, py) in zip(points, at, strict=True):
         w, h = _LABEL_CHAR_W * max(len(name), 1) * (2 if not name.isascii() else 1), _LABEL_H
         boxes = {
             XL_LABEL_POSITION.RIGHT: (px + 0.01, py - h / 2, px + 0.01 + w, py + h / 2),
@@ -261,10 +265,12 @@ def label_positions(
 
         def overlap(box: tuple[float, float, float, float]) -> float:
             a0, b0, a1, b1 = box
-            return sum(
+            covered = sum(
                 max(0.0, min(a1, c1) - max(a0, c0)) * max(0.0, min(b1, d1) - max(b0, d0))
                 for c0, d0, c1, d1 in placed
             )
+            inside = max(0.0, min(a1, 1.0) - max(a0, 0.0)) * max(0.0, min(b1, 1.0) - max(b0, 0.0))
+            return covered + (a1 - a0) * (b1 - b0) - inside  # beyond the plot counts too
 
         # the first free place, else the least covered one (in the order above)
         pos = min(boxes, key=lambda p: overlap(boxes[p]))
