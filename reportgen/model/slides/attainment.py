@@ -67,8 +67,9 @@ def scorecard(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         if names:
             bullets.append(f"{t(f'status.{status}')}{t('colon')}{t('name_sep').join(names)}")
     # a change in zh ("−0.5个百分点") is wider than in en ("−0.5 pp"): no wrapped cells
-    change_width = 1.5 if ctx.lang == "zh-CN" else 1.1
-    widths = (2.2, 1.0, 0.9) + (change_width,) * len(ctx.comparisons) + (1.0, 0.9)
+    zh = ctx.lang == "zh-CN"
+    value_width, change_width = (1.2, 1.7) if zh else (1.0, 1.1)
+    widths = (2.2, value_width, 0.9) + (change_width,) * len(ctx.comparisons) + (value_width, 0.9)
     return [
         Slide(
             "attainment.scorecard",
