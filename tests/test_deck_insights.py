@@ -1033,3 +1033,25 @@ def test_group_target_gaps_are_shaded_by_status(base):
             seen.add(status)
             assert table.tones[i][j] == {"met": 0.6, "near": -0.2, "missed": -0.6}[status]
     assert {"met", "missed"} <= seen
+
+
+def test_group_movers_against_last_year_get_their_own_slide(base):
+    # the group deck compared with the previous quarter only: a year's significant
+    # deteriorations (after-sales NPS −22 pts year on year) never showed
+    from reportgen.model.group import worst_movers
+    from reportgen.model.slides.group import BUILDERS as GROUP
+
+    report, _ = base
+    prev, yoy = GROUP["group_movers"](context(base, unit=ALL), {})
+    assert prev.id == "group.movers" and yoy.id == "group.movers_yoy"
+    last_year = report.last_year.display("en")
+    worst = worst_movers(report, 5, basis="yoy")
+    assert len(worst)  # the sample has some
+    first = worst.iloc[0]
+    assert yoy.title.text.startswith(f"Biggest significant deterioration since {last_year}: ")
+    assert report.kpis[first.kpi].label("en") in yoy.title.text
+    table = yoy.blocks_of(Table)[0]
+    assert table.header[4] == f"Change vs {last_year}"
+    worst_rows = [r for r in table.rows if r[0] == "▼"]
+    assert len(worst_rows) == len(worst)
+    assert all(float(p) < 0.05 for *_, p in worst_rows)

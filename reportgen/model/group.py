@@ -144,72 +144,68 @@ def heat_scores(values: pd.Series, reference: float, direction: int, low_n: pd.S
     return (dist / scale).where(ok)
 
 
-def movers(report: KpiReport, kpis: Sequence[str] | None = None) -> pd.DataFrame:
-    """Every unit × KPI change against the previous period as an improvement
-    (change × direction): kpi, unit, value, prev_value, change_prev, improvement,
-    sig_prev, p_prev — significant changes first, then by the size of the improvement
-    relative to the KPI's spread across units. Use ``.head()`` for the best movers and
-    :func:`worst_movers` for the worst."""
+def movers(
+    report: KpiReport, kpis: Sequence[str] | None = None, basis: str = "prev"
+) -> pd.DataFrame:
+    """Every unit × KPI change against the ``basis`` ("prev": the previous period, "yoy":
+    the same period last year) as an improvement (change × direction): kpi, unit, value,
+    earlier_value, change, improvement, relative, sig, p — significant changes first,
+    then by the size of the improvement relative to the KPI's spread across units. Use
+    :func:`best_movers` and :func:`worst_movers`."""
+    earlier = {"prev": "prev_value", "yoy": "yoy_value"}[basis]
     sc = report.scorecard
     rows = []
     for k in group_kpis(report, kpis):
         d = report.kpis[k]
         sub = sc[(sc.kpi == k) & sc.dimension.isna() & (sc.unit != ALL)]
-        spread = sub["change_prev"].abs().max()
-        for r in sub.itertuples(index=False):
-            ch = _finite(r.change_prev)
-            if ch is None or bool(r.low_n):
+        spread = sub[f"change_{basis}"].abs().max()
+        for r in sub.to_dict("records"):
+            ch = _finite(r[f"change_{basis}"])
+            if ch is None or bool(r["low_n"]):
                 continue
+            sig = r[f"sig_{basis}"]
             rows.append(
                 {
                     "kpi": k,
-                    "unit": r.unit,
-                    "value": _finite(r.value),
-                    "prev_value": _finite(r.prev_value),
-                    "change_prev": ch,
+                    "unit": r["unit"],
+                    "value": _finite(r["value"]),
+                    "earlier_value": _finite(r.get(earlier)),
+                    "change": ch,
                     "improvement": ch * d.direction,
                     "relative": (ch * d.direction / spread) if spread else 0.0,
-                    "sig_prev": bool(r.sig_prev) if r.sig_prev is not None else False,
-                    "p_prev": _finite(r.p_prev),
+                    "sig": bool(sig) if sig is not None and sig == sig else False,
+                    "p": _finite(r[f"p_{basis}"]),
                 }
             )
-    cols = [
-        "kpi",
-        "unit",
-        "value",
-        "prev_value",
-        "change_prev",
-        "improvement",
-        "relative",
-        "sig_prev",
-        "p_prev",
-    ]
-    out = pd.DataFrame(rows, columns=cols)
+    cols = ["kpi", "unit", "value", "earlier_value", "change", "improvement", "relative"]
+    out = pd.DataFrame(rows, columns=[*cols, "sig", "p"])
     if out.empty:
         return out
     return out.sort_values(
-        ["sig_prev", "relative", "kpi", "unit"],
+        ["sig", "relative", "kpi", "unit"],
         ascending=[False, False, True, True],
         kind="stable",
     ).reset_index(drop=True)
 
 
-def best_movers(report: KpiReport, top: int = 5, kpis: Sequence[str] | None = None) -> pd.DataFrame:
+def best_movers(
+    report: KpiReport, top: int = 5, kpis: Sequence[str] | None = None, basis: str = "prev"
+) -> pd.DataFrame:
     """The largest significant improvements (none if nothing improved significantly)."""
-    m = movers(report, kpis)
+    m = movers(report, kpis, basis)
     if m.empty:
         return m
-    return m[m.sig_prev & (m.improvement > 0)].head(top).reset_index(drop=True)
+    return m[m.sig & (m.improvement > 0)].head(top).reset_index(drop=True)
 
 
 def worst_movers(
-    report: KpiReport, top: int = 5, kpis: Sequence[str] | None = None
+    report: KpiReport, top: int = 5, kpis: Sequence[str] | None = None, basis: str = "prev"
 ) -> pd.DataFrame:
     """The largest significant deteriorations, worst first."""
-    m = movers(report, kpis)
+    m = movers(report, kpis, basis)
     if m.empty:
         return m
-    bad = m[m.sig_prev & (m.improvement < 0)]
+    bad = m[m.sig & (m.improvement < 0)]
     return (
         bad.sort_values(["relative", "kpi", "unit"], kind="stable").head(top).reset_index(drop=True)
     )

@@ -227,9 +227,9 @@ def write_movers(ctx: Context, ws: Worksheet) -> None:
                     d.label(ctx.lang),
                     _unit_name(ctx, r.unit),
                     Val(r.value, fmt),
-                    Val(r.prev_value, fmt),
-                    Val(change_value(r.change_prev, d.unit), change_fmt),
-                    r.p_prev,
+                    Val(r.earlier_value, fmt),
+                    Val(change_value(r.change, d.unit), change_fmt),
+                    r.p,
                     r.kpi,
                 ]
             )

@@ -132,12 +132,26 @@ def rankings(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
 
 
 def movers(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
+    """The units' significant movers against the previous period, and a second slide
+    against the same period last year when any unit changed significantly on that basis
+    (a year's deterioration is not hidden behind a quiet quarter)."""
     if ctx.unit != ALL:
         return []
+    slides = [_movers_slide(ctx, "prev")]
+    if "yoy" in ctx.comparisons and ctx.comparisons != ("yoy",):
+        yoy = _movers_slide(ctx, "yoy", only_if_any=True)
+        slides += [yoy] if yoy is not None else []
+    return slides
+
+
+def _movers_slide(ctx: SlideContext, basis: str, only_if_any: bool = False) -> Slide | None:
     t = ctx.texts
-    best = best_movers(ctx.report, 5)
-    worst = worst_movers(ctx.report, 5)
-    prev = ctx.report.previous.display(ctx.lang)
+    best = best_movers(ctx.report, 5, basis=basis)
+    worst = worst_movers(ctx.report, 5, basis=basis)
+    if only_if_any and best.empty and worst.empty:
+        return None
+    earlier = ctx.report.previous if basis == "prev" else ctx.report.last_year
+    prev = earlier.display(ctx.lang)
 
     def line(r: Any) -> str:
         d = ctx.report.kpis[r.kpi]
@@ -146,8 +160,8 @@ def movers(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
             unit=ctx.unit_name(r.unit),
             kpi=ctx.label(r.kpi),
             value=format_value(r.value, d.unit, ctx.lang),
-            change=format_change(r.change_prev, d.unit, ctx.lang),
-            p=f"{r.p_prev:.3f}" if r.p_prev is not None else "–",
+            change=format_change(r.change, d.unit, ctx.lang),
+            p=f"{r.p:.3f}" if r.p is not None else "–",
         )
 
     if best.empty and worst.empty:
@@ -178,11 +192,11 @@ def movers(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
                     ctx.unit_name(r.unit),
                     ctx.label(r.kpi),
                     format_value(r.value, d.unit, ctx.lang),
-                    format_change(r.change_prev, d.unit, ctx.lang),
-                    f"{r.p_prev:.3f}" if r.p_prev is not None else "–",
+                    format_change(r.change, d.unit, ctx.lang),
+                    f"{r.p:.3f}" if r.p is not None else "–",
                 )
             )
-            numbers.append((None, None, None, r.value, r.change_prev, r.p_prev))
+            numbers.append((None, None, None, r.value, r.change, r.p))
     tones = tuple(
         (
             0.6 if row[0] == "▲" and n[4] is not None else -0.6 if n[4] is not None else None,
@@ -190,19 +204,13 @@ def movers(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         )
         for row, n in zip(rows, numbers, strict=True)
     )
-    return [
-        Slide(
-            "group.movers",
-            "title_only",
-            TitleSentence(title),
-            blocks=(
-                Table(header, tuple(rows), tuple(numbers), (0.4, 1.6, 2.6, 1.0, 1.2, 0.8), tones),
-            ),
-            notes=Notes(
-                t("group_view.movers_notes", alpha=ctx.config.statistics.alpha, previous=prev)
-            ),
-        )
-    ]
+    return Slide(
+        "group.movers" if basis == "prev" else "group.movers_yoy",
+        "title_only",
+        TitleSentence(title),
+        blocks=(Table(header, tuple(rows), tuple(numbers), (0.4, 1.6, 2.6, 1.0, 1.2, 0.8), tones),),
+        notes=Notes(t("group_view.movers_notes", alpha=ctx.config.statistics.alpha, previous=prev)),
+    )
 
 
 #: Cell shading of a target gap by its attainment status.
