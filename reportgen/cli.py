@@ -222,32 +222,6 @@ def kpis(
         _print_table(report, lang or cfg.report.language, cfg, tuple(by or ()))
 
 
-_TABLE_HEADERS: dict[str, dict[str, str]] = {
-    "en": {
-        "kpi": "KPI",
-        "value": "value",
-        "n": "n",
-        "prev": "vs {}",
-        "yoy": "vs {}",
-        "target": "target",
-        "benchmark": "benchmark",
-        "legend": "▲/▼ significant improvement/deterioration (p < {alpha}); · not significant; "
-        "blank: no test (n < {min_n} or median).",
-    },
-    "zh-CN": {
-        "kpi": "指标",
-        "value": "数值",
-        "n": "样本量",
-        "prev": "较 {}（环比）",
-        "yoy": "较 {}（同比）",
-        "target": "目标",
-        "benchmark": "基准",
-        "legend": "▲/▼ 显著改善/恶化（p < {alpha}）；· 变化不显著；空白：未检验（样本量 < {min_n} "
-        "或中位数指标）。",
-    },
-}
-
-
 def _print_table(report, lang: str, cfg, by: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
     from rich.table import Table
@@ -258,14 +232,11 @@ def _print_table(report, lang: str, cfg, by: tuple[str, ...] = ()) -> None:  # t
     # Piped output: rich would wrap at 80 columns and split labels across lines.
     console = Console(width=None if sys.stdout.isatty() else 200)
     units = [*report.units, "all"]
-    head = _TABLE_HEADERS.get(lang, _TABLE_HEADERS["en"])
+    t = load_texts("cli", lang)
     dim_names = load_texts("workbook", lang).raw("dimensions")
     # one table per unit; with --by, one per unit and dimension, a row per KPI × value
     for unit in units:
-        if unit != "all":
-            name = cfg.unit(unit).names.get(lang)
-        else:
-            name = "全部事业部" if lang == "zh-CN" else "All units"
+        name = cfg.unit(unit).names.get(lang) if unit != "all" else t("table.all_units")
         for dim in by or (None,):
             frame = report.scorecard if dim is None else report.breakdowns
             rows = frame[frame.unit == unit]
@@ -274,19 +245,19 @@ def _print_table(report, lang: str, cfg, by: tuple[str, ...] = ()) -> None:  # t
             title = " · ".join(x for x in (name, dim_name, report.period.display(lang)) if x)
             table = Table(title=title, title_justify="left")
             columns = (
-                head["kpi"],
+                t("table.kpi"),
                 *([dim_name] if dim_name else []),
-                head["value"],
-                head["n"],
-                head["prev"].format(report.previous.label),
-                head["yoy"].format(report.last_year.label),
-                *([] if dim else [head["target"], head["benchmark"]]),
+                t("table.value"),
+                t("table.n"),
+                t("table.prev", period=report.previous.label),
+                t("table.yoy", period=report.last_year.label),
+                *([] if dim else [t("table.target"), t("table.benchmark")]),
             )
             for i, col in enumerate(columns):
                 table.add_column(col, justify="left" if i <= (1 if dim else 0) else "right")
             for r in rows.itertuples(index=False):
                 k = report.kpis[r.kpi]
-                low = ("（样本不足）" if lang == "zh-CN" else " (low n)") if r.low_n else ""
+                low = t("table.low_n") if r.low_n else ""
                 missing = r.dim_value is None or r.dim_value != r.dim_value  # None or NaN
                 value = "–" if missing else cfg.value_label(dim, r.dim_value, lang)
                 table.add_row(
@@ -308,8 +279,7 @@ def _print_table(report, lang: str, cfg, by: tuple[str, ...] = ()) -> None:  # t
                     ),
                 )
             console.print(table)
-    legend = _TABLE_HEADERS.get(lang, _TABLE_HEADERS["en"])["legend"]
-    console.print(legend.format(alpha=cfg.statistics.alpha, min_n=cfg.statistics.min_n))
+    console.print(t("table.legend", alpha=cfg.statistics.alpha, min_n=cfg.statistics.min_n))
 
 
 @app.command("build", short_help="Write every unit's and the group's deck, workbook and results.")
