@@ -348,6 +348,10 @@ def test_value_tiers(base):
     assert [r[0] for r in rows] == ["Top tier", "Middle tier", "Low tier"]
     assert "r = 0.243" in s.notes.text and "γ = 15.4" in s.notes.text
     assert "Mean CLV 2,000 against a median of 800" in " ".join(s.blocks_of(Bullets)[0].items)
+    # the two CLVs of the report are told apart
+    assert "Not the scorecard's simple CLV" in s.notes.text
+    (zh,) = build(base, "value_tiers", "zh-CN")
+    assert "并非指标总览中的简易 CLV" in zh.notes.text
 
 
 def test_value_tiers_missing_without_a_fit(base):
