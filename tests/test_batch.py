@@ -122,6 +122,17 @@ def test_group_workbook_puts_units_side_by_side(built):
     assert any(f"Every unit on the {count} group KPIs" in v for v in texts), texts
     movers = [v for r in wb["Movers"].iter_rows(values_only=True) for v in r if isinstance(v, str)]
     assert any(f"Significant changes of the {count} group KPIs" in v for v in movers)
+    # against the previous quarter, then the same quarter last year (as the deck)
+    prev, last_year = report.previous.label, report.last_year.label
+    assert movers.index(f"Against {prev}") < movers.index(f"Against {last_year}")
+    assert f"Δ vs {last_year}" in movers and f"p vs {last_year}" in movers
+    from reportgen.model.group import worst_movers
+
+    worst = worst_movers(report, 10, basis="yoy")
+    yoy_rows = [
+        r for r in wb["Movers"].iter_rows(values_only=True) if r and r[-1] in set(worst.kpi)
+    ]
+    assert len(yoy_rows) >= len(worst)
     header_i = next(i for i, r in enumerate(rows) if r[0] == "KPI")
     header = rows[header_i]
     names = [cfg.unit(u).names.en for u in report.units]

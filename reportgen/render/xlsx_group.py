@@ -54,6 +54,7 @@ def _subtitle(ctx: Context, key: str) -> list[str]:
         f"group.subtitles.{key}",
         period=r.period.label,
         previous=r.previous.label,
+        last_year=r.last_year.label,
         min_n=s.min_n,
         alpha=s.alpha,
         kpis=len(group_kpis(r)),
@@ -194,47 +195,54 @@ def write_ranking(ctx: Context, ws: Worksheet) -> None:
 
 
 def write_movers(ctx: Context, ws: Worksheet) -> None:
+    """The significant movers against the previous period, then against the same period
+    last year (a quarterly report; in an annual one the previous period is last year)."""
     sw = SheetWriter(ws, ctx.counters)
     t = ctx.t
     top = title_block(sw, ctx.title, _subtitle(ctx, "movers"))
     row = top
-    prev = ctx.report.previous.label
-    for key, frame in (
-        ("best", best_movers(ctx.report, 10)),
-        ("worst", worst_movers(ctx.report, 10)),
-    ):
-        heading(sw, row, t(f"group.headings.{key}"))
-        if frame.empty:
-            note(sw, row + 1, 1, t("group.headings.none"))
-            row += 3
-            continue
-        cols = [
-            Column(t("headers.kpi")),
-            Column(t("group.headers.unit")),
-            Column(t("headers.value")),
-            Column(t("headers.prev_value", period=prev)),
-            Column(t("headers.change_prev", period=prev)),
-            Column(t("headers.p_prev", period=prev), P_FORMAT),
-            Column(t("headers.kpi_id")),
-        ]
-        rows = []
-        for r in frame.itertuples(index=False):
-            d = ctx.report.kpis[r.kpi]
-            fmt = NUMBER_FORMATS[d.unit]
-            change_fmt = change_number_format(d.unit, ctx.lang)
-            rows.append(
-                [
-                    d.label(ctx.lang),
-                    _unit_name(ctx, r.unit),
-                    Val(r.value, fmt),
-                    Val(r.earlier_value, fmt),
-                    Val(change_value(r.change, d.unit), change_fmt),
-                    r.p,
-                    r.kpi,
-                ]
-            )
-        tr = _write_table(ctx, sw, row + 1, 1, cols, rows, stem="Movers")
-        row = tr.next_row + 2
+    bases = [("prev", ctx.report.previous.label)]
+    if ctx.report.last_year != ctx.report.previous:
+        bases.append(("yoy", ctx.report.last_year.label))
+    for basis, earlier in bases:
+        heading(sw, row, t("group.headings.against", period=earlier))
+        row += 2
+        for key, frame in (
+            ("best", best_movers(ctx.report, 10, basis=basis)),
+            ("worst", worst_movers(ctx.report, 10, basis=basis)),
+        ):
+            heading(sw, row, t(f"group.headings.{key}"))
+            if frame.empty:
+                note(sw, row + 1, 1, t("group.headings.none"))
+                row += 3
+                continue
+            cols = [
+                Column(t("headers.kpi")),
+                Column(t("group.headers.unit")),
+                Column(t("headers.value")),
+                Column(t(f"headers.{basis}_value", period=earlier)),
+                Column(t(f"headers.change_{basis}", period=earlier)),
+                Column(t(f"headers.p_{basis}", period=earlier), P_FORMAT),
+                Column(t("headers.kpi_id")),
+            ]
+            rows = []
+            for r in frame.itertuples(index=False):
+                d = ctx.report.kpis[r.kpi]
+                fmt = NUMBER_FORMATS[d.unit]
+                change_fmt = change_number_format(d.unit, ctx.lang)
+                rows.append(
+                    [
+                        d.label(ctx.lang),
+                        _unit_name(ctx, r.unit),
+                        Val(r.value, fmt),
+                        Val(r.earlier_value, fmt),
+                        Val(change_value(r.change, d.unit), change_fmt),
+                        r.p,
+                        r.kpi,
+                    ]
+                )
+            tr = _write_table(ctx, sw, row + 1, 1, cols, rows, stem="Movers")
+            row = tr.next_row + 2
     finish_sheet(ctx, sw, header_row=top + 1, freeze=None)
 
 
