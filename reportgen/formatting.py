@@ -103,6 +103,17 @@ def significance_mark(sig: bool | None, change: float | None, direction: int) ->
     return "▲" if change * direction > 0 else "▼"
 
 
+def format_p(p: float | None, *, stated: bool = False) -> str:
+    """A p-value as a table shows it, 0.019 or < 0.001 (never "0.000"); ``stated``: as a
+    sentence states it, "p = 0.019" or "p < 0.001"; "–" when there is none."""
+    if _missing(p):
+        return "–"
+    assert p is not None
+    if p < 0.001:
+        return "p < 0.001" if stated else "< 0.001"
+    return f"p = {p:.3f}" if stated else f"{p:.3f}"
+
+
 def format_n(n: int | float | None) -> str:
     if _missing(n if not isinstance(n, int) else float(n)):
         return "–"

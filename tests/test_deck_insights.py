@@ -1058,4 +1058,5 @@ def test_group_movers_against_last_year_get_their_own_slide(base):
     assert table.header[4] == f"Change vs {last_year}"
     worst_rows = [r for r in table.rows if r[0] == "▼"]
     assert len(worst_rows) == len(worst)
-    assert all(float(p) < 0.05 for *_, p in worst_rows)
+    assert all(p == "< 0.001" or float(p) < 0.05 for *_, p in worst_rows)
+    assert not any(p == "0.000" for *_, p in table.rows)  # "< 0.001", never zero

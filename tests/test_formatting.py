@@ -189,3 +189,11 @@ def test_analysis_reasons_are_worded_in_every_language_with_the_same_values():
     # it crosses the build's process boundary intact
     assert analysis_reason(pickle.loads(pickle.dumps(reason)), "zh-CN") == zh_text
     assert analysis_reason("plain text", "zh-CN") == "plain text"
+
+
+def test_p_values_never_read_zero():
+    from reportgen.formatting import format_p
+
+    assert format_p(0.0193) == "0.019" and format_p(0.0193, stated=True) == "p = 0.019"
+    assert format_p(3e-7) == "< 0.001" and format_p(3e-7, stated=True) == "p < 0.001"
+    assert format_p(None) == "–" and format_p(float("nan"), stated=True) == "–"

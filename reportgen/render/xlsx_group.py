@@ -30,7 +30,7 @@ from reportgen.model.group import (
 from reportgen.model.slides._context import finite as _num
 from reportgen.pipeline import KpiReport
 from reportgen.render.xlsx import build_workbook
-from reportgen.render.xlsx_cells import COUNT_FORMAT, SheetWriter
+from reportgen.render.xlsx_cells import COUNT_FORMAT, P_VALUE_FORMAT, SheetWriter
 from reportgen.render.xlsx_context import Context
 from reportgen.render.xlsx_layout import Column, Val, finish_sheet, heading, note, title_block
 from reportgen.render.xlsx_layout import write_table as _write_table
@@ -41,7 +41,6 @@ from reportgen.sanitize import excel_sheet_title
 GROUP_SHEETS: tuple[str, ...] = ("units", "ranking", "movers", "targets")
 #: Heat-map colours (red – white – green), as Excel's own 3-colour scale.
 HEAT_LOW, HEAT_MID, HEAT_HIGH = "F8696B", "FFFFFF", "63BE7B"
-P_FORMAT = "0.000"
 
 
 def _unit_name(ctx: Context, unit: str) -> str:
@@ -222,7 +221,7 @@ def write_movers(ctx: Context, ws: Worksheet) -> None:
                 Column(t("headers.value")),
                 Column(t(f"headers.{basis}_value", period=earlier)),
                 Column(t(f"headers.change_{basis}", period=earlier)),
-                Column(t(f"headers.p_{basis}", period=earlier), P_FORMAT),
+                Column(t(f"headers.p_{basis}", period=earlier), P_VALUE_FORMAT),
                 Column(t("headers.kpi_id")),
             ]
             rows = []

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from reportgen.engine.compute import ALL
-from reportgen.formatting import attainment_status, format_change, format_value
+from reportgen.formatting import attainment_status, format_change, format_p, format_value
 from reportgen.model.group import (
     best_movers,
     group_kpis,
@@ -161,7 +161,7 @@ def _movers_slide(ctx: SlideContext, basis: str, only_if_any: bool = False) -> S
             kpi=ctx.label(r.kpi),
             value=format_value(r.value, d.unit, ctx.lang),
             change=format_change(r.change, d.unit, ctx.lang),
-            p=f"{r.p:.3f}" if r.p is not None else "–",
+            p=format_p(r.p, stated=True),
         )
 
     if best.empty and worst.empty:
@@ -193,7 +193,7 @@ def _movers_slide(ctx: SlideContext, basis: str, only_if_any: bool = False) -> S
                     ctx.label(r.kpi),
                     format_value(r.value, d.unit, ctx.lang),
                     format_change(r.change, d.unit, ctx.lang),
-                    f"{r.p:.3f}" if r.p is not None else "–",
+                    format_p(r.p),
                 )
             )
             numbers.append((None, None, None, r.value, r.change, r.p))
