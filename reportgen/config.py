@@ -830,17 +830,16 @@ def _check_unit_folders(config: ReportConfig, source: str) -> None:
     """Two units may not share an output folder: their ids become ASCII file names
     (:func:`reportgen.sanitize.slugify`: ``a/b`` and ``a_b`` are both ``a_b``), compared
     ignoring case as Windows and macOS file systems do."""
-    from reportgen.sanitize import slugify
+    from reportgen.sanitize import shared_slug
 
-    taken: dict[str, str] = {}
-    for i, unit in enumerate(config.units):
-        slug = slugify(unit.id)
-        other = taken.setdefault(slug.casefold(), unit.id)
-        if other != unit.id:
-            raise ConfigError(
-                f"{source}: units[{i}].id: {unit.id!r} and {other!r} would share the output "
-                f"folder {slug!r}; expected ids that differ in letters or digits"
-            )
+    ids = [u.id for u in config.units]
+    clash = shared_slug(ids)
+    if clash is not None:
+        other, unit, slug = clash
+        raise ConfigError(
+            f"{source}: units[{ids.index(unit)}].id: {unit!r} and {other!r} would share the "
+            f"output folder {slug!r}; expected ids that differ in letters or digits"
+        )
 
 
 def _check_email(config: ReportConfig, source: str) -> None:

@@ -24,7 +24,7 @@ from reportgen.delivery.files import atomic_write_text
 from reportgen.engine.compute import ALL
 from reportgen.errors import ConfigError
 from reportgen.pipeline import KpiReport
-from reportgen.sanitize import csv_safe, ensure_inside, slugify
+from reportgen.sanitize import csv_safe, ensure_inside, shared_slug, slugify
 
 log = logging.getLogger(__name__)
 
@@ -185,16 +185,15 @@ def unit_paths(
     ASCII name (:func:`reportgen.sanitize.slugify`), two units may not share one
     (ignoring case, as Windows and macOS file systems do), and every path must stay
     inside the output folder."""
+    clash = shared_slug(units)  # (a loaded config has refused such ids already)
+    if clash is not None:
+        other, unit, slug = clash
+        raise ConfigError(
+            f"units {other!r} and {unit!r} would share the output folder {slug!r}; "
+            "give them ids that differ in letters or digits"
+        )
     paths: dict[str, Path] = {}
-    taken: dict[str, str] = {GROUP_FOLDER.casefold(): ALL}
     for unit in units:
-        slug = slugify(unit)
-        other = taken.setdefault(slug.casefold(), unit)
-        if other != unit:
-            raise ConfigError(
-                f"units {other!r} and {unit!r} would share the output folder {slug!r}; "
-                "give them ids that differ in letters or digits"
-            )
         paths[unit] = (
             output_path(config, out_dir, period_label, unit, suffix)
             if config is not None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -187,6 +188,18 @@ def slugify(name: str, *, max_bytes: int = SLUG_MAX_BYTES, fallback: str = "unit
     if len(text) > max_bytes:
         text = text[: max_bytes - 9].rstrip("._-") + "-" + _short_hash(raw)
     return text
+
+
+def shared_slug(names: Iterable[str]) -> tuple[str, str, str] | None:
+    """The first two names that become the same file name (:func:`slugify`, ignoring
+    case as Windows and macOS file systems do), with that name; None when all differ."""
+    taken: dict[str, str] = {}
+    for name in names:
+        slug = slugify(name)
+        other = taken.setdefault(slug.casefold(), name)
+        if other != name:
+            return other, name, slug
+    return None
 
 
 def ensure_inside(root: Path, path: Path) -> Path:

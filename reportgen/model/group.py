@@ -173,7 +173,7 @@ def movers(
                     "change": ch,
                     "improvement": ch * d.direction,
                     "relative": (ch * d.direction / spread) if spread else 0.0,
-                    "sig": bool(sig) if sig is not None and sig == sig else False,
+                    "sig": bool(sig) if pd.notna(sig) else False,
                     "p": _finite(r[f"p_{basis}"]),
                 }
             )

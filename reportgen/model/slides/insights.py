@@ -288,9 +288,7 @@ def _profile_bullets(
         )
     # lifecycle stages are defined by churn (the churned stage): no churn finding there
     churning = named[named["churn_n"] >= min_n].dropna(subset=["churn_rate"])
-    if by in CHURN_DEFINED_PROFILES:
-        churning = churning.iloc[0:0]
-    if len(churning) and churning["churn_rate"].max() > 0:
+    if by not in CHURN_DEFINED_PROFILES and len(churning) and churning["churn_rate"].max() > 0:
         hi = churning.loc[churning["churn_rate"].idxmax()]
         out.append(
             ctx.say(
