@@ -269,7 +269,19 @@ def compute_kpis(
     s = config.statistics
     settings = StatSettings(confidence=s.confidence, alpha=s.alpha, min_n=s.min_n)
     by_label = {p.label: p for p in all_periods}
-    components = aggregate(ds, kpis, all_periods, scope, params)
+    # The breakdowns (current, previous and last year's period) come from the same
+    # scans: those periods' per-unit rows are the roll-up of their breakdown cube.
+    breakdown_periods = (current, previous, last_year)
+    both = aggregate(
+        ds,
+        kpis,
+        all_periods,
+        scope,
+        params,
+        by=(None, *by),
+        breakdown_periods=breakdown_periods,
+    )
+    components = both[both.dimension.isna()].reset_index(drop=True)
     present = _kpis_with_data(components)
     skipped = [k for k in kpis if k not in present]
     if skipped:
@@ -318,7 +330,7 @@ def compute_kpis(
     t3 = time.perf_counter()
     breakdowns = scorecard.iloc[0:0].copy()
     if by:
-        comps = aggregate(ds, kpis, (current, previous, last_year), scope, params, by=tuple(by))
+        comps = both[both.dimension.notna() & both.kpi.isin(list(kpis))].reset_index(drop=True)
         if len(comps):
             breakdowns = build_results(
                 comps, kpis, params, settings, current, previous, last_year, by_label

@@ -46,9 +46,15 @@ def aggregate(
     scope: Scope,
     params: KpiParams,
     by: Sequence[str | None] = (None,),
+    breakdown_periods: Sequence[Period] | None = None,
 ) -> pd.DataFrame:
     """Components per KPI × period × unit (and ``ALL``) [× value of each dimension in ``by``;
     ``None`` in ``by`` means no breakdown].
+
+    ``breakdown_periods``: the periods (among ``periods``) that get the breakdowns of
+    ``by``'s dimensions (default: all). With ``None`` in ``by`` as well, the
+    per-unit rows of those periods are the breakdown cube's roll-up, not a scan of
+    their own (see :func:`_stage_frames`).
 
     Columns: kpi, period, unit, dimension, dim_value, and the component columns
     (NaN where a component does not apply to the KPI's kind).
@@ -65,7 +71,9 @@ def aggregate(
     ds.prepare_views(sources)
     per_stage = run_parallel(
         ds.con,
-        lambda stage: _stage_frames(ds, stage, by_stage[stage], periods, scope, params, by),
+        lambda stage: _stage_frames(
+            ds, stage, by_stage[stage], periods, scope, params, by, breakdown_periods
+        ),
         list(by_stage),
         first=_HEAVY_FIRST.index,
     )
@@ -92,38 +100,44 @@ def _stage_frames(
     scope: Scope,
     params: KpiParams,
     by: Sequence[str | None],
+    breakdown_periods: Sequence[Period] | None = None,
 ) -> list[pd.DataFrame]:
     """The component frames of one stage's KPIs (see :func:`aggregate`)."""
     frames: list[pd.DataFrame] = []
     dims = [d for d in by if d is None or d in STAGE_DIMENSIONS[stage]]
     if not dims:
         return frames
-    with_dims = any(d is not None for d in dims)  # no CRM join without breakdown
-    table = build_stage(
-        ds,
-        stage,
-        scope,
-        periods,
-        params,  # type: ignore[arg-type]
-        with_dims=with_dims,
-    )
+    breakdown = [d for d in dims if d is not None]
+    wanted = set(periods if breakdown_periods is None else breakdown_periods)
+    cube_periods = [p for p in periods if p in wanted] if breakdown else []
+    # The per-unit rows of the breakdown periods are the cube's roll-up: one scan (with
+    # the CRM join) serves both, the plain scan reads only the other periods.
+    plain_periods = [p for p in periods if p not in cube_periods] if None in dims else []
+    if plain_periods:
+        table = build_stage(ds, stage, scope, plain_periods, params, with_dims=False)  # type: ignore[arg-type]
+        if table is None:
+            log.info("skipping %s: no %s source", [k.id for k in defs], stage)
+            return frames
+        aggs = _components(defs, table, params)
+        medians = [c for c in aggs if c.endswith("__median")]
+        # the all-units row is the sum of the per-unit components (counts and sums are
+        # additive), only medians need their own query.
+        per_unit = _frame(table.group_by(["period_id", "unit"]).aggregate(**aggs))
+        frames += _with_total(per_unit, table, [], medians, defs, params)
+    if not cube_periods:
+        return frames
+    table = build_stage(ds, stage, scope, cube_periods, params, with_dims=True)  # type: ignore[arg-type]
     if table is None:
         log.info("skipping %s: no %s source", [k.id for k in defs], stage)
         return frames
     aggs = _components(defs, table, params)
-    # the all-units row is the sum of the per-unit components (counts and sums are
-    # additive), only medians need their own query.
     medians = [c for c in aggs if c.endswith("__median")]
-    if None in dims:
-        per_unit = _frame(table.group_by(["period_id", "unit"]).aggregate(**aggs))
-        frames += _with_total(per_unit, table, [], medians, defs, params)
-    breakdown = [d for d in dims if d is not None]
-    if not breakdown:
-        return frames
     # Breakdowns: ONE scan of the stage (with its CRM join) into the cube of every
     # breakdown dimension at once (periods × units × segment × region × …: small),
     # then each dimension is a roll-up of that cube — instead of one scan of a
-    # materialised copy of the joined stage per dimension.
+    # materialised copy of the joined stage per dimension. The CRM join is a left
+    # join: every row of the stage is in the cube (a missing dimension value is a
+    # group of its own), so its roll-up over all dimensions is the per-unit total.
     additive = [c for c in aggs if c not in medians]
     cube = (
         table.group_by(["period_id", "unit", *breakdown])
@@ -132,14 +146,15 @@ def _stage_frames(
     )
     if medians:  # a median does not roll up: it reads the (materialised) stage again
         table = ds.con.create_table(f"stage_{stage}", table, temp=True, overwrite=True)
-    for dim in breakdown:
-        keys = ["period_id", dim, "unit"]
+    groupings: list[list[str]] = [[]] if None in dims else []
+    for dims_of in [*groupings, *([d] for d in breakdown)]:
+        keys = ["period_id", *dims_of, "unit"]
         per_unit = _roll_up(cube, keys, additive)
         if medians:
             own = _components(defs, table, params)
             per_unit_medians = table.group_by(keys).aggregate(**{c: own[c] for c in medians})
             per_unit = per_unit.merge(_frame(per_unit_medians), on=keys, how="outer")
-        frames += _with_total(per_unit, table, [dim], medians, defs, params)
+        frames += _with_total(per_unit, table, dims_of, medians, defs, params)
     # free the engine's memory for what follows (insights, the render workers)
     ds.con.drop_table(f"stage_{stage}", force=True)
     return frames
