@@ -473,6 +473,21 @@ def test_breakdowns_of_several_dimensions_equal_one_dimension_at_a_time(sample_r
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
 
 
+def test_the_scorecard_is_the_same_with_and_without_breakdowns(sample_report):
+    """With breakdowns, the per-unit rows of the current, previous and last year's
+    period are the roll-up of the breakdown cube instead of a scan of their own; the
+    scorecard and the trends must not change by a bit, medians included."""
+    cfg = sample_report.config
+    plain = compute_kpis(cfg, today=sample_report.TODAY)
+    folded = sample_report.report
+    assert plain.breakdowns.empty and not folded.breakdowns.empty
+    assert "first_response_hours_median" in set(plain.scorecard.kpi)
+    for name in ("scorecard", "trends"):
+        a, b = getattr(plain, name), getattr(folded, name)
+        assert len(a) > 0
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
 def test_breakdown_counts_add_up_to_the_scorecard(sample_report):
     """Every row falls into exactly one value of a dimension (a missing value is its own
     group), so the n of a dimension's values add up to the unit's (and all units') n."""
