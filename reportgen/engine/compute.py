@@ -107,6 +107,15 @@ def _stage_frames(
     dims = [d for d in by if d is None or d in STAGE_DIMENSIONS[stage]]
     if not dims:
         return frames
+    if not ds.has(STAGE_SOURCE[stage]):
+        log.info("skipping %s: no %s source", [k.id for k in defs], stage)
+        return frames
+
+    def stage_table(ps: Sequence[Period], with_dims: bool) -> ir.Table:
+        table = build_stage(ds, stage, scope, ps, params, with_dims=with_dims)  # type: ignore[arg-type]
+        assert table is not None  # (its source is staged)
+        return table
+
     breakdown = [d for d in dims if d is not None]
     wanted = set(periods if breakdown_periods is None else breakdown_periods)
     cube_periods = [p for p in periods if p in wanted] if breakdown else []
@@ -114,10 +123,7 @@ def _stage_frames(
     # the CRM join) serves both, the plain scan reads only the other periods.
     plain_periods = [p for p in periods if p not in cube_periods] if None in dims else []
     if plain_periods:
-        table = build_stage(ds, stage, scope, plain_periods, params, with_dims=False)  # type: ignore[arg-type]
-        if table is None:
-            log.info("skipping %s: no %s source", [k.id for k in defs], stage)
-            return frames
+        table = stage_table(plain_periods, with_dims=False)
         aggs = _components(defs, table, params)
         medians = [c for c in aggs if c.endswith("__median")]
         # the all-units row is the sum of the per-unit components (counts and sums are
@@ -126,10 +132,7 @@ def _stage_frames(
         frames += _with_total(per_unit, table, [], medians, defs, params)
     if not cube_periods:
         return frames
-    table = build_stage(ds, stage, scope, cube_periods, params, with_dims=True)  # type: ignore[arg-type]
-    if table is None:
-        log.info("skipping %s: no %s source", [k.id for k in defs], stage)
-        return frames
+    table = stage_table(cube_periods, with_dims=True)
     aggs = _components(defs, table, params)
     medians = [c for c in aggs if c.endswith("__median")]
     # Breakdowns: ONE scan of the stage (with its CRM join) into the cube of every
