@@ -796,3 +796,52 @@ def test_date_keys_in_a_number_column_are_dates(project: Project, typed_view: bo
         dt.date(2025, 3, 5), dt.date(2025, 3, 5), None, None, None, None
     ]  # fmt: skip
     assert list(t._error.fillna("")) == ["", "", "bad_date", "bad_date", "bad_date", "bad_date"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_negative_amounts_are_counted_as_given_and_said(
+    project: Project, caplog: pytest.LogCaptureFixture, fmt: str
+) -> None:
+    # Returns or credit notes exported as negative order lines lower revenue and the
+    # average order value: counted as the export gives them, with a warning giving the
+    # count, the lowest amount and the first row. A quarantined line (unknown unit) is
+    # not among them.
+    rows = [
+        ["o1", "k1", dt.date(2025, 1, 10), "alpha", 100.0],
+        ["o2", "k1", dt.date(2025, 1, 12), "alpha", -30.0],
+        ["o3", "k2", dt.date(2025, 1, 15), "nowhere", -500.0],
+        ["o4", "k2", dt.date(2025, 2, 1), "alpha", -10.0],
+    ]
+    header = ["order_id", "customer_id", "date", "unit", "amount"]
+    if fmt == "csv":
+        project.table("orders", header, [[*r[:2], r[2].isoformat(), *r[3:]] for r in rows])
+        name = "orders.csv"
+    else:
+        columns = list(zip(*rows, strict=True))
+        table = pa.table({h: pa.array(c) for h, c in zip(header, columns, strict=True)})
+        pq.write_table(table, project.root / "orders.parquet")
+        project.sources["orders"] = {"path": "orders.parquet"}
+        name = "orders.parquet"
+    with caplog.at_level("WARNING", logger="reportgen"):
+        report = compute_kpis(load_config(project.config()), period="2025Q1", today=TODAY)
+    said = [r.getMessage() for r in caplog.records if "negative amount" in r.getMessage()]
+    assert len(said) == 1
+    assert "2 order line(s) with a negative amount (the lowest -30, the first at row " in said[0]
+    assert said[0].split(": ")[0].endswith(name)
+    sc = report.scorecard.set_index(["kpi", "unit"])
+    assert sc.loc[("aov", "alpha"), "n"] == 3
+    assert sc.loc[("aov", "alpha"), "value"] == pytest.approx(60 / 3)
+
+
+def test_no_negative_amount_no_warning(project: Project, caplog: pytest.LogCaptureFixture) -> None:
+    pq.write_table(pa.table({
+        "order_id": ["o1", "o2"],
+        "customer_id": ["k1", "k2"],
+        "date": pa.array([dt.date(2025, 1, 10)] * 2, pa.date32()),
+        "unit": ["alpha"] * 2,
+        "amount": [0.0, 12.5],
+    }), project.root / "orders.parquet")  # fmt: skip
+    project.sources["orders"] = {"path": "orders.parquet"}
+    with caplog.at_level("WARNING", logger="reportgen"):
+        compute_kpis(load_config(project.config()), period="2025Q1", today=TODAY)
+    assert not [r for r in caplog.records if "negative amount" in r.getMessage()]
