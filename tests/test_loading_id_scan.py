@@ -11,6 +11,7 @@ materialising path, which parses every value.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import pytest
 from test_loading_perf_paths import RESPONSES, SCOPES, _dataset, _project, _rows
 
 from reportgen.io.parquet_reader import scan_texts
-from reportgen.loading import Dataset
+from reportgen.loading import Dataset, Scope
 
 
 def _long(value: str | None) -> str | None:
@@ -159,3 +160,59 @@ def test_parallel_staging_keeps_order_errors_and_connection() -> None:
     with pytest.raises(ValueError, match="source 5"):
         run_parallel(con, fail, [5, 4], first=lambda n: n)  # 4 starts first, 5 is reported
     assert con.con is main
+
+
+def test_a_two_column_key_in_id_order_is_checked_from_the_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CRM's key is (customer, unit). Exported in customer-id order, only the ids
+    that repeat next to each other can hold a repeated whole key: the scan finds them,
+    and the engine groups only their rows (no key pass over every row). Same duplicates,
+    quarantine and loaded rows as the materialising path."""
+    from test_loading_perf_paths import UNITS as PERF_UNITS
+
+    from reportgen.config import load_config
+    from reportgen.loading import stage
+
+    rows = [  # customer_id, unit, segment, join_date
+        ("C-000001", "alpha", "SMB", dt.date(2024, 1, 1)),
+        ("C-000001", "alpha", "Key", dt.date(2024, 2, 1)),  # repeats row 1's key
+        ("C-000002", "alpha", "SMB", dt.date(2024, 1, 1)),
+        ("C-000002", "beta", "SMB", dt.date(2024, 1, 1)),  # same id, other unit: kept
+        ("C-000003", "nowhere", "SMB", dt.date(2024, 1, 1)),  # unknown unit
+        ("C-000003", "beta", "Key", dt.date(2024, 1, 1)),
+        ("C-000004", "beta", "SMB", dt.date(2024, 1, 1)),
+        ("C-000004", "Beta", "Key", dt.date(2024, 3, 1)),  # the same unit spelt otherwise
+        ("C-000004", "beta", "SMB", None),  # join date missing: quarantined
+        ("C-000005", "alpha", None, dt.date(2024, 1, 1)),
+    ]
+    columns = ["customer_id", "unit", "segment", "join_date"]
+    pq.write_table(
+        pa.table({c: pa.array([r[i] for r in rows]) for i, c in enumerate(columns)}),
+        tmp_path / "customers.parquet",
+        row_group_size=3,
+    )
+    (tmp_path / "reportgen.yaml").write_text(
+        json.dumps({"units": PERF_UNITS, "sources": {"customers": {"path": "customers.parquet"}}}),
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "reportgen.yaml")
+    engine: list[str] = []
+    original = stage._key_pass
+    monkeypatch.setattr(
+        stage,
+        "_key_pass",
+        lambda con, suffix, *a: engine.append(suffix) or original(con, suffix, *a),
+    )
+    view, full = _dataset(config, typed_view=True), _dataset(config, typed_view=False)
+    assert "customers_v" not in engine
+
+    def dup_rows(ds: Dataset) -> list[int]:
+        dups = ds.staged["customers"].dups
+        return sorted(r["_row"] for r in dups.to_pyarrow().to_pylist()) if dups is not None else []
+
+    assert dup_rows(view) == dup_rows(full) == [2, 8]
+    pd.testing.assert_frame_equal(view.quarantine(limit=None), full.quarantine(limit=None))
+    pd.testing.assert_frame_equal(
+        _rows(view, "customers", Scope()), _rows(full, "customers", Scope())
+    )

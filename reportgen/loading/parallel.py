@@ -27,13 +27,15 @@ from ibis.common.bases import Comparable
 K = TypeVar("K", bound=Hashable)
 
 
-def _forget_equalities(self: Comparable) -> None:
+def _forget_equalities(self: Comparable, _comparable: type = Comparable) -> None:
     """``Comparable.__del__`` (ibis 12) for objects dropped while other threads compare
     expressions: ibis's equality cache is a plain dict, and its own ``__del__`` raised
     ``KeyError`` when another thread had just removed an entry — printed as "Exception
     ignored in …" on stderr (and a failed test under pytest), with the rest of the
-    object's entries left behind. This one removes every entry that is still there."""
-    cache = Comparable.__cache__
+    object's entries left behind. This one removes every entry that is still there.
+    (The class is bound as a default: at interpreter exit the module's globals may be
+    gone already.)"""
+    cache = _comparable.__cache__  # type: ignore[attr-defined]
     me = id(self)
     for other in list(cache.pop(me, ())):
         theirs = cache.get(other)

@@ -568,7 +568,7 @@ def stage_source(
         keyed = cheap and bool(key) and all(k in mapping for k in key)
         scan = texts.result() if texts is not None else None
         found = None
-        if keyed and scan is not None and len(key) == 1:
+        if keyed and scan is not None:
             found = _scanned_key(con, suffix, scan, key, mapping[key[0]])
         if keyed and found is None:
             found = _key_pass(con, suffix, full, plans, key, source.na_values)
@@ -653,6 +653,8 @@ def stage_source(
     if repeated is None:
         dups = _find_duplicates(con, suffix, values, errors if n_errors else None, key)
     else:
+        if len(key) > 1:  # the repeated first key values: which whole keys repeat there
+            repeated = _repeated_keys(con, suffix, values, key, repeated)
         dups = _window_duplicates(con, suffix, values, errors if n_errors else None, key, repeated)
     staged = _assemble(con, name, suffix, values, errors, n_errors, dups, raw, mapping)
     if raw_date is not None:
@@ -712,7 +714,7 @@ def _scan_ids(
         for col, h in used
         if col.kind == "id" and t[h].type().is_string() and (col.required or col.name in key)
     ]
-    key_header = next((h for col, h in ids if len(key) == 1 and col.name == key[0]), None)
+    key_header = next((h for col, h in ids if key and col.name == key[0]), None)
     others = [h for col, h in ids if col.required and h != key_header]
     if not others and key_header is None:
         return None
@@ -722,15 +724,32 @@ def _scan_ids(
 def _scanned_key(
     con: ibis.BaseBackend, suffix: str, scan: TextScan, key: tuple[str, ...], header: str
 ) -> tuple[ir.Table, set[str]] | None:
-    """The key pass's result from the identifier scan, when that proved the key texts
-    clean (nothing to trim, no missing-value spelling) and in ascending file order; equal
-    neighbours are then the only repeats. None otherwise (the engine's key pass runs)."""
-    if not scan.ordered or len(key) != 1 or header not in scan.columns or header in scan.care:
+    """The key pass's result from the identifier scan, when that proved the texts of the
+    key's (first) column clean (nothing to trim, no missing-value spelling) and in
+    ascending file order; equal neighbours are then its only repeated values. None
+    otherwise (the engine's key pass runs).
+
+    A key of several columns (the CRM's customer and unit) gets the repeated values of
+    its first column: a whole key can repeat only where its first value does, and
+    :func:`_repeated_keys` looks there alone."""
+    if not scan.ordered or not key or header not in scan.columns or header in scan.care:
         return None
-    (name,) = key
+    name = key[0]
     with_null = {name} if header in scan.nulls else set()
     repeated = pa.table({name: pa.array(scan.repeated, type=pa.string())})
     return con.create_table(f"keys_{suffix}", repeated, overwrite=True), with_null
+
+
+def _repeated_keys(
+    con: ibis.BaseBackend, suffix: str, values: ir.Table, key: tuple[str, ...], first: ir.Table
+) -> ir.Table:
+    """The whole keys that occur more than once, among the rows whose first key value is
+    one of the repeated ones in ``first`` (see :func:`_scanned_key`)."""
+    rows = values.filter(values[key[0]].isin(first[key[0]]))
+    groups = rows.group_by(list(key)).aggregate(_n=ibis._.count())
+    return con.create_table(
+        f"dupkeys_{suffix}", groups.filter(groups._n > 1).select(*key), overwrite=True
+    )
 
 
 def _clean_ids(plans: list[_Plan], scan: TextScan, key: tuple[str, ...]) -> list[_Plan]:
