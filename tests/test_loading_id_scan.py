@@ -78,9 +78,10 @@ def test_same_reconciliation_and_loaded_rows(pair: tuple[Dataset, Dataset], scop
     pd.testing.assert_frame_equal(_rows(view, "responses", scope), _rows(full, "responses", scope))
 
 
-def test_the_scan_replaces_the_engine_key_pass(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def engine_key_passes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tags of the sources whose key the engine's key pass checked (it records
+    each call, then runs)."""
     from reportgen.loading import stage
 
     engine: list[str] = []
@@ -90,6 +91,13 @@ def test_the_scan_replaces_the_engine_key_pass(
         "_key_pass",
         lambda con, suffix, *a: engine.append(suffix) or original(con, suffix, *a),
     )
+    return engine
+
+
+def test_the_scan_replaces_the_engine_key_pass(
+    tmp_path: Path, engine_key_passes: list[str]
+) -> None:
+    engine = engine_key_passes
     for name in ("ordered", "unordered", "ordered, a key to trim"):
         root = tmp_path / name.replace(" ", "_").replace(",", "")
         root.mkdir()
@@ -163,7 +171,7 @@ def test_parallel_staging_keeps_order_errors_and_connection() -> None:
 
 
 def test_a_two_column_key_in_id_order_is_checked_from_the_scan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, engine_key_passes: list[str]
 ) -> None:
     """The CRM's key is (customer, unit). Exported in customer-id order, only the ids
     that repeat next to each other can hold a repeated whole key: the scan finds them,
@@ -172,7 +180,6 @@ def test_a_two_column_key_in_id_order_is_checked_from_the_scan(
     from test_loading_perf_paths import UNITS as PERF_UNITS
 
     from reportgen.config import load_config
-    from reportgen.loading import stage
 
     rows = [  # customer_id, unit, segment, join_date
         ("C-000001", "alpha", "SMB", dt.date(2024, 1, 1)),
@@ -197,15 +204,8 @@ def test_a_two_column_key_in_id_order_is_checked_from_the_scan(
         encoding="utf-8",
     )
     config = load_config(tmp_path / "reportgen.yaml")
-    engine: list[str] = []
-    original = stage._key_pass
-    monkeypatch.setattr(
-        stage,
-        "_key_pass",
-        lambda con, suffix, *a: engine.append(suffix) or original(con, suffix, *a),
-    )
     view, full = _dataset(config, typed_view=True), _dataset(config, typed_view=False)
-    assert "customers_v" not in engine
+    assert "customers_v" not in engine_key_passes
 
     def dup_rows(ds: Dataset) -> list[int]:
         dups = ds.staged["customers"].dups
