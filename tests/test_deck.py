@@ -537,6 +537,40 @@ def test_share_bars_run_from_0_to_100_percent():
     assert axis.maximum_scale is None  # other units: the renderer's choice
 
 
+def test_a_column_label_a_reference_line_crosses_goes_inside_the_column():
+    # the group deck's NPS by unit: the all-units line at 30.8 ran through the label
+    # "29.2" printed above its column; that label now sits inside the column, in white
+    from pptx import Presentation as New
+    from pptx.enum.chart import XL_LABEL_POSITION
+    from pptx.util import Inches
+
+    from reportgen.model.charts import ChartSpec, ReferenceLine
+    from reportgen.render.pptx_charts import add_chart, labels_under_a_line
+
+    values = [62.2, 32.8, 29.2, 27.6, 25.4, 3.6]
+    spec = ChartSpec.build(
+        "column", "NPS", list("abcdef"), [("NPS", values)], value_unit="points",
+        references=(ReferenceLine("All units", 30.8, role="average"),),
+    )  # fmt: skip
+    assert labels_under_a_line(spec, 0) == [2]
+    low = ChartSpec.build(
+        "column", "NPS", ["a", "b"], [("NPS", [62.2, 3.6])], value_unit="points",
+        references=(ReferenceLine("All units", 5.0, role="average"),),
+    )  # fmt: skip
+    assert labels_under_a_line(low, 0) == []  # too short a column to hold its label
+    prs = New()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    box = (Inches(1), Inches(1), Inches(6), Inches(4))
+    chart = add_chart(slide, spec, box, ("Arial", "Noto Sans CJK SC")).chart
+    series = chart.plots[0].series[0]
+    dlbls = series._element.find(qn("c:dLbls")).findall(qn("c:dLbl"))
+    assert [int(d.find(qn("c:idx")).get("val")) for d in dlbls] == [2]
+    label = series.points[2].data_label
+    assert label.position == XL_LABEL_POSITION.INSIDE_END
+    assert str(label.font.color.rgb) == "FFFFFF"
+    assert dlbls[0].find(qn("c:showVal")).get("val") == "1"
+
+
 def test_scatter_labels_of_close_points_go_to_different_sides():
     # two attributes with close importance and performance were printed on top of each
     # other; a lone point keeps its label on the right

@@ -125,6 +125,19 @@ def test_group_deck_and_zh(quarter, cfg):
     assert "客户体验现状" in titles and "nan" not in titles.lower()
 
 
+def test_the_group_deck_says_whose_changes_follow_the_spread_of_units(quarter, cfg):
+    # "各事业部 NPS 介于 3.6（售后服务）与 62.2" then "较上季度：−3.6 分" read as the
+    # after-sales unit's change; the group's figure now comes first, as in a unit deck
+    from reportgen.engine.compute import ALL
+
+    for unit, lang, group in (("all", "zh-CN", "全集团"), ("retail", "en", "All units")):
+        m = build_report_model(quarter, cfg, unit, lang)
+        s = next(s for s in m.slides if s.id == "standing.units.nps")
+        items = s.blocks_of(Bullets)[0].items
+        value = format_value(quarter.value("nps", ALL), "points", lang)
+        assert items[1] == f"{group}{'：' if lang == 'zh-CN' else ': '}{value}", items
+
+
 def test_not_built_analytics_are_named(model_en):
     texts = " ".join(i for s in model_en.slides for b in s.blocks_of(Bullets) for i in b.items)
     assert "Not yet available: RFM value tiers" in texts

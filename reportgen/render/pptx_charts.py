@@ -194,9 +194,48 @@ def add_chart(  # type: ignore[no-untyped-def]
             series.format.line.color.rgb = RGBColor.from_string(REFERENCE_COLOUR)
             series.smooth = False
     if spec.kind == "column" and refs:
+        for i, series in enumerate(list(chart.plots[0].series)[: len(spec.series)]):
+            for point in labels_under_a_line(spec, i):
+                label = series.points[point].data_label
+                label.position = XL_LABEL_POSITION.INSIDE_END
+                label.font.size = Pt(9)
+                label.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
         overlay_references(chart, len(spec.series))
     _ea_on_txpr(chart._chartSpace, *fonts)
     return frame
+
+
+#: A column label's height, as a share of the value axis, and the least column height
+#: (same share) that holds it inside (9 pt labels on a chart about 4.5 inches high).
+_COLUMN_LABEL_H = 0.045
+_COLUMN_FITS_LABEL = 0.12
+
+
+def labels_under_a_line(spec: ChartSpec, index: int) -> list[int]:
+    """The columns of series ``index`` whose value label, above the column, a reference
+    line would cross (a group average through "29.2"): their labels go inside the top
+    of the column instead, where the column is tall enough to hold one. The axis is
+    estimated as the renderers draw it: from 0 (or the lowest value) to the highest
+    value with about a tenth of headroom."""
+    values = [v for s in spec.series for v in s.values if v is not None]
+    refs = references(spec)
+    values += [r.value for r in refs]
+    values += [v for r in refs for v in (r.values or ()) if v is not None]
+    if not values:
+        return []
+    low, high = min(0.0, min(values)), max(0.0, max(values))
+    span = (high - low) * 1.1 or 1.0
+    out = []
+    for i, v in enumerate(spec.series[index].values):
+        if v is None or abs(v) < _COLUMN_FITS_LABEL * span:
+            continue
+        lines = [
+            r.values[i] if r.values is not None and i < len(r.values) else r.value for r in refs
+        ]
+        top = v + math.copysign(_COLUMN_LABEL_H * span, v)
+        if any(y is not None and min(v, top) <= y <= max(v, top) for y in lines):
+            out.append(i)
+    return out
 
 
 def _ratio_axis(chart, spec: ChartSpec) -> None:  # type: ignore[no-untyped-def]

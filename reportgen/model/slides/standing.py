@@ -158,9 +158,11 @@ def unit_comparison(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
                 worst_name=ctx.unit_name(worst[0]),
                 worst_value=fmt(worst[1]),
             ),
+            # the all-units figure, also in the group's own deck: the change bullets
+            # after it are the group's, and "−3.6" beside a unit's 3.6 needs its subject
             *(
                 [f"{ctx.unit_name(ALL)}{ctx.texts('colon')}{fmt(group)}"]
-                if group is not None and ctx.unit != ALL
+                if group is not None
                 else []
             ),
             *kpi_bullets(ctx, kpi, target=False)[:3],
