@@ -77,6 +77,16 @@ def filter_name(reason: str, lang: str) -> str:
     return str(data_texts(lang).raw("filters").get(reason, reason))
 
 
+def scope_name(scope: str, lang: str, names: Mapping[str, object] | None = None) -> str:
+    """A benchmark scope as the data spell it ("global", "零售业") in ``lang`` ("全球",
+    "retail industry"), matched case-insensitively (``names``: another mapping); a
+    scope without a label as it is."""
+    if names is None:
+        names = data_texts(lang).raw("scopes")
+    folded = {str(k).casefold(): str(v) for k, v in (names or {}).items()}
+    return folded.get(scope.casefold(), scope)
+
+
 def reason_text(code: str, lang: str) -> str:
     """The explanation of a quarantine reason code; an unknown code as it is."""
     return str(data_texts(lang).raw("reasons").get(code, code))

@@ -233,7 +233,7 @@ def test_lower_is_better_target_and_benchmark_wording(en):
         (
             {"value": 0.775, "ci_low": 0.730, "ci_high": 0.815},
             "Below the global benchmark of 78.0% (−0.5 pp, within the margin of error)",
-            "低于global基准 78.0%（−0.5个百分点，在误差范围内）",
+            "低于全球基准 78.0%（−0.5个百分点，在误差范围内）",
         ),
         ({"value": 0.775, "ci_low": 0.770, "ci_high": 0.779}, "(−0.5 pp, worse)", "，较差）"),
         # the NPS: ± its margin of error
@@ -290,13 +290,13 @@ def test_benchmark_scope_names_per_language(zh, en):
     r = row(benchmark=0.78, benchmark_gap=-0.005, benchmark_scope="global")
     from reportgen.texts import load_texts
 
-    names = load_texts("deck", "zh-CN").raw("scopes")
+    names = load_texts("data", "zh-CN").raw("scopes")
     s = zh.say("benchmark", f=fact(r, "满意度", "zh-CN", scope_names=names))
     assert s.startswith("低于全球基准 78.0%") and "global" not in s
     # a scope without a label stays as it is
     r["benchmark_scope"] = "Nordics"
     assert "Nordics" in zh.say("benchmark", f=fact(r, "满意度", "zh-CN", scope_names=names))
-    en_names = load_texts("deck", "en").raw("scopes")
+    en_names = load_texts("data", "en").raw("scopes")
     r["benchmark_scope"] = "零售业"
     assert "retail industry benchmark" in en.say(
         "benchmark", f=fact(r, "CSAT", "en", scope_names=en_names)

@@ -190,6 +190,25 @@ def test_scorecard_equals_the_engine(sample, wb):
     assert rows["arpu"][COL["value"]].number_format == "#,##0"
 
 
+def test_benchmark_scopes_are_named_in_the_workbook_language(sample, wb, wb_zh):
+    # the scorecard showed "零售业" in the English workbook and "global" in the Chinese one;
+    # the scope is now named as in the decks (data.yaml's scopes)
+    from reportgen.texts import scope_name
+
+    sc = sample.report.scorecard
+    unit = sc[(sc.unit == UNIT) & sc.dimension.isna()].set_index("kpi")
+    raw = {k: v for k, v in unit["benchmark_scope"].items() if isinstance(v, str) and v}
+    assert raw and {"global"} <= {v.casefold() for v in raw.values()}
+    for book, lang in ((wb, "en"), (wb_zh, "zh-CN")):
+        ws = book[book.sheetnames[0]]
+        rows = _rows_by_id(ws, COL["kpi_id"] + 1)
+        for kpi, scope in raw.items():
+            shown = rows[kpi][COL["benchmark_scope"]].value
+            assert shown == scope_name(scope, lang) != "", (lang, kpi, shown)
+            cjk = re.search(r"[\u4e00-\u9fff]", shown) is not None
+            assert cjk == (lang == "zh-CN"), (lang, kpi, shown)
+
+
 def test_scorecard_marks_and_status_follow_the_engine(sample, wb):
     rows = _rows_by_id(wb["Scorecard"], COL["kpi_id"] + 1)
     sc = sample.report.scorecard

@@ -33,6 +33,7 @@ from reportgen.formatting import (
 )
 from reportgen.model.report import Verdict
 from reportgen.resources import templates_dir
+from reportgen.texts import scope_name
 
 
 def _missing(v: object) -> bool:
@@ -133,7 +134,6 @@ def fact(
     claim = claim_basis(row, comparisons)
     claim_change = row.get(f"change_{claim}")
     scope = str(row.get("benchmark_scope") or "")
-    names = {str(k).casefold(): str(v) for k, v in (scope_names or {}).items()}
     return Fact(
         kpi=str(row["kpi"]),
         label=label,
@@ -150,7 +150,7 @@ def fact(
         if _missing(row.get("target_gap"))
         else format_change(row["target_gap"], unit, lang),
         benchmark="" if _missing(bench) else format_value(bench, unit, lang),
-        benchmark_scope=names.get(scope.casefold(), scope),
+        benchmark_scope=scope_name(scope, lang, scope_names),
         benchmark_gap="" if _missing(gap) else format_change(gap, unit, lang),
         benchmark_better=None if _missing(gap) else float(gap) * direction >= 0,
         benchmark_above=None if _missing(gap) else float(gap) >= 0,

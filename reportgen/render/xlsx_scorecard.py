@@ -20,6 +20,7 @@ from reportgen.render.xlsx_charts import chart_data_rows, chart_to_openpyxl
 from reportgen.render.xlsx_context import Context
 from reportgen.render.xlsx_layout import Column, Val, finish_sheet, title_block, write_table
 from reportgen.render.xlsx_rules import attainment_rules, significance_rules
+from reportgen.texts import scope_name
 
 LOW_N_FONT = Font(italic=True, color="808080")
 ATTAINMENT_FORMAT = "0.0%"
@@ -114,7 +115,7 @@ def scorecard_row(ctx: Context, kpi: str, row: pd.Series, group: pd.Series | Non
         row["attainment"],
         ctx.t(f"status.{status}") if status else None,
         Val(row["benchmark"], fmt),
-        _none(row["benchmark_scope"]),
+        scope_name(str(scope), ctx.lang) if (scope := _none(row["benchmark_scope"])) else None,
     ]
     if group is not None:
         cells += [Val(group["value"], fmt), int(group["n"])]
