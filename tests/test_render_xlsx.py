@@ -653,3 +653,24 @@ def test_figures_below_min_n_are_grey_with_their_changes(sample, wb):
     for r in low.head(20).itertuples(index=False):
         k = sample.report.kpis[r.kpi]
         assert any(_same(v, change_value(r.change_prev, k.unit)) for v in grey), r
+
+
+def test_group_workbook_sentences_read_right_in_both_languages(sample, tmp_path):
+    # "Charts: headline KPIs for All units and for all units." and "2026Q316 项集团指标"
+    from reportgen.render.xlsx_group import write_group_workbook
+
+    period = sample.report.period.label
+    for lang in ("en", "zh-CN"):
+        book = load_workbook(
+            write_group_workbook(sample.report, sample.config, tmp_path / f"{lang}.xlsx", lang)
+        )
+        text = " ".join(
+            c.value for ws in book for row in ws.iter_rows(max_row=4) for c in row
+            if isinstance(c.value, str)
+        )  # fmt: skip
+        assert f"{period}1" not in text and f"{period}2" not in text, text
+        if lang == "en":
+            assert "Charts: headline KPIs for all units together." in text
+            assert "All units and for all units" not in text
+        else:
+            assert "图表：全部事业部整体的核心指标。" in text and "全部事业部 与" not in text

@@ -9,6 +9,7 @@ from typing import Any
 
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reportgen.engine.compute import ALL
 from reportgen.engine.registry import KpiDef
 from reportgen.model.charts import NUMBER_FORMATS
 from reportgen.model.kpi_charts import HEADLINE_TREND_KPIS, trend_chart
@@ -68,7 +69,8 @@ def write_trends(ctx: Context, ws: Worksheet) -> None:
     sw = SheetWriter(ws, ctx.counters)
     r = ctx.report
     periods = [p.label for p in r.trend_periods]
-    lines = ctx.t.lines("subtitles.trends", first=periods[0], last=periods[-1], unit=ctx.unit_name)
+    key = "subtitles.trends_group" if ctx.unit == ALL else "subtitles.trends"
+    lines = ctx.t.lines(key, first=periods[0], last=periods[-1], unit=ctx.unit_name)
     top = title_block(sw, ctx.title, lines)
     tr = r.trends[r.trends.unit == ctx.unit]
     lookup = {(row.kpi, row.period): row for row in tr.itertuples(index=False)}
