@@ -25,6 +25,7 @@ from reportgen.engine.registry import KpiDef, KpiParams, kpi_registry, selected_
 from reportgen.engine.results import OBJECT_COLUMNS, StatSettings, build_results, trend_frame
 from reportgen.errors import ConfigError, PeriodError
 from reportgen.loading import Dataset, FileReconciliation, Scope, load_dataset, warn_suspect_columns
+from reportgen.loading.normalize import said_something
 from reportgen.periods import Period, parse_period
 
 log = logging.getLogger(__name__)
@@ -485,8 +486,7 @@ def period_comments(
     # own lets the engine skip the rest of a typed file
     t = ds.table("responses", Scope(start=period.start, end=period.end, units=scope.units))
     t = t.filter(
-        t.comment.notnull()
-        & (t.comment.strip() != "")
+        said_something(t.comment)
         & t.unit.isin(list(units))
         & (t.date >= period.start)
         & (t.date < period.end)

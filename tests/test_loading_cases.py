@@ -845,3 +845,17 @@ def test_no_negative_amount_no_warning(project: Project, caplog: pytest.LogCaptu
     with caplog.at_level("WARNING", logger="reportgen"):
         compute_kpis(load_config(project.config()), period="2025Q1", today=TODAY)
     assert not [r for r in caplog.records if "negative amount" in r.getMessage()]
+
+
+def test_placeholder_comments_are_not_comments(project: Project) -> None:
+    # "无", "None", "-" typed into the comment box said nothing: they were listed as
+    # customer comments and counted in the base of the theme shares
+    texts = ["房间很干净", "无", "无。", " None ", "-", "...", "No.", "", "check-in was slow"]
+    project.table(
+        "responses",
+        ["response_id", "date", "unit", "csat", "comment"],
+        [[f"r{i}", f"2025-01-{i + 10}", "alpha", 4, c] for i, c in enumerate(texts)],
+    )
+    report = compute_kpis(load_config(project.config()), period="2025Q1", today=TODAY)
+    assert sorted(report.comments.comment) == ["check-in was slow", "房间很干净"]
+    assert report.comments.attrs["total"] == {"alpha": 2}

@@ -33,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from reportgen.loading.normalize import said_something
 from reportgen.texts import Reason
 
 log = logging.getLogger(__name__)
@@ -305,12 +306,7 @@ def _recent_comments(ds: Any, scope: Any, trend: Sequence[Any]) -> pd.DataFrame:
     r = ds.table("responses", scope)
     day = r.date.cast("date")
     recent = trend[-2:]
-    c = r.filter(
-        (day >= recent[0].start)
-        & (day < recent[-1].end)
-        & r.comment.notnull()
-        & (r.comment.strip() != "")
-    )
+    c = r.filter((day >= recent[0].start) & (day < recent[-1].end) & said_something(r.comment))
     earlier = [(c.date.cast("date") < p.end, p.label) for p in recent[:-1]]
     last = ibis.literal(recent[-1].label, "string")
     # one trend period (a custom date range): its label, no CASE without branches

@@ -182,6 +182,24 @@ def without_nan(col: ir.Value, nan_possible: bool = True) -> ir.Value:
     return ibis.cases((is_nan(col), ibis.null(col.type())), else_=col)
 
 
+#: What customers write into a free-text box to say they have nothing to say: not a
+#: comment (matched after trimming, case-insensitively, with a closing full stop off).
+NO_COMMENT = frozenset(
+    {
+        "无", "没有", "暂无", "无意见", "没有意见", "无建议", "没有建议", "没", "无所谓",
+        "none", "no", "nothing", "no comment", "no comments", "n/a", "na", "nil",
+        "-", "--", "/", "…", "—",
+    }
+)  # fmt: skip
+
+
+def said_something(comment: ir.StringValue) -> ir.BooleanValue:
+    """A comment that says something: not NULL, not blank, not a :data:`NO_COMMENT`
+    placeholder ("无", "None", "-"). The comments listed, counted and analysed are these."""
+    bare = comment.strip().lower().re_replace(r"[.。!！]+$", "")
+    return comment.notnull() & (bare != "") & ~bare.isin(sorted(NO_COMMENT))
+
+
 def is_missing(
     col: ir.Value,
     na_values: tuple[str, ...],
