@@ -1060,3 +1060,17 @@ def test_group_movers_against_last_year_get_their_own_slide(base):
     assert len(worst_rows) == len(worst)
     assert all(p == "< 0.001" or float(p) < 0.05 for *_, p in worst_rows)
     assert not any(p == "0.000" for *_, p in table.rows)  # "< 0.001", never zero
+
+
+def test_movers_list_churn_once_not_again_as_retention(base):
+    # retention = 1 − churn over the same customers: one change, one test. The group's
+    # movers listed a unit's churn rise and its retention fall as two deteriorations.
+    from reportgen.model.group import movers
+
+    report, _ = base
+    both = ["churn_rate", "retention_rate", "csat"]
+    for basis in ("prev", "yoy"):
+        m = movers(report, both, basis)
+        assert "churn_rate" in set(m.kpi) and "retention_rate" not in set(m.kpi)
+        alone = movers(report, ["retention_rate"], basis)
+        assert set(alone.kpi) == {"retention_rate"}  # asked for alone, it is there

@@ -52,6 +52,11 @@ def _finite(v: object) -> float | None:
     return f if math.isfinite(f) else None
 
 
+#: KPIs that are another's complement over the same customers (retention = 1 − churn):
+#: one change and one test, so the movers list the mirror only.
+MIRRORED: dict[str, str] = {"retention_rate": "churn_rate"}
+
+
 def group_kpis(report: KpiReport, wanted: Sequence[str] | None = None) -> list[str]:
     """The wanted KPIs (default :data:`GROUP_KPIS`) that the report computed, in order."""
     return [k for k in (wanted or GROUP_KPIS) if k in report.kpis]
@@ -155,7 +160,10 @@ def movers(
     earlier = {"prev": "prev_value", "yoy": "yoy_value"}[basis]
     sc = report.scorecard
     rows = []
-    for k in group_kpis(report, kpis):
+    chosen = group_kpis(report, kpis)
+    for k in chosen:
+        if MIRRORED.get(k) in chosen:
+            continue  # the same change as its mirror's, the same test: listed once
         d = report.kpis[k]
         sub = sc[(sc.kpi == k) & sc.dimension.isna() & (sc.unit != ALL)]
         spread = sub[f"change_{basis}"].abs().max()
