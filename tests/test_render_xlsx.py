@@ -674,3 +674,25 @@ def test_group_workbook_sentences_read_right_in_both_languages(sample, tmp_path)
             assert "All units and for all units" not in text
         else:
             assert "图表：全部事业部整体的核心指标。" in text and "全部事业部 与" not in text
+
+
+def test_service_sheet_has_no_column_of_survey_answers_only(sample, tmp_path):
+    # a survey answer without a channel made a "(not recorded)" column on the ticket
+    # KPIs' sheet, empty from top to bottom
+    b = sample.report.breakdowns
+    ch = b[(b.dimension == "channel") & (b.n > 0) & (b.unit != ALL)]
+    stage = ch.kpi.map(lambda k: sample.report.kpis[k].stage)
+    survey_only = set(ch[ch.dim_value.isna() & (stage != "tickets")].unit) - set(
+        ch[ch.dim_value.isna() & (stage == "tickets")].unit
+    )
+    assert survey_only  # the sample has such a unit
+    unit = sorted(survey_only)[0]
+    book = load_workbook(
+        write_workbook(sample.report, sample.config, unit, tmp_path / "u.xlsx", "en").path
+    )
+    ws = book["Service by channel"]
+    header = [c.value for c in ws[5]]
+    assert "(not recorded)" not in header
+    by_id = _rows_by_id(ws, len(header))
+    for j in range(1, len(header) - 1):
+        assert any(cells[j].value is not None for cells in by_id.values()), header[j]

@@ -119,6 +119,9 @@ def write_dimension_matrix(
         note(sw, top, 1, ctx.t("notes.no_data", unit=ctx.unit_name, period=r.period.label))
         finish_sheet(ctx, sw, header_row=top, freeze=None)
         return
+    # the columns are the values of the KPIs shown (a survey answer without a channel
+    # made an empty "(not recorded)" column on the ticket KPIs' sheet)
+    rows = rows[rows.kpi.isin([k.id for k in kpis])]
     labels = [ctx.dim_label(v, dimension) for v in rows.dim_value]
     missing = ctx.dim_label(None, dimension)
     values = sorted({v for v in labels if v != missing}) + ([missing] if missing in labels else [])
