@@ -448,7 +448,7 @@ def test_watch_items_and_their_series(wb, wb_zh):
     assert _row(wb_zh["预警关注"], "工单投诉占比")[6].value == "高于"
     # a run of 8 on one side crosses no limit: the Limit cell stays empty (it repeated
     # the centre line)
-    run = [c.value for c in _row(ws, "Resolved at first contact")]
+    run = [c.value for c in _row(ws, "First-contact resolution")]
     assert run[4] == 0.72 and run[5] is None and run[8] == "run of 8 on one side"
 
 
