@@ -298,6 +298,11 @@ def test_targets_attainment_and_benchmarks(report):
     assert r.benchmark_gap == pytest.approx(-0.1)
     # a Chinese period label in the targets file is canonicalised
     assert row(report, "fcr").target == 0.5
+    # NPS has no true zero: a gap and met/missed, but no attainment ratio (3.6 of a
+    # target of 27.4 is not "13 %")
+    nps = row(report, "nps", "all")
+    assert nps.target == 10 and nps.target_gap == pytest.approx(nps.value - 10)
+    assert math.isnan(nps.attainment) and nps.value < 10 and nps.target_met is False
 
 
 def test_minimum_n_flags_and_suppresses_claims(report):

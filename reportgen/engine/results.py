@@ -300,8 +300,10 @@ def _attach_targets(
         ]
     frame["target_gap"] = frame.value - frame.target
     frame["attainment"] = [
-        _attainment(v, t, d)
-        for v, t, d in zip(frame.value, frame.target, frame.direction, strict=True)
+        _attainment(v, t, d) if u not in INTERVAL_UNITS else math.nan
+        for v, t, d, u in zip(
+            frame.value, frame.target, frame.direction, frame.value_unit, strict=True
+        )
     ]
     frame["target_met"] = [
         None if math.isnan(g) else bool(g * d >= 0)
@@ -309,6 +311,12 @@ def _attach_targets(
     ]
     del kpis
     return frame
+
+
+#: Value units without a true zero: NPS (points, −100 to 100) and mean ratings (a
+#: 1–5 scale). A ratio of two such values is no attainment (NPS 3.6 of a target 27.4
+#: is not "13 %"); their target has its gap only.
+INTERVAL_UNITS = frozenset({"points", "score"})
 
 
 def _attainment(value: float, target: float, direction: int) -> float:
