@@ -551,3 +551,21 @@ def test_real_sample_insights(sample_report, tmp_path):
     if ui.themes is not None and len(ui.themes):
         texts = _texts(wb["Comment themes"])
         assert all(t in texts for t in ui.themes["theme"])
+
+
+def test_segment_figures_below_min_n_are_grey(wb, sample_report):
+    # "Lost: NPS 50.0 ± 69.3" on n = 2 stood in black beside figures on hundreds
+    from reportgen.render.xlsx_scorecard import LOW_N_FONT
+
+    assert sample_report.config.statistics.min_n == 30
+    ws = wb["Customer segments"]
+
+    def grey(c) -> bool:
+        return bool(c.font and c.font.i and c.font.color is not None
+                    and c.font.color.rgb[-6:] == LOW_N_FONT.color.rgb[-6:])  # fmt: skip
+
+    lost, champions = _row(ws, "Lost"), _row(ws, "Champions")  # n 9/9/20 and 38/37/40
+    for col in (5, 7, 8, 10):  # satisfaction mean, NPS, NPS ±, churn rate
+        assert grey(lost[col]) and not grey(champions[col]), col
+    assert lost[7].value == -33.3 and lost[7].number_format == "0.0"  # value and format kept
+    assert not grey(lost[1])  # a count is no estimate

@@ -36,6 +36,7 @@ from reportgen.render.xlsx_layout import (
     title_block,
     write_table,
 )
+from reportgen.render.xlsx_scorecard import LOW_N_FONT
 from reportgen.texts import Reason, analysis_reason
 
 #: Sheet keys of this module, in workbook order (names in workbook.yaml ``sheets``).
@@ -57,6 +58,10 @@ PROFILE_FIGURES: tuple[str, ...] = (
     "customers", "share", "revenue", "revenue_share", "csat_mean", "csat_n",
     "nps", "nps_moe", "nps_n", "churn_rate", "churned", "churn_n",
 )  # fmt: skip
+#: The n of each profile figure that rests on a sample (grey below ``min_n``).
+PROFILE_BASES: dict[str, str] = {
+    "csat_mean": "csat_n", "nps": "nps_n", "nps_moe": "nps_n", "churn_rate": "churn_n",
+}  # fmt: skip
 #: Theme summary columns in sheet order.
 THEME_FIGURES: tuple[str, ...] = (
     "comments", "share", "rated", "detractors", "detractor_share",
@@ -302,12 +307,19 @@ def _profile_rows(ctx: Context, frame: pd.DataFrame, by: str) -> list[list[Any]]
         frame = frame.iloc[order.to_numpy().argsort(kind="stable")]
     # lifecycle stages are defined by churn (the churned stage): no churn figures there
     blank = {"churn_rate", "churned", "churn_n"} if by in CHURN_DEFINED_PROFILES else set()
+    min_n = ctx.config.statistics.min_n
+
+    def cell(x: Any, f: str) -> Any:
+        if f in blank:
+            return None
+        value = _plain(getattr(x, f))
+        base = PROFILE_BASES.get(f)
+        if base is not None and value is not None and (_plain(getattr(x, base)) or 0) < min_n:
+            return Val(value, None, LOW_N_FONT)  # grey, as every figure below min n
+        return value
+
     return [
-        [
-            _word(ctx, "segments", seg),
-            *(None if f in blank else _plain(getattr(x, f)) for f in PROFILE_FIGURES),
-            str(seg),
-        ]
+        [_word(ctx, "segments", seg), *(cell(x, f) for f in PROFILE_FIGURES), str(seg)]
         for seg, x in zip(frame[by], frame.itertuples(index=False), strict=True)
     ]
 
