@@ -69,15 +69,20 @@ def aggregate(
     if any(d is not None for d in by):
         sources.add("customers")
     ds.prepare_views(sources)
-    per_stage = run_parallel(
-        ds.con,
-        lambda stage: _stage_frames(
-            ds, stage, by_stage[stage], periods, scope, params, by, breakdown_periods
-        ),
-        list(by_stage),
-        first=_HEAVY_FIRST.index,
-    )
-    frames = [f for stage in by_stage for f in per_stage[stage]]
+    # Two phases, the plain scans of every stage and then the breakdown cubes (with the
+    # CRM join): two cube queries at a time hold less than a cube beside a plain scan
+    # (the 10-unit set's peak: 1.48 GB in phases, 1.64 GB mixed).
+    frames: list[pd.DataFrame] = []
+    for part in ("plain", "cube"):
+        per_stage = run_parallel(
+            ds.con,
+            lambda stage, part=part: _stage_frames(  # type: ignore[misc]
+                ds, stage, by_stage[stage], periods, scope, params, by, breakdown_periods, part
+            ),
+            list(by_stage),
+            first=_HEAVY_FIRST.index,
+        )
+        frames += [f for stage in by_stage for f in per_stage[stage]]
     if not frames:
         return pd.DataFrame(
             columns=["kpi", "period", "unit", "dimension", "dim_value", *COMPONENT_COLUMNS]
@@ -101,14 +106,17 @@ def _stage_frames(
     params: KpiParams,
     by: Sequence[str | None],
     breakdown_periods: Sequence[Period] | None = None,
+    part: str = "plain",
 ) -> list[pd.DataFrame]:
-    """The component frames of one stage's KPIs (see :func:`aggregate`)."""
+    """The component frames of one stage's KPIs (see :func:`aggregate`): its plain
+    per-unit scan (``part="plain"``) or its breakdown cube (``"cube"``)."""
     frames: list[pd.DataFrame] = []
     dims = [d for d in by if d is None or d in STAGE_DIMENSIONS[stage]]
     if not dims:
         return frames
     if not ds.has(STAGE_SOURCE[stage]):
-        log.info("skipping %s: no %s source", [k.id for k in defs], stage)
+        if part == "plain":  # (said once)
+            log.info("skipping %s: no %s source", [k.id for k in defs], stage)
         return frames
 
     def stage_table(ps: Sequence[Period], with_dims: bool) -> ir.Table:
@@ -122,14 +130,16 @@ def _stage_frames(
     # The per-unit rows of the breakdown periods are the cube's roll-up: one scan (with
     # the CRM join) serves both, the plain scan reads only the other periods.
     plain_periods = [p for p in periods if p not in cube_periods] if None in dims else []
-    if plain_periods:
+    if part == "plain":
+        if not plain_periods:
+            return frames
         table = stage_table(plain_periods, with_dims=False)
         aggs = _components(defs, table, params)
         medians = [c for c in aggs if c.endswith("__median")]
         # the all-units row is the sum of the per-unit components (counts and sums are
         # additive), only medians need their own query.
         per_unit = _frame(table.group_by(["period_id", "unit"]).aggregate(**aggs))
-        frames += _with_total(per_unit, table, [], medians, defs, params)
+        return _with_total(per_unit, table, [], medians, defs, params)
     if not cube_periods:
         return frames
     table = stage_table(cube_periods, with_dims=True)
