@@ -696,3 +696,14 @@ def test_service_sheet_has_no_column_of_survey_answers_only(sample, tmp_path):
     by_id = _rows_by_id(ws, len(header))
     for j in range(1, len(header) - 1):
         assert any(cells[j].value is not None for cells in by_id.values()), header[j]
+
+
+def test_hours_say_xiaoshi_in_the_chinese_workbook(wb, wb_zh):
+    # the Chinese workbook showed "0.07 h" beside definitions in 小时
+    zh = _rows_by_id(wb_zh[wb_zh.sheetnames[0]], COL["kpi_id"] + 1)
+    en = _rows_by_id(wb["Scorecard"], COL["kpi_id"] + 1)
+    kpi = "first_response_hours_median"
+    assert zh[kpi][COL["value"]].number_format == '0.00" 小时"'
+    assert zh[kpi][COL["change_prev"]].number_format.startswith('+0.00" 小时";-0.00" 小时"')
+    assert en[kpi][COL["value"]].number_format == '0.00" h"'
+    assert zh["csat"][COL["value"]].number_format == "0.0%"  # other units as they were

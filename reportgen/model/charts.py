@@ -36,6 +36,18 @@ NUMBER_FORMATS: dict[str, str] = {
 _PP = {"en": " pp", "zh-CN": "个百分点"}
 
 
+#: The hours suffix per language, as the text says it (2.15 小时).
+_HOUR_SUFFIX = {"en": " h", "zh-CN": " 小时"}
+
+
+def number_format(value_unit: str, lang: str = "en") -> str:
+    """:data:`NUMBER_FORMATS` in a document's language: hours say 小时 in Chinese."""
+    fmt = NUMBER_FORMATS[value_unit]
+    if value_unit == "hours":
+        fmt = fmt.replace('" h"', f'"{_HOUR_SUFFIX.get(lang, _HOUR_SUFFIX["en"])}"')
+    return fmt
+
+
 def change_number_format(value_unit: str, lang: str = "en") -> str:
     """The signed format for a change of a KPI with this unit: +1.2 pp · −0.35 · +1,234.
     A change of a rate is a difference of ratios: its cell holds percent points (see
@@ -43,7 +55,7 @@ def change_number_format(value_unit: str, lang: str = "en") -> str:
     if value_unit == "ratio":
         pp = _PP.get(lang, _PP["en"])
         return f'+0.0"{pp}";-0.0"{pp}";0.0"{pp}"'
-    fmt = NUMBER_FORMATS[value_unit]
+    fmt = number_format(value_unit, lang)
     return f"+{fmt};-{fmt};{fmt}"
 
 

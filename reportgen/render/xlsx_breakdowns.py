@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reportgen.engine.compute import ALL
 from reportgen.formatting import significance_mark
-from reportgen.model.charts import NUMBER_FORMATS, change_number_format, change_value
+from reportgen.model.charts import change_number_format, change_value, number_format
 from reportgen.model.kpi_charts import attribute_chart
 from reportgen.render.xlsx_cells import COUNT_FORMAT, SheetWriter
 from reportgen.render.xlsx_charts import chart_to_openpyxl
@@ -50,7 +50,7 @@ def comparison_columns(ctx: Context) -> list[Column]:
 
 def comparison_cells(ctx: Context, row: Any, group_value: Any) -> list[Any]:
     k = ctx.report.kpis[row.kpi]
-    fmt, dfmt = NUMBER_FORMATS[k.unit], change_number_format(k.unit, ctx.lang)
+    fmt, dfmt = number_format(k.unit, ctx.lang), change_number_format(k.unit, ctx.lang)
     low = LOW_N_FONT if bool(row.low_n) else None
     return [
         Val(row.value, fmt, low),

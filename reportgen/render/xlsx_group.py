@@ -18,7 +18,7 @@ from reportgen.config import ReportConfig
 from reportgen.delivery.files import atomic_write_bytes
 from reportgen.engine.compute import ALL
 from reportgen.formatting import attainment_status, significance_mark
-from reportgen.model.charts import NUMBER_FORMATS, change_number_format, change_value
+from reportgen.model.charts import change_number_format, change_value, number_format
 from reportgen.model.group import (
     best_movers,
     group_kpis,
@@ -82,7 +82,7 @@ def write_units(ctx: Context, ws: Worksheet) -> None:
     rows, counts = [], []
     for k in m.kpis:
         d = ctx.report.kpis[k]
-        fmt = NUMBER_FORMATS[d.unit]
+        fmt = number_format(d.unit, ctx.lang)
         rows.append(
             [
                 d.label(ctx.lang),
@@ -158,7 +158,7 @@ def write_ranking(ctx: Context, ws: Worksheet) -> None:
     status = {k: t(f"status.{k}") for k in ("met", "near", "missed")}
     for k in group_kpis(ctx.report):
         d = ctx.report.kpis[k]
-        fmt = NUMBER_FORMATS[d.unit]
+        fmt = number_format(d.unit, ctx.lang)
         change_fmt = change_number_format(d.unit, ctx.lang)
         heading(sw, row, d.label(ctx.lang))
         cols = [
@@ -227,7 +227,7 @@ def write_movers(ctx: Context, ws: Worksheet) -> None:
             rows = []
             for r in frame.itertuples(index=False):
                 d = ctx.report.kpis[r.kpi]
-                fmt = NUMBER_FORMATS[d.unit]
+                fmt = number_format(d.unit, ctx.lang)
                 change_fmt = change_number_format(d.unit, ctx.lang)
                 rows.append(
                     [
@@ -268,7 +268,7 @@ def write_targets(ctx: Context, ws: Worksheet) -> None:
     rows = []
     for r in gaps.itertuples(index=False):
         d = ctx.report.kpis[r.kpi]
-        fmt = NUMBER_FORMATS[d.unit]
+        fmt = number_format(d.unit, ctx.lang)
         st = attainment_status(r.target_met, _num(r.attainment))
         rows.append(
             [

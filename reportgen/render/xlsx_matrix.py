@@ -11,7 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reportgen.engine.compute import ALL
 from reportgen.engine.registry import KpiDef
-from reportgen.model.charts import NUMBER_FORMATS
+from reportgen.model.charts import number_format
 from reportgen.model.kpi_charts import HEADLINE_TREND_KPIS, trend_chart
 from reportgen.render.xlsx_cells import COUNT_FORMAT, SheetWriter
 from reportgen.render.xlsx_charts import chart_data_rows, chart_to_openpyxl
@@ -49,7 +49,7 @@ def _matrix(
     values = []
     counts = []
     for k in kpis:
-        fmt = NUMBER_FORMATS[k.unit]
+        fmt = number_format(k.unit, ctx.lang)
         cells = [cell(k, j) for j in range(len(headers))]
         values.append(
             [

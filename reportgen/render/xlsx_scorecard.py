@@ -13,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reportgen.engine.compute import ALL
 from reportgen.formatting import attainment_status, significance_mark
-from reportgen.model.charts import NUMBER_FORMATS, ChartSpec, change_number_format, change_value
+from reportgen.model.charts import ChartSpec, change_number_format, change_value, number_format
 from reportgen.model.kpi_charts import attainment_chart, headline_rates_chart
 from reportgen.render.xlsx_cells import COUNT_FORMAT, P_VALUE_FORMAT, SheetWriter
 from reportgen.render.xlsx_charts import chart_data_rows, chart_to_openpyxl
@@ -94,7 +94,7 @@ def scorecard_columns(ctx: Context) -> list[Column]:
 def scorecard_row(ctx: Context, kpi: str, row: pd.Series, group: pd.Series | None) -> list[Any]:
     """The cells of one KPI, in :data:`COL` order; numbers stay numbers."""
     k = ctx.report.kpis[kpi]
-    fmt, dfmt = NUMBER_FORMATS[k.unit], change_number_format(k.unit, ctx.lang)
+    fmt, dfmt = number_format(k.unit, ctx.lang), change_number_format(k.unit, ctx.lang)
     low = LOW_N_FONT if bool(row["low_n"]) else None
     status = attainment_status(_none(row["target_met"]), row["attainment"])
     cells: list[Any] = [
