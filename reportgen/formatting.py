@@ -114,6 +114,13 @@ def format_p(p: float | None, *, stated: bool = False) -> str:
     return f"p = {p:.3f}" if stated else f"{p:.3f}"
 
 
+def chance_count(alpha: float, tests: int) -> str:
+    """How many of ``tests`` tests come out significant at ``alpha`` by chance alone,
+    as a text says it ("12", "0.4")."""
+    expected = alpha * tests
+    return f"{expected:.0f}" if expected >= 1 else f"{expected:.1f}"
+
+
 def format_n(n: int | float | None) -> str:
     if _missing(n if not isinstance(n, int) else float(n)):
         return "–"

@@ -707,3 +707,15 @@ def test_hours_say_xiaoshi_in_the_chinese_workbook(wb, wb_zh):
     assert zh[kpi][COL["change_prev"]].number_format.startswith('+0.00" 小时";-0.00" 小时"')
     assert en[kpi][COL["value"]].number_format == '0.00" h"'
     assert zh["csat"][COL["value"]].number_format == "0.0%"  # other units as they were
+
+
+def test_breakdowns_say_how_many_marks_chance_alone_would_give(sample, wb, wb_zh):
+    # 666 ▲/▼ of 6,471 tests, about 324 expected by chance: the sheet now says so
+    b = sample.report.breakdowns
+    mine = b[b.unit == UNIT]
+    tests = int(mine.p_prev.notna().sum() + mine.p_yoy.notna().sum())
+    alpha = sample.config.statistics.alpha
+    assert tests > 100
+    note = wb["Breakdowns"]["A3"].value
+    assert f"This sheet carries {tests:,} such tests, of which about {alpha * tests:.0f} " in note
+    assert f"本表共 {tests:,} 项检验，其中约 {alpha * tests:.0f} 项" in wb_zh["细分"]["A3"].value

@@ -13,7 +13,7 @@ import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reportgen.engine.compute import ALL
-from reportgen.formatting import significance_mark
+from reportgen.formatting import chance_count, significance_mark
 from reportgen.model.charts import change_number_format, change_value, number_format
 from reportgen.model.kpi_charts import attribute_chart
 from reportgen.render.xlsx_cells import COUNT_FORMAT, SheetWriter
@@ -77,12 +77,17 @@ def dimensions_present(ctx: Context) -> list[str]:
 def write_breakdowns(ctx: Context, ws: Worksheet) -> None:
     sw = SheetWriter(ws, ctx.counters)
     r, s = ctx.report, ctx.config.statistics
+    b = r.breakdowns[r.breakdowns.unit == ctx.unit]
+    tests = int(b.p_prev.notna().sum() + b.p_yoy.notna().sum())
     lines = ctx.t.lines(
         "subtitles.breakdowns",
         period=r.period.label,
         previous=r.previous.label,
         last_year=r.last_year.label,
         min_n=s.min_n,
+        alpha=f"{s.alpha:g}",
+        tests=f"{tests:,}",
+        expected=chance_count(s.alpha, tests),
     )
     top = title_block(sw, ctx.title, lines)
     dims = dimensions_present(ctx)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reportgen.engine.compute import ALL
-from reportgen.formatting import format_value
+from reportgen.formatting import chance_count, format_value
 from reportgen.model.report import Bullets, Slide, Table, TitleSentence
 from reportgen.model.slides._context import SlideContext, finite
 
@@ -72,7 +72,7 @@ def _testing(ctx: SlideContext) -> dict[str, str]:
         "confidence": format_value(s.confidence, "ratio", ctx.lang).replace(".0%", "%"),
         "min_n": f"{s.min_n:,}",
         "tests": f"{tests:,}",
-        "expected": f"{s.alpha * tests:.0f}" if s.alpha * tests >= 1 else f"{s.alpha * tests:.1f}",
+        "expected": chance_count(s.alpha, tests),
     }
 
 
