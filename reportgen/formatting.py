@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 
-_HOURS = {"en": "h", "zh-CN": "小时"}
+#: The hours unit as documents say it, per language.
+HOURS_UNIT = {"en": "h", "zh-CN": "小时"}
 _MINUTES = {"en": "min", "zh-CN": "分钟"}
 _PP = {"en": "pp", "zh-CN": "个百分点"}
 _PTS = {"en": "pts", "zh-CN": "分"}
@@ -48,7 +49,8 @@ def _duration(hours: float, lang: str) -> str:
         minutes = hours * 60
         digits = 1 if abs(round(minutes)) < 10 else 0
         return f"{_shown(minutes, digits)}{sep}{_MINUTES.get(lang, 'min')}"
-    return f"{_shown(hours, 2 if abs(hours) < 10 else 1)}{sep}{_HOURS.get(lang, 'h')}"
+    word = HOURS_UNIT.get(lang, HOURS_UNIT["en"])
+    return f"{_shown(hours, 2 if abs(hours) < 10 else 1)}{sep}{word}"
 
 
 def _shown(value: float, digits: int) -> str:

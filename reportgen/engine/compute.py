@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import ibis.expr.types as ir
 import numpy as np
@@ -106,7 +106,7 @@ def _stage_frames(
     params: KpiParams,
     by: Sequence[str | None],
     breakdown_periods: Sequence[Period] | None = None,
-    part: str = "plain",
+    part: Literal["plain", "cube"] = "plain",
 ) -> list[pd.DataFrame]:
     """The component frames of one stage's KPIs (see :func:`aggregate`): its plain
     per-unit scan (``part="plain"``) or its breakdown cube (``"cube"``)."""

@@ -300,7 +300,7 @@ def _attach_targets(
         ]
     frame["target_gap"] = frame.value - frame.target
     frame["attainment"] = [
-        _attainment(v, t, d) if u not in INTERVAL_UNITS else math.nan
+        _attainment(v, t, d, u)
         for v, t, d, u in zip(
             frame.value, frame.target, frame.direction, frame.value_unit, strict=True
         )
@@ -319,9 +319,12 @@ def _attach_targets(
 INTERVAL_UNITS = frozenset({"points", "score"})
 
 
-def _attainment(value: float, target: float, direction: int) -> float:
+def _attainment(value: float, target: float, direction: int, unit: str) -> float:
     """value/target for higher-is-better, target/value for lower-is-better; NaN when the
-    ratio is meaningless (non-positive numbers, e.g. an NPS target of 0)."""
+    ratio is meaningless: a scale without a true zero (:data:`INTERVAL_UNITS`), or a
+    value or target that is not positive."""
+    if unit in INTERVAL_UNITS:
+        return math.nan
     if math.isnan(value) or math.isnan(target) or value <= 0 or target <= 0:
         return math.nan
     return value / target if direction > 0 else target / value

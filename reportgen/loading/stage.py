@@ -705,8 +705,8 @@ def _scan_ids(
     na_values: tuple[str, ...],
 ) -> TextScan | None:
     """pyarrow's pass over the text identifiers of a Parquet file (see
-    :func:`~reportgen.io.parquet_reader.scan_texts`): the required ones, and the key
-    when it is a single text column. None for any other source."""
+    :func:`~reportgen.io.parquet_reader.scan_texts`): the required ones, and the key's
+    first column when it is text (see :func:`_scanned_key`). None for any other source."""
     if raw.parquet_path is None or raw.real_format != "parquet":
         return None
     ids = [

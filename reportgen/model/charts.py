@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
+from reportgen.formatting import HOURS_UNIT
 from reportgen.sanitize import strip_control
 
 ChartKind = Literal["column", "bar", "line", "stacked_100", "scatter"]
@@ -36,15 +37,11 @@ NUMBER_FORMATS: dict[str, str] = {
 _PP = {"en": " pp", "zh-CN": "个百分点"}
 
 
-#: The hours suffix per language, as the text says it (2.15 小时).
-_HOUR_SUFFIX = {"en": " h", "zh-CN": " 小时"}
-
-
 def number_format(value_unit: str, lang: str = "en") -> str:
     """:data:`NUMBER_FORMATS` in a document's language: hours say 小时 in Chinese."""
     fmt = NUMBER_FORMATS[value_unit]
     if value_unit == "hours":
-        fmt = fmt.replace('" h"', f'"{_HOUR_SUFFIX.get(lang, _HOUR_SUFFIX["en"])}"')
+        fmt = fmt.replace('" h"', f'" {HOURS_UNIT.get(lang, HOURS_UNIT["en"])}"')
     return fmt
 
 

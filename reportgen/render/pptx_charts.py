@@ -217,10 +217,8 @@ def labels_under_a_line(spec: ChartSpec, index: int) -> list[int]:
     of the column instead, where the column is tall enough to hold one. The axis is
     estimated as the renderers draw it: from 0 (or the lowest value) to the highest
     value with about a tenth of headroom."""
-    values = [v for s in spec.series for v in s.values if v is not None]
+    values = _plotted_values(spec)
     refs = references(spec)
-    values += [r.value for r in refs]
-    values += [v for r in refs for v in (r.values or ()) if v is not None]
     if not values:
         return []
     low, high = min(0.0, min(values)), max(0.0, max(values))
@@ -238,14 +236,20 @@ def labels_under_a_line(spec: ChartSpec, index: int) -> list[int]:
     return out
 
 
+def _plotted_values(spec: ChartSpec) -> list[float]:
+    """Every value the value axis must hold: the series' and the reference lines'."""
+    values = [v for s in spec.series for v in s.values if v is not None]
+    values += [r.value for r in spec.references]
+    values += [v for r in spec.references for v in (r.values or ()) if v is not None]
+    return values
+
+
 def _ratio_axis(chart, spec: ChartSpec) -> None:  # type: ignore[no-untyped-def]
     """Bars of shares from 0% to 100%: the renderers' own choice ran to 120% (no share
     exceeds 100%) or started at 86% (which makes a 3-point spread look large)."""
     if spec.kind not in ("bar", "column") or spec.value_unit != "ratio":
         return
-    values = [v for s in spec.series for v in s.values if v is not None]
-    values += [r.value for r in spec.references]
-    values += [v for r in spec.references for v in (r.values or ()) if v is not None]
+    values = _plotted_values(spec)
     if values and min(values) >= 0 and max(values) <= 1:
         chart.value_axis.minimum_scale = 0.0
         chart.value_axis.maximum_scale = 1.0

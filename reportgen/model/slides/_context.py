@@ -16,7 +16,7 @@ from reportgen.engine.compute import ALL
 from reportgen.model.narrative import Fact, Narrator, fact
 from reportgen.model.report import Notes
 from reportgen.pipeline import KpiReport
-from reportgen.texts import Texts, data_texts, reason_text, table_name
+from reportgen.texts import Texts, reason_text, table_name
 
 
 def finite(v: object) -> float | None:
@@ -120,15 +120,7 @@ class SlideContext:
             self.lang,
             self.basis,
             comparisons=self.comparisons,
-            scope_names=self.scope_names,
         )
-
-    @property
-    def scope_names(self) -> Mapping[str, str]:
-        """Benchmark scope labels of this language ("global" → "全球"); the raw scope
-        stays when it has none."""
-        names = data_texts(self.lang).raw("scopes")
-        return names if isinstance(names, Mapping) else {}
 
     def lead_kpi(self, kpis: Sequence[str]) -> str:
         """The KPI a multi-KPI slide's title states: the first with a significant change
