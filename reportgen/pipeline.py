@@ -165,37 +165,6 @@ def _warn_after_run_date(ds: Dataset, today: _dt.date) -> None:
         )
 
 
-def _warn_negative_amounts(ds: Dataset) -> None:
-    """Order lines with a negative amount (returns, credit notes) are counted as given;
-    a report of sales alone must leave them out of the export. Said once, with the
-    count, the lowest amount and the first row; free when the file's statistics (or
-    the table) show no negative amount."""
-    if not ds.has("orders") or "amount" not in ds.staged["orders"].values.columns:
-        return
-    staged = ds.staged["orders"]
-    v = staged.values
-    low = v.amount.min().execute()  # from the statistics, for a typed file column
-    if low is None or pd.isna(low) or low >= 0:
-        return
-    neg = v.filter(v.amount < 0)
-    keep = staged.keep(neg)
-    neg = neg.filter(keep) if keep is not None else neg
-    found = neg.aggregate(n=neg.count(), first=neg._row.min(), low=neg.amount.min())
-    row = found.to_pyarrow().to_pylist()[0]
-    if not row["n"]:
-        return
-    log.warning(
-        "%s: %d order line(s) with a negative amount (the lowest %s, the first at row %d): "
-        "counted as given, so they lower revenue, ARPU, average order value and CLV; if "
-        "they are returns or credit notes and the report is of sales, leave them out of "
-        "the export",
-        staged.raw.source,
-        row["n"],
-        f"{row['low']:g}",
-        row["first"],
-    )
-
-
 def analysis_periods(
     config: ReportConfig, period: Period
 ) -> tuple[tuple[Period, ...], Period, Period]:
@@ -282,7 +251,6 @@ def compute_kpis(
     kpis = selected_kpis(config)
     unit_ids = resolve_units(config, units)
     ds = load_dataset(config, con, known_kpis=list(kpi_registry(config)))
-    _warn_negative_amounts(ds)
     timings["load"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()

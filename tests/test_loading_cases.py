@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ from reportgen.loading import Dataset, Scope, load_dataset, stage_source
 from reportgen.pipeline import KpiReport, compute_kpis
 
 TODAY = dt.date(2025, 6, 1)
+REPO = Path(__file__).resolve().parent.parent
 
 HEADER = ["response_id", "customer_id", "date", "unit", "csat", "ltr", "effort", "product_fit",
           "comment"]  # fmt: skip
@@ -831,6 +835,15 @@ def test_negative_amounts_are_counted_as_given_and_said(
     sc = report.scorecard.set_index(["kpi", "unit"])
     assert sc.loc[("aov", "alpha"), "n"] == 3
     assert sc.loc[("aov", "alpha"), "value"] == pytest.approx(60 / 3)
+    # `reportgen validate` checks the data without computing: it says it too
+    config = str(project.root / "reportgen.yaml")
+    r = subprocess.run(
+        [sys.executable, "-m", "reportgen", "validate", "--config", config, "--period", "2025Q1",
+         "--today", TODAY.isoformat()],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "2 order line(s) with a negative amount (the lowest -30" in r.stderr
 
 
 def test_no_negative_amount_no_warning(project: Project, caplog: pytest.LogCaptureFixture) -> None:

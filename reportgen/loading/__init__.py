@@ -545,7 +545,39 @@ def load_dataset(
     missing = [n for n in FACT_TABLES if n not in ds.staged and (tables is None or n in tables)]
     if missing:
         log.info("no source configured for %s; KPIs from those tables are skipped", missing)
+    _warn_negative_amounts(ds)
     return ds
+
+
+def _warn_negative_amounts(ds: Dataset) -> None:
+    """Order lines with a negative amount (returns, credit notes) are counted as given;
+    a report of sales alone must leave them out of the export. Said once, with the
+    count, the lowest amount and the first row; free when the file's statistics (or
+    the table) show no negative amount."""
+    if not ds.has("orders") or "amount" not in ds.staged["orders"].values.columns:
+        return
+    staged = ds.staged["orders"]
+    v = staged.values
+    low = v.amount.min().execute()  # from the statistics, for a typed file column
+    if low is None or pd.isna(low) or low >= 0:
+        return
+    neg = v.filter(v.amount < 0)
+    keep = staged.keep(neg)
+    neg = neg.filter(keep) if keep is not None else neg
+    found = neg.aggregate(n=neg.count(), first=neg._row.min(), low=neg.amount.min())
+    row = found.to_pyarrow().to_pylist()[0]
+    if not row["n"]:
+        return
+    log.warning(
+        "%s: %d order line(s) with a negative amount (the lowest %s, the first at row %d): "
+        "counted as given, so they lower revenue, ARPU, average order value and CLV; if "
+        "they are returns or credit notes and the report is of sales, leave them out of "
+        "the export",
+        staged.raw.source,
+        row["n"],
+        f"{row['low']:g}",
+        row["first"],
+    )
 
 
 def _check_reference(
