@@ -1052,7 +1052,7 @@ def test_group_movers_against_last_year_get_their_own_slide(base):
     worst = worst_movers(report, 5, basis="yoy")
     assert len(worst)  # the sample has some
     first = worst.iloc[0]
-    assert yoy.title.text.startswith(f"Biggest significant deterioration since {last_year}: ")
+    assert yoy.title.text.startswith(f"Most significant deterioration since {last_year}: ")
     assert report.kpis[first.kpi].label("en") in yoy.title.text
     table = yoy.blocks_of(Table)[0]
     assert table.header[4] == f"Change vs {last_year}"
@@ -1060,6 +1060,26 @@ def test_group_movers_against_last_year_get_their_own_slide(base):
     assert len(worst_rows) == len(worst)
     assert all(p == "< 0.001" or float(p) < 0.05 for *_, p in worst_rows)
     assert not any(p == "0.000" for *_, p in table.rows)  # "< 0.001", never zero
+
+
+def test_movers_are_ranked_by_the_strength_of_evidence(base):
+    # Ranked by each change over the largest change of the same KPI, every KPI's top
+    # mover scored 1.0: "biggest" came from a tie-break on the KPI's id (the group
+    # deck led with after-sales CES, p = 1e-7, over its complaint rate, p = 1e-9).
+    from reportgen.model.group import best_movers, movers, worst_movers
+
+    report, _ = base
+    longest = 0
+    for basis in ("prev", "yoy"):
+        for frame in (best_movers(report, 50, basis=basis), worst_movers(report, 50, basis=basis)):
+            longest = max(longest, len(frame))
+            assert list(frame.p) == sorted(frame.p)  # strongest evidence first
+        every = movers(report, basis=basis)
+        sig = every[every.sig]
+        assert list(sig.z) == sorted(sig.z, reverse=True)
+        assert ((sig.z > 0) == (sig.improvement > 0)).all()
+        assert (sig.z.abs() >= 1.959).all()  # p < 0.05, two-sided
+    assert longest >= 3  # the order was put to the test
 
 
 def test_movers_list_churn_once_not_again_as_retention(base):

@@ -8,7 +8,9 @@ workbook (one place computes rankings, movers, gaps and the heat-map scores).
   direction, divided by the largest such distance among the units (−1 … +1), so a
   colour scale reads the same for every KPI whatever its unit.
 - **Movers**: changes against the previous period, turned into improvements
-  (change × direction); significant changes first, then by size.
+  (change × direction); significant changes first, then by the strength of the
+  evidence (the signed z of the change's test), the one scale on which changes of
+  KPIs in different units compare.
 - **Gaps to target**: value − target and attainment per unit and KPI.
 """
 
@@ -154,9 +156,11 @@ def movers(
 ) -> pd.DataFrame:
     """Every unit × KPI change against the ``basis`` ("prev": the previous period, "yoy":
     the same period last year) as an improvement (change × direction): kpi, unit, value,
-    earlier_value, change, improvement, relative, sig, p — significant changes first,
-    then by the size of the improvement relative to the KPI's spread across units. Use
-    :func:`best_movers` and :func:`worst_movers`."""
+    earlier_value, change, improvement, z, sig, p — significant changes first, then by
+    ``z``, the improvement's standard normal score from its two-sided test (the sign of
+    the improvement × Φ⁻¹(1 − p/2)). Changes of KPIs in different units (points,
+    percent points, hours) compare on no other common scale. Use :func:`best_movers`
+    and :func:`worst_movers`."""
     earlier = {"prev": "prev_value", "yoy": "yoy_value"}[basis]
     sc = report.scorecard
     rows = []
@@ -166,12 +170,13 @@ def movers(
             continue  # the same change as its mirror's, the same test: listed once
         d = report.kpis[k]
         sub = sc[(sc.kpi == k) & sc.dimension.isna() & (sc.unit != ALL)]
-        spread = sub[f"change_{basis}"].abs().max()
         for r in sub.to_dict("records"):
             ch = _finite(r[f"change_{basis}"])
             if ch is None or bool(r["low_n"]):
                 continue
             sig = r[f"sig_{basis}"]
+            p = _finite(r[f"p_{basis}"])
+            improvement = ch * d.direction
             rows.append(
                 {
                     "kpi": k,
@@ -179,27 +184,39 @@ def movers(
                     "value": _finite(r["value"]),
                     "earlier_value": _finite(r.get(earlier)),
                     "change": ch,
-                    "improvement": ch * d.direction,
-                    "relative": (ch * d.direction / spread) if spread else 0.0,
+                    "improvement": improvement,
+                    "z": _signed_z(improvement, p),
                     "sig": bool(sig) if pd.notna(sig) else False,
-                    "p": _finite(r[f"p_{basis}"]),
+                    "p": p,
                 }
             )
-    cols = ["kpi", "unit", "value", "earlier_value", "change", "improvement", "relative"]
+    cols = ["kpi", "unit", "value", "earlier_value", "change", "improvement", "z"]
     out = pd.DataFrame(rows, columns=[*cols, "sig", "p"])
     if out.empty:
         return out
     return out.sort_values(
-        ["sig", "relative", "kpi", "unit"],
+        ["sig", "z", "kpi", "unit"],
         ascending=[False, False, True, True],
         kind="stable",
+        na_position="last",
     ).reset_index(drop=True)
+
+
+def _signed_z(improvement: float, p: float | None) -> float:
+    """The standard normal score of a two-sided p value, signed as the improvement
+    (±inf when p underflows to 0; 0 for no change; NaN without a test)."""
+    from scipy.stats import norm
+
+    if p is None or not improvement:
+        return 0.0 if p is not None else math.nan
+    return math.copysign(float(norm.isf(min(max(p, 0.0), 1.0) / 2)), improvement)
 
 
 def best_movers(
     report: KpiReport, top: int = 5, kpis: Sequence[str] | None = None, basis: str = "prev"
 ) -> pd.DataFrame:
-    """The largest significant improvements (none if nothing improved significantly)."""
+    """The significant improvements, the strongest evidence first (none if nothing
+    improved significantly)."""
     m = movers(report, kpis, basis)
     if m.empty:
         return m
@@ -209,14 +226,12 @@ def best_movers(
 def worst_movers(
     report: KpiReport, top: int = 5, kpis: Sequence[str] | None = None, basis: str = "prev"
 ) -> pd.DataFrame:
-    """The largest significant deteriorations, worst first."""
+    """The significant deteriorations, the strongest evidence first."""
     m = movers(report, kpis, basis)
     if m.empty:
         return m
     bad = m[m.sig & (m.improvement < 0)]
-    return (
-        bad.sort_values(["relative", "kpi", "unit"], kind="stable").head(top).reset_index(drop=True)
-    )
+    return bad.sort_values(["z", "kpi", "unit"], kind="stable").head(top).reset_index(drop=True)
 
 
 def target_gaps(report: KpiReport, kpis: Sequence[str] | None = None) -> pd.DataFrame:
