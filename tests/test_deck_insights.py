@@ -391,6 +391,16 @@ def test_key_drivers_quadrant_table_and_fix_first_title(base):
     assert "Shapley" in s.notes.text and "n = 380" in s.notes.text
 
 
+def test_key_drivers_chinese_share_is_of_the_explained_variance(base):
+    # 40% is the attribute's share of R², not of the outcome's variance: the Chinese
+    # title said "它解释了满意度差异中的 40.0%" (it explains 40% of the variance)
+    (s,) = build(base, "key_drivers", lang="zh-CN")
+    assert "在满意度（CSAT）的可解释差异中占 40.0%" in s.title.text
+    (actions,) = build(base, "priority_actions", lang="zh-CN")
+    assert actions.blocks_of(Table)[0].rows[0][2].startswith("在满意度的可解释差异中占 40.0%；")
+    assert "解释了" not in s.title.text
+
+
 def test_key_drivers_without_fix_first(base):
     ins = full_insights(
         drivers={"csat": driver(quadrants=["maintain", "maintain", "monitor", "surplus"])}
