@@ -122,7 +122,7 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Interva
         raise ValueError(f"successes must be <= n, got successes={successes}, n={n}")
     if n == 0:
         return Interval(_NAN, _NAN)
-    z = _z_quantile(confidence)
+    z = z_quantile(confidence)
     p_hat = successes / n
     center = (successes + z * z / 2) / (n + z * z)
     half = z * math.sqrt(n) / (n + z * z) * math.sqrt(p_hat * (1 - p_hat) + z * z / (4 * n))
@@ -143,7 +143,7 @@ def mean_interval(mean: float, variance: float, n: int, confidence: float = 0.95
         return Interval(_NAN, _NAN)
     if variance < 0:
         raise ValueError(f"variance must be >= 0, got {variance}")
-    half = _t_quantile(confidence, n - 1) * math.sqrt(variance / n)
+    half = t_quantile(confidence, n - 1) * math.sqrt(variance / n)
     return Interval(mean - half, mean + half)
 
 
@@ -158,7 +158,7 @@ def nps_estimate(
     Score'", *The American Statistician* 70:365, arXiv:1601.07235).
     """
     n = _nps_n(promoters, passives, detractors)
-    z = _z_quantile(confidence)
+    z = z_quantile(confidence)
     if n == 0:
         return NpsEstimate(_NAN, _NAN, _NAN, 0, promoters, passives, detractors)
     score, se = _nps_score_and_se(promoters, detractors, n)
@@ -211,6 +211,12 @@ def nps_difference_test(
         return None
     score1, se1 = _nps_score_and_se(promoters1, detractors1, n1)
     score2, se2 = _nps_score_and_se(promoters2, detractors2, n2)
+    return nps_z_test(score1, se1, score2, se2)
+
+
+def nps_z_test(score1: float, se1: float, score2: float, se2: float) -> TestResult:
+    """The z-test of :func:`nps_difference_test` from the two scores and their standard
+    errors (as :func:`nps_estimate` gives them: its margin of error over z)."""
     z = _z_or_degenerate(score1 - score2, math.hypot(se1, se2))
     return TestResult(NPS_Z, z, _two_sided_normal_p(z))
 
@@ -281,7 +287,8 @@ def _two_sided_normal_p(z: float) -> float:
 
 
 @lru_cache(maxsize=64)
-def _z_quantile(confidence: float) -> float:
+def z_quantile(confidence: float) -> float:
+    """Two-sided standard normal quantile (1.96 for 0.95)."""
     _check_confidence(confidence)
     return float(special.ndtri((1 + confidence) / 2))
 
@@ -303,6 +310,6 @@ def _check_counts(**counts: int) -> None:
 
 
 @lru_cache(maxsize=4096)
-def _t_quantile(confidence: float, df: int) -> float:
+def t_quantile(confidence: float, df: int) -> float:
     """Two-sided Student t quantile (cached: the same df recurs across KPIs and units)."""
     return float(special.stdtrit(df, (1 + confidence) / 2))

@@ -896,6 +896,51 @@ def test_channel_slides_chart_and_rank_only_channels_with_enough_n(base, monkeyp
     assert "Email" not in s.title.text
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_highest_and_lowest_are_claimed_only_when_they_differ_significantly(
+    base, monkeypatch, lang
+):
+    # "CSAT is highest among Consumers (78.4%) and lowest among Key accounts (74.2%)"
+    # with n = 185 and 66: p = 0.50, and NPS ranked them the other way round
+    def frame(values, ns, low=(False, False, False)):
+        return pd.DataFrame(
+            {
+                "dim_value": ["Consumers", "SMEs", "Key accounts"],
+                "raw_value": ["个人", "中小企业", "大客户"],
+                "value": values,
+                "n": ns,
+                "low_n": list(low),
+            }
+        )
+
+    close = frame([0.784, 0.76, 0.742], [185, 120, 66])
+    monkeypatch.setattr(SlideContext, "breakdown", lambda self, kpi, dim: close)
+    (s,) = build(base, "segment_breakdown", lang=lang, kpis=["csat"])
+    said = {
+        "en": "CSAT: Consumers (78.4%) and Key accounts (74.2%) do not differ significantly",
+        "zh-CN": "各客群中满意度（CSAT）：“Consumers”（78.4%）与“Key accounts”（74.2%）无显著差异",
+    }[lang]
+    assert s.title.text == said
+    (s,) = build(base, "channel_satisfaction", lang=lang, kpis=["csat"])
+    assert s.title.text.endswith(
+        {"en": ", a gap within sampling error", "zh-CN": "，差距在抽样误差范围内"}[lang]
+    )
+    # 90% of 400 against 60% of 300: p < 0.001, said as highest and lowest
+    far = frame([0.90, 0.80, 0.60], [400, 300, 300])
+    monkeypatch.setattr(SlideContext, "breakdown", lambda self, kpi, dim: far)
+    (s,) = build(base, "segment_breakdown", lang=lang, kpis=["csat"])
+    assert "differ" not in s.title.text and "无显著差异" not in s.title.text
+    (s,) = build(base, "channel_satisfaction", lang=lang, kpis=["csat"])
+    assert "sampling error" not in s.title.text and "抽样误差" not in s.title.text
+    # a segment below the minimum n is never the highest or the lowest
+    small = frame([0.99, 0.90, 0.60], [12, 300, 300], low=(True, False, False))
+    monkeypatch.setattr(SlideContext, "breakdown", lambda self, kpi, dim: small)
+    (s,) = build(base, "segment_breakdown", lang="en", kpis=["csat"])
+    assert (
+        s.title.text == "CSAT is highest among SMEs (90.0%) and lowest among Key accounts (60.0%)"
+    )
+
+
 def test_channel_mix_says_only_what_the_channels_support(base, monkeypatch):
     # no channel at the minimum n: no "best" clause (it read "highest in – (–)"); no
     # channel the deck spec calls self-service: no "0.0% self-service" claim

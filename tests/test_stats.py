@@ -394,3 +394,61 @@ def test_every_kpi_kind_has_a_documented_test() -> None:
     doc = stats.__doc__ or ""
     for kind in stats.TEST_FOR_KIND:
         assert f"\n{kind} " in doc, kind
+
+
+# -- two figures of the results frames against each other (segments, channels, units) --
+
+
+def _kpi(kind: str):
+    from reportgen.engine.registry import KpiDef
+
+    return KpiDef(
+        id="k", stage="responses", kind=kind, unit="ratio", direction=1,
+        labels={"en": "k"}, definitions={"en": "k"}, components=lambda t, p: {},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "a", "b"),
+    [
+        ("proportion", {"x": 150, "n": 200}, {"x": 120, "n": 200}),
+        ("proportion", {"x": 4, "n": 9}, {"x": 1, "n": 12}),  # Fisher's exact
+        ("nps", {"promoters": 80, "passives": 60, "detractors": 60},
+         {"promoters": 50, "passives": 70, "detractors": 80}),
+        ("mean", {"n": 50, "sum": 190.0, "sumsq": 780.0}, {"n": 40, "sum": 140.0, "sumsq": 530.0}),
+    ],
+)  # fmt: skip
+def test_compare_figures_recovers_the_test_of_the_components(kind, a, b):
+    # The slides compare segments and channels from the results rows (n, value,
+    # interval), which keep no components: the test must be the one the components give.
+    from reportgen.engine.results import compare, compare_figures, estimate
+    from reportgen.periods import parse_period
+
+    k, period = _kpi(kind), parse_period("2025Q1")
+    shown = []
+    for comp in (a, b):
+        e = estimate(k, comp, period, None, 0.95)
+        shown.append({"n": e.n, "value": e.value, "ci_low": e.ci_low, "ci_high": e.ci_high,
+                      "moe": e.moe})  # fmt: skip
+    expected = compare(k, *(estimate(k, c, period, None, 0.95) for c in (a, b)))
+    got = compare_figures(k, shown[0], shown[1], 0.95)
+    assert expected is not None and got is not None
+    assert got.test == expected.test
+    assert got.p_value == pytest.approx(expected.p_value, rel=1e-9)
+    assert compare_figures(k, shown[0], {"n": 0, "value": math.nan}, 0.95) is None
+
+
+def test_compare_figures_by_hand():
+    # 150/200 vs 120/200: pooled p = 0.675, se = √(0.675·0.325·(2/200)) = 0.046837,
+    # z = 0.15 / 0.046837 = 3.2026, two-sided p = 0.001362
+    from reportgen.engine.results import compare_figures
+
+    got = compare_figures(_kpi("proportion"), {"n": 200, "value": 0.75},
+                          {"n": 200, "value": 0.60}, 0.95)  # fmt: skip
+    assert got is not None
+    assert got.statistic == pytest.approx(3.2026, abs=1e-4)
+    assert got.p_value == pytest.approx(0.001362, abs=1e-6)
+    assert (
+        compare_figures(_kpi("median"), {"n": 9, "value": 1.0}, {"n": 9, "value": 2.0}, 0.95)
+        is None
+    )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -146,6 +147,55 @@ def compare(k: KpiDef, a: Estimate, b: Estimate) -> stats.TestResult | None:
             ma * a.scale, va * a.scale**2, a.n, mb * b.scale, vb * b.scale**2, b.n
         )
     return None  # medians: no sufficient statistic in the aggregates; see stats.TEST_FOR_KIND
+
+
+def compare_figures(
+    k: KpiDef, a: Mapping[str, Any], b: Mapping[str, Any], confidence: float
+) -> stats.TestResult | None:
+    """Test two figures of the results (scorecard or breakdown rows of the same period:
+    two segments, two channels, two units) against each other with the test of the
+    KPI's kind. The rows keep no raw components; each kind's are recovered exactly from
+    what they keep (n, value and the interval at ``confidence``): a proportion's count
+    is value × n, an NPS's standard error its margin of error over z, a mean's variance
+    n × (the t interval's half width over t)². None for medians, and when a side has
+    no figure (or a mean's n is below 2)."""
+    n1, n2 = _count(a.get("n")), _count(b.get("n"))
+    v1, v2 = _number(a.get("value")), _number(b.get("value"))
+    if not n1 or not n2 or v1 is None or v2 is None:
+        return None
+    if k.kind == "proportion":
+        return stats.two_proportion_test(round(v1 * n1), n1, round(v2 * n2), n2)
+    if k.kind == "nps":
+        z = stats.z_quantile(confidence)
+        se1, se2 = _number(a.get("moe")), _number(b.get("moe"))
+        if se1 is None or se2 is None:
+            return None
+        return stats.nps_z_test(v1, se1 / z, v2, se2 / z)
+    if k.kind == "mean":
+        if n1 < 2 or n2 < 2:
+            return None
+        var = []
+        for row, n in ((a, n1), (b, n2)):
+            lo, hi = _number(row.get("ci_low")), _number(row.get("ci_high"))
+            if lo is None or hi is None:
+                return None
+            se = (hi - lo) / 2 / stats.t_quantile(confidence, n - 1)
+            var.append(n * se * se)
+        return stats.welch_t_test(v1, var[0], n1, v2, var[1], n2)
+    return None
+
+
+def _count(v: object) -> int:
+    f = _number(v)
+    return int(f) if f is not None else 0
+
+
+def _number(v: object) -> float | None:
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
 
 
 def build_results(

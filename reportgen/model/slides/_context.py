@@ -149,6 +149,19 @@ class SlideContext:
         shown = [self.config.value_label(dimension, v, self.lang) for v in rows.dim_value]
         return rows.assign(raw_value=rows.dim_value, dim_value=shown)
 
+    def differ(self, kpi: str, a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+        """Whether two figures of the same period (rows of the scorecard or of a
+        breakdown: two segments, channels or units) differ significantly, with the test
+        of the KPI's kind (:func:`~reportgen.engine.results.compare_figures`). False
+        when either is below the minimum n or there is no test: no claim is made."""
+        from reportgen.engine.results import compare_figures
+
+        if any(bool(r.get("low_n")) for r in (a, b)):
+            return False
+        s = self.config.statistics
+        test = compare_figures(self.report.kpis[kpi], a, b, s.confidence)
+        return test is not None and test.significant(s.alpha)
+
     def say(self, macro: str, **kw: Any) -> str:
         return self.narrator.say(macro, **kw)
 

@@ -112,6 +112,7 @@ def channel_satisfaction(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
                     best_value=fmt(best.value),
                     worst=worst.dim_value,
                     worst_value=fmt(worst.value),
+                    differ=ctx.differ(kpi, best.to_dict(), worst.to_dict()),
                 )
             ),
             blocks=(Chart(spec, kpi), Bullets(tuple(bullets))),

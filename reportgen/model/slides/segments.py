@@ -39,7 +39,11 @@ def segment_breakdown(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
             nums.append(v)
         rows.append(tuple(cells))
         numbers.append(tuple(nums))
-    best, worst = b0.iloc[0], b0.iloc[-1]
+    # highest and lowest among the segments at or above the minimum n, said as such
+    # only when they differ significantly
+    ranked = b0[~b0.low_n.astype(bool)]
+    ends = ranked if len(ranked) >= 2 else b0
+    best, worst = ends.iloc[0], ends.iloc[-1]
     title = ctx.say(
         "segment_spread",
         label=ctx.label(lead),
@@ -47,6 +51,7 @@ def segment_breakdown(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         best_value=fmt(best.value, lead),
         worst=worst.dim_value,
         worst_value=fmt(worst.value, lead),
+        differ=ctx.differ(lead, best.to_dict(), worst.to_dict()),
     )
     bullets = [title]
     for k in ids[1:2]:
@@ -64,6 +69,7 @@ def segment_breakdown(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
                     best_value=fmt(hi.value, k),
                     worst=lo.dim_value,
                     worst_value=fmt(lo.value, k),
+                    differ=ctx.differ(k, hi.to_dict(), lo.to_dict()),
                 )
             )
     if b0.low_n.any():

@@ -116,6 +116,7 @@ def unit_comparison(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         vals.sort(key=lambda uv: uv[1] * k.direction, reverse=True)
         fmt = lambda v, u=k.unit: format_value(v, u, ctx.lang)  # noqa: E731
         best, worst = vals[0], vals[-1]
+        differ = ctx.differ(kpi, ctx.row(kpi, best[0]) or {}, ctx.row(kpi, worst[0]) or {})
         if ctx.unit != ALL and ctx.unit in dict(vals):
             rank = [u for u, _ in vals].index(ctx.unit) + 1
             title = ctx.say(
@@ -136,6 +137,7 @@ def unit_comparison(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
                 best_value=fmt(best[1]),
                 worst_name=ctx.unit_name(worst[0]),
                 worst_value=fmt(worst[1]),
+                differ=differ,
             )
         group = ctx.value(kpi, ALL)
         refs = []
@@ -157,6 +159,7 @@ def unit_comparison(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
                 best_value=fmt(best[1]),
                 worst_name=ctx.unit_name(worst[0]),
                 worst_value=fmt(worst[1]),
+                differ=differ,
             ),
             # the all-units figure, also in the group's own deck: the change bullets
             # after it are the group's, and "−3.6" beside a unit's 3.6 needs its subject
