@@ -239,6 +239,11 @@ def test_theme_summary_hand_computed() -> None:
     assert speed["share"] == pytest.approx(2 / 5)
     assert speed["detractor_share"] == pytest.approx(1.0)
     assert speed["share_change"] == pytest.approx(2 / 5 - 1 / 3)
+    # the change's test: counts this small go to Fisher's exact test; 3 of 5 against 1 of
+    # 3 (margins 5, 3 and 4, 4) is the likeliest table, so every table counts: p = 1
+    # (70 tables: 5 + 30 + 30 + 5); 2 of 5 against 1 of 3 likewise (1 + 15 + 30 + 10 of 56)
+    assert price["share_change_p"] == pytest.approx(1.0)
+    assert speed["share_change_p"] == pytest.approx(1.0)
     # mean sentiment: the mean score of the theme's comments in the current period
     p2 = _frame()[_frame()["period"] == "P2"]["comment"].reset_index(drop=True)
     scores = sentiment_scores(p2, tokenizer=theme_tokenizer(SMALL))

@@ -134,6 +134,7 @@ THEMES = pd.DataFrame(
         "previous_comments": [30, 35, 10, 10],
         "previous_share": [0.32, 0.35, 0.10, 0.10],
         "share_change": [0.08, -0.05, 0.10, 0.0],
+        "share_change_p": [0.01, 0.30, 0.002, 1.0],
     }
 )
 QUOTES = {
@@ -207,7 +208,15 @@ ACTIONS = (
     Action(
         1, "driver", "problem_solving", importance_share=0.4, performance=65.0, gap_to_best=20.0
     ),
-    Action(2, "theme", "logistics", comments=40, detractor_share=0.625, share_change=0.08),
+    Action(
+        2,
+        "theme",
+        "logistics",
+        comments=40,
+        detractor_share=0.625,
+        share_change=0.08,
+        share_change_p=0.01,
+    ),  # fmt: skip
 )
 
 
@@ -786,6 +795,29 @@ def test_complaint_themes_tie_and_a_leader_that_also_grows_fastest(base, lang):
         "zh-CN": "同时也是增长最快的主题",
     }
     assert expected[lang] in items[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_theme_share_change_is_said_only_when_significant(base, lang):
+    # "Response speed is also the fastest-growing theme (+4.8 pp)" on 52/130 against
+    # 44/125 comments, p = 0.43: growth the data do not show
+    from reportgen.analytics.plan import Action
+
+    calm = THEMES.assign(share_change_p=[0.43, 0.30, 0.20, 1.0])
+    ins = full_insights(
+        themes=calm,
+        actions=(
+            Action(1, "theme", "logistics", comments=40, detractor_share=0.625,
+                   share_change=0.08, share_change_p=0.43),
+        ),
+    )  # fmt: skip
+    (s,) = build(base, "complaint_themes", lang, insights=ins)
+    said = " ".join([s.title.text, *s.blocks_of(Bullets)[0].items])
+    for claim in ("moved", "fastest-growing", "+8.0 pp", "+10.0 pp", "增长最快", "较上期变化"):
+        assert claim not in said
+    assert s.blocks_of(Table)[0].rows[0][3].startswith("+8.0")  # the table gives the figure
+    (plan,) = build(base, "priority_actions", lang, insights=ins)
+    assert "+8.0" not in plan.blocks_of(Table)[0].rows[0][2]
 
 
 def test_scorecard_lists_a_near_miss_as_near_not_missed(base):

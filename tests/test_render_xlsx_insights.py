@@ -19,6 +19,7 @@ from reportgen.analytics.segments import PROFILE_COLUMNS, KMeansResult
 from reportgen.engine.compute import ALL
 from reportgen.model.slides.insights import POOR_AUC
 from reportgen.render.xlsx import SHEETS, write_workbook
+from reportgen.render.xlsx_cells import P_VALUE_FORMAT
 from reportgen.render.xlsx_group import build_group_workbook
 from reportgen.render.xlsx_insights import INSIGHT_SHEETS
 from reportgen.texts import Reason
@@ -178,6 +179,7 @@ def _insights(unit: str) -> UnitInsights:
             "previous_comments": pd.array([6, pd.NA], dtype="Int64"),
             "previous_share": [0.15, math.nan],
             "share_change": [0.09, math.nan],
+            "share_change_p": [0.27, math.nan],
         }
     )
     terms = pd.DataFrame(
@@ -421,7 +423,9 @@ def test_themes_translated_by_id_and_quotes_are_text(wb, wb_zh):
     assert billing[6].number_format == "+0.00;-0.00;0.00"
     assert billing[9].value == pytest.approx(9.0)  # percent points
     assert billing[9].number_format == '+0.0" pp";-0.0" pp";0.0" pp"'
-    assert billing[10].value == "billing"
+    assert billing[10].value == pytest.approx(0.27)  # the change's test
+    assert billing[10].number_format == P_VALUE_FORMAT
+    assert billing[11].value == "billing"
     logistics = _row(ws, "Delivery & logistics")
     assert logistics[7].value is None and logistics[8].value is None  # no previous period
     assert _row(wb_zh["留言主题"], "账单与支付")[1].value == 12

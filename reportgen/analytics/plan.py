@@ -91,7 +91,8 @@ class Action:
     ``importance_share`` (0–1), ``performance`` (0–100) and ``gap_to_best`` (0–100
     points below the best-performing attribute); theme actions carry ``comments``,
     ``detractor_share`` (0–1: detractors among the theme's rated comments) and
-    ``share_change`` (None when unknown). Fields of the other kind are None.
+    ``share_change`` with ``share_change_p``, its test's p value (None when unknown).
+    Fields of the other kind are None.
     """
 
     priority: int
@@ -103,6 +104,7 @@ class Action:
     comments: int | None = None
     detractor_share: float | None = None
     share_change: float | None = None
+    share_change_p: float | None = None
 
 
 def propose_target(
@@ -214,6 +216,10 @@ def priority_actions(
                 "comments": pd.to_numeric(themes["comments"], errors="coerce").fillna(0),
                 "share": pd.to_numeric(themes["detractor_share"], errors="coerce"),
                 "change": pd.to_numeric(themes["share_change"], errors="coerce"),
+                "change_p": pd.to_numeric(
+                    themes.get("share_change_p", pd.Series(np.nan, index=themes.index)),
+                    errors="coerce",
+                ),
                 "rated": pd.to_numeric(themes.get("rated", themes["comments"]), errors="coerce"),
             }
         )
@@ -222,8 +228,13 @@ def priority_actions(
         ranked = ranked.sort_values(
             ["weight", "share", "theme"], ascending=[False, False, True], kind="stable"
         )
-        for theme, comments, share, change in zip(
-            ranked["theme"], ranked["comments"], ranked["share"], ranked["change"], strict=True
+        for theme, comments, share, change, change_p in zip(
+            ranked["theme"],
+            ranked["comments"],
+            ranked["share"],
+            ranked["change"],
+            ranked["change_p"],
+            strict=True,
         ):
             candidates.append(
                 Action(
@@ -233,6 +244,7 @@ def priority_actions(
                     comments=int(comments),
                     detractor_share=float(share),
                     share_change=None if pd.isna(change) else float(change),
+                    share_change_p=None if pd.isna(change_p) else float(change_p),
                 )
             )
     chosen = candidates[: max(0, max_actions)]

@@ -42,6 +42,7 @@ from reportgen.analytics.sentiment import (
 from reportgen.errors import ConfigError
 from reportgen.resources import templates_dir
 from reportgen.sanitize import is_unpresentable, redact_pii, shorten, strip_control
+from reportgen.stats import two_proportion_test
 
 #: Languages of display names and keyword lists.
 LANGUAGES = ("en", "zh-CN")
@@ -50,7 +51,7 @@ PASSIVE_MIN = 7  # a detractor answers below it: 0–6 (a fractional 6.5 too)
 #: Columns of :func:`theme_summary` (``by`` adds the group column in front).
 SUMMARY_COLUMNS = (
     "theme", "name", "comments", "share", "rated", "detractors", "detractor_share",
-    "mean_sentiment", "previous_comments", "previous_share", "share_change",
+    "mean_sentiment", "previous_comments", "previous_share", "share_change", "share_change_p",
 )  # fmt: skip
 #: Columns of :func:`frequent_terms`.
 TERM_COLUMNS = ("term", "documents", "share")
@@ -479,11 +480,17 @@ def _summary_rows(
         det_share = np.where(rated > 0, detractors / np.maximum(rated, 1), np.nan)
     prev_comments = pd.array([pd.NA] * len(themes), dtype="Int64")
     prev_share = np.full(len(themes), np.nan)
+    change_p = np.full(len(themes), np.nan)
     if previous is not None:
         prev = _period_stats(a, ltr, previous)
         if prev["total"]:
-            prev_comments = pd.array(np.asarray(prev["comments"]), dtype="Int64")
-            prev_share = np.asarray(prev["comments"]) / prev["total"]
+            before = np.asarray(prev["comments"])
+            prev_comments = pd.array(before, dtype="Int64")
+            prev_share = before / prev["total"]
+            # the share's change tested as any proportion's (two-proportion z or Fisher)
+            for i, (x1, x2) in enumerate(zip(comments, before, strict=True)):
+                test = two_proportion_test(int(x1), total, int(x2), int(prev["total"]))
+                change_p[i] = test.p_value if test is not None else np.nan
     out = pd.DataFrame(
         {
             "theme": list(themes.ids),
@@ -497,6 +504,7 @@ def _summary_rows(
             "previous_comments": prev_comments,
             "previous_share": prev_share,
             "share_change": share - prev_share,
+            "share_change_p": change_p,
         }
     )
     out["_order"] = range(len(out))
@@ -529,7 +537,8 @@ def theme_summary(
     - ``mean_sentiment``: mean score in [-1, 1] of the theme's comments.
     - With a ``period`` column the statistics are for ``current`` (default the last period:
       ordered categories in their order, other labels sorted) and ``share_change`` =
-      share − share in the period before it (``previous_comments``, ``previous_share``);
+      share − share in the period before it (``previous_comments``, ``previous_share``),
+      with ``share_change_p``, the p value of the two-proportion test of the change;
       without one, or for the first period, those are missing.
 
     Themes mentioned in neither period are left out. ``by`` (e.g. ``"unit"``) repeats the

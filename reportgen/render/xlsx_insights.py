@@ -24,7 +24,7 @@ from reportgen.analytics.themes import load_themes, theme_names
 from reportgen.engine.registry import kpi_registry
 from reportgen.model.charts import change_number_format, change_value
 from reportgen.model.slides.insights import CHURN_DEFINED_PROFILES, POOR_AUC
-from reportgen.render.xlsx_cells import COUNT_FORMAT, SheetWriter
+from reportgen.render.xlsx_cells import COUNT_FORMAT, P_VALUE_FORMAT, SheetWriter
 from reportgen.render.xlsx_context import Context
 from reportgen.render.xlsx_layout import (
     Column,
@@ -567,6 +567,7 @@ def write_themes(ctx: Context, ws: Worksheet) -> None:
         Column(_h(ctx, "previous_comments", period=prev), COUNT_FORMAT),
         Column(_h(ctx, "previous_share", period=prev), SHARE),
         Column(_h(ctx, "share_change", period=prev), change_number_format("ratio", ctx.lang)),
+        Column(_h(ctx, "share_change_p", period=prev), P_VALUE_FORMAT),
         Column(_h(ctx, "theme_id")),
     ]
     body = [
@@ -574,6 +575,7 @@ def write_themes(ctx: Context, ws: Worksheet) -> None:
             names.get(x.theme, x.name),
             *(_plain(getattr(x, f)) for f in THEME_FIGURES[:-1]),
             change_value(_plain(x.share_change), "ratio"),
+            _plain(getattr(x, "share_change_p", None)),
             x.theme,
         ]
         for x in _frame_rows(ui.themes)

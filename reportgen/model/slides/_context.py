@@ -162,6 +162,11 @@ class SlideContext:
         test = compare_figures(self.report.kpis[kpi], a, b, s.confidence)
         return test is not None and test.significant(s.alpha)
 
+    def significant(self, p: object) -> bool:
+        """Whether a test's p value is below the config's alpha (False without one)."""
+        f = finite(p)
+        return f is not None and f < self.config.statistics.alpha
+
     def say(self, macro: str, **kw: Any) -> str:
         return self.narrator.say(macro, **kw)
 

@@ -642,7 +642,9 @@ def complaint_themes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     rated = cur["rated"] if "rated" in cur.columns else cur["comments"]
     share = cur["detractor_share"].where(rated >= min_n)
     top = cur.iloc[0]
-    change = finite(top["share_change"])
+    # a theme's change of share is said only where its test finds it significant
+    moved = cur["share_change_p"].map(ctx.significant) if "share_change_p" in cur else None
+    change = finite(top["share_change"]) if moved is not None and moved.iloc[0] else None
     tied = [labels[x] for x in cur[cur["detractors"] == top["detractors"]]["theme"]]
     if len(tied) > 1:  # no theme leads alone: say so
         title = ctx.say(
@@ -683,7 +685,7 @@ def complaint_themes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         (2.0, 1.0, 1.1, 1.6),
     )
     bullets = []
-    rising = cur.dropna(subset=["share_change"])
+    rising = cur[moved] if moved is not None else cur.iloc[:0]
     rising = rising[rising["share_change"] > 0]
     if len(rising):
         r = rising.loc[rising["share_change"].idxmax()]
@@ -1004,7 +1006,7 @@ def priority_actions(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         else:
             subject = labels.get(a.subject, a.subject)
             area = ctx.say("action_theme", theme=subject)
-            change = finite(a.share_change)
+            change = finite(a.share_change) if ctx.significant(a.share_change_p) else None
             evidence = ctx.say(
                 "action_theme_evidence",
                 comments=_int(a.comments),
