@@ -489,6 +489,26 @@ def test_churn_low_auc_names_no_customers_and_no_loss(base):
     assert not any("预期损失" in i for i in s.blocks_of(Bullets)[0].items)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_churn_auc_at_or_below_chance_is_said_so(base, lang):
+    # "separates churners little better than chance (AUC 0.47)": 0.5 is chance
+    (s,) = build(base, "churn_risk", lang, insights=full_insights(churn=churn(0.47)))
+    said = {"en": "no better than chance (AUC 0.47)", "zh-CN": "不优于随机（AUC 0.47）"}[lang]
+    assert said in s.title.text
+    poor = {"en": "An AUC of 0.5 or less separates churners no better than chance",
+            "zh-CN": "AUC 不高于 0.5，模型区分流失客户的能力不优于随机"}[lang]  # fmt: skip
+    assert any(i.startswith(poor) for i in s.blocks_of(Bullets)[0].items)
+
+
+def test_churn_lift_is_of_the_period_after_the_held_out_snapshot(base):
+    # the held-out snapshot is a period end; its churn is counted over the period after
+    # it ("in the held-out period to 2026-06-30" named the wrong quarter)
+    (s,) = build(base, "churn_risk")
+    lift = next(i for i in s.blocks_of(Bullets)[0].items if "lift" in i)
+    assert lift.startswith("Held-out test: of the customers active at ")
+    assert "churned in the following period at " in lift
+
+
 def test_churn_good_auc_counts_and_loss_without_ids(base):
     (s,) = build(base, "churn_risk")
     assert s.title.text == (

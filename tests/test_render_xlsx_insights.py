@@ -410,9 +410,13 @@ def test_a_model_no_better_than_chance_lists_no_customer(report, sample_report, 
         ("zh-CN", "流失风险", "留出样本 AUC 0.51 < 0.60"),
     ):
         book = write_workbook(weak, sample_report.config, UNIT, tmp_path / f"{lang}.xlsx", lang)
-        texts = _texts(load_workbook(book.path)[sheet])
+        ws = load_workbook(book.path)[sheet]
+        texts = _texts(ws)
         assert any(words in x for x in texts), texts
         assert not {"007", "0420", "=1+1"} & set(texts)
+        # and the measures do not count as listed the customers it did not list
+        listed = {"en": "Customers listed at risk", "zh-CN": "列出的风险客户数"}[lang]
+        assert len(ui.at_risk) and _row(ws, listed)[1].value == 0
 
 
 def test_themes_translated_by_id_and_quotes_are_text(wb, wb_zh):

@@ -504,7 +504,10 @@ def _churn_measures(ctx: Context, c: Any, ui: UnitInsights) -> list[tuple[str, A
     m = "insights.measures."
     t = ctx.t
     snapshots = sorted(c.train_snapshots)
-    listed = 0 if ui.at_risk is None else len(ui.at_risk)
+    # none is listed when the model separates poorly (see :func:`write_churn`)
+    auc = _plain(c.auc)
+    poor = auc is not None and auc < POOR_AUC
+    listed = 0 if ui.at_risk is None or poor else len(ui.at_risk)
     return [
         (t(m + "model"), _word(ctx, "models", c.model or MODEL_NAME), None),
         (t(m + "features"), len(c.features), COUNT_FORMAT),

@@ -757,6 +757,7 @@ def churn_risk(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         good=good,
         count=_int(count) if count and good else "",
         loss=_money(ctx, loss),
+        chance=auc <= 0.5,
     )
     min_p = format_value(MIN_RISK, "ratio", ctx.lang).replace(".0%", "%")
     lift, rate, base = (
@@ -794,7 +795,7 @@ def churn_risk(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     if not good:
         # a ranking little better than chance names no customers and no loss, as the
         # workbook's Churn risk sheet
-        bullets.append(ctx.say("churn_poor", threshold=f"{POOR_AUC:.2f}"))
+        bullets.append(ctx.say("churn_poor", threshold=f"{POOR_AUC:.2f}", chance=auc <= 0.5))
     elif kind is None:
         bullets.append(ctx.say("churn_unvalued"))
     elif count:
