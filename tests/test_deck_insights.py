@@ -1067,6 +1067,21 @@ def test_watch_title_leads_with_a_limit_breach_and_counts_the_run(base, lang, ex
     (s,) = build(base, "watch_items", "en", insights=full_insights(watch=both, series=two))
     assert s.title.text.startswith("Complaint share of tickets moved above its control limit")
 
+    # above its limit for months on end: a lasting shift, said as such (the title said
+    # "moved above its control limit in 2026-09" after seven months above it)
+    # (16% for 5 months, then 32%: centre 25.3%, upper limit 31.2%)
+    lasting = months.assign(kpi="complaint_share", successes=[80.0] * 5 + [160.0] * 7)
+    two = pd.concat([months, lasting], ignore_index=True)
+    for lang, said in (
+        ("en", "is above its control limit in 2026-09 (27.2% vs limit 26.0%), as in 7 of the "
+               "last 12 months: a lasting shift, not a one-off"),
+        ("zh-CN", "近 12 个月中有 7 个月如此：是持续偏移，而非偶发"),
+    ):  # fmt: skip
+        (s,) = build(base, "watch_items", lang, insights=full_insights(watch=both, series=two))
+        assert said in s.title.text, s.title.text
+    (s,) = build(base, "watch_items", "en", insights=full_insights(watch=both, series=two))
+    assert s.blocks_of(Bullets)[0].items[0] == "1 more watch item in the table"
+
 
 def test_headline_counts_the_units_own_and_the_general_benchmarks_only(base):
     # the sample's CSAT benchmarks: global, China and four industries; retail is held

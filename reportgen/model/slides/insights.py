@@ -857,6 +857,18 @@ def _run_months(chart: pd.DataFrame | None, up: bool) -> int:
     return months
 
 
+def _months_beyond(chart: pd.DataFrame | None, up: bool) -> int:
+    """How many of the charted months (the last :data:`WATCH_MONTHS`) lie beyond their
+    upper (``up``) or lower control limit."""
+    if chart is None:
+        return 0
+    shown = chart.tail(WATCH_MONTHS)
+    p = shown["p"].to_numpy(float)
+    limit = shown["ucl" if up else "lcl"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        return int(np.sum(p > limit if up else p < limit))
+
+
 def _watch_chart(ctx: SlideContext, chart: pd.DataFrame, name: str) -> ChartSpec:
     t = ctx.texts
     shown = chart.tail(WATCH_MONTHS)
@@ -921,6 +933,8 @@ def watch_items(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
             limit=_pct(ctx, first["limit"]),
             rule=str(first["rule"]),
             months=_run_months(charts.get(str(first["kpi"])), up),
+            beyond=_months_beyond(charts.get(str(first["kpi"])), up),
+            window=min(WATCH_MONTHS, len(charts.get(str(first["kpi"]), ()))),
         )
         table = Table(
             (
