@@ -59,13 +59,24 @@ def _shown(value: float, digits: int) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
-def format_change(change: float | None, unit: str, lang: str = "en") -> str:
+def format_change(change: float | None, unit: str, lang: str = "en", *, side: bool = False) -> str:
     """+1.2 pp · −3.4 pts · +0.12 — a signed change in the KPI's own terms; a change that
-    rounds to zero as shown is ±0.0 (not −0.0)."""
+    rounds to zero as shown is ±0.0 (not −0.0). ``side``: a gap whose side matters (a
+    target missed by a hair, coloured as missed) keeps its sign with up to two more
+    decimals (+0.02 pp), and is ±0 only when exactly 0."""
     if _missing(change):
         return "–"
     assert change is not None
     magnitude = format_magnitude(change, unit, lang)
+    zero = not any(c in "123456789" for c in magnitude)
+    if side and change and zero and unit in ("ratio", "points", "index"):
+        scaled = abs(change) * (100 if unit == "ratio" else 1)
+        word = magnitude.split("0.0", 1)[-1]  # the unit word after the number
+        for digits in (2, 3):
+            finer = f"{scaled:.{digits}f}{word}"
+            if any(c in "123456789" for c in finer):
+                magnitude = finer
+                break
     if not any(c in "123456789" for c in magnitude):
         return "±" + magnitude
     return ("+" if change > 0 else "−") + magnitude

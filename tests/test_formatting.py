@@ -197,3 +197,14 @@ def test_p_values_never_read_zero():
     assert format_p(0.0193) == "0.019" and format_p(0.0193, stated=True) == "p = 0.019"
     assert format_p(3e-7) == "< 0.001" and format_p(3e-7, stated=True) == "p < 0.001"
     assert format_p(None) == "–" and format_p(float("nan"), stated=True) == "–"
+
+
+def test_a_gap_whose_side_matters_keeps_its_sign():
+    # retail churn 3.155% against a 3.14% target: missed, coloured so, and shown "±0.0 pp"
+    assert format_change(0.03155 - 0.0314, "ratio") == "±0.0 pp"
+    assert format_change(0.03155 - 0.0314, "ratio", side=True) == "+0.02 pp"
+    assert format_change(-0.000023, "ratio", "zh-CN", side=True) == "−0.002个百分点"
+    assert format_change(0.04, "points", side=True) == "+0.04 pts"
+    assert format_change(0.012, "ratio", side=True) == "+1.2 pp"  # shown as usual
+    assert format_change(0.0, "ratio", side=True) == "±0.0 pp"
+    assert format_change(1e-9, "ratio", side=True) == "±0.0 pp"  # beyond two more decimals

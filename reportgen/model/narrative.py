@@ -148,7 +148,7 @@ def fact(
         target_status=status or "",
         target_gap=""
         if _missing(row.get("target_gap"))
-        else format_change(row["target_gap"], unit, lang),
+        else format_change(row["target_gap"], unit, lang, side=True),
         benchmark="" if _missing(bench) else format_value(bench, unit, lang),
         benchmark_scope=scope_name(scope, lang, scope_names),
         benchmark_gap="" if _missing(gap) else format_change(gap, unit, lang),

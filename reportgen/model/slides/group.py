@@ -244,7 +244,7 @@ def targets(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
             # lightly, not as red as a clear miss
             status = attainment_status(sub.at[u, "target_met"], sub.at[u, "attainment"])
             met += status == "met"
-            cells.append(format_change(gap, d.unit, ctx.lang))
+            cells.append(format_change(gap, d.unit, ctx.lang, side=True))
             nums.append(gap)
             tone.append(_STATUS_TONE.get(status or ""))
         rows.append(tuple(cells))
