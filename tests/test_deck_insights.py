@@ -1216,3 +1216,21 @@ def test_movers_list_churn_once_not_again_as_retention(base):
         assert "churn_rate" in set(m.kpi) and "retention_rate" not in set(m.kpi)
         alone = movers(report, ["retention_rate"], basis)
         assert set(alone.kpi) == {"retention_rate"}  # asked for alone, it is there
+
+
+def test_unit_comparison_change_bullets_follow_their_own_figure(base):
+    # "All units: 30.8" then "vs the previous quarter: +5.0 pts", which was the unit's
+    # own change: each change now follows the figure it is the change of
+    report, _ = base
+    (s,) = BUILDERS["unit_comparison"](context(base, "en"), {"kpis": ["nps"]})
+    items = list(s.blocks_of(Bullets)[0].items)
+    name = context(base, "en").unit_name()
+    own = next(i for i, x in enumerate(items) if x.startswith(f"{name}: "))
+    everyone = next(i for i, x in enumerate(items) if x.startswith("All units: "))
+    changes = [i for i, x in enumerate(items) if x.startswith("vs ")]
+    assert changes and own < min(changes) and max(changes) < everyone
+    # the group deck: the all-units figure, then its (the group's) changes
+    (g,) = BUILDERS["unit_comparison"](context(base, "en", unit=ALL), {"kpis": ["nps"]})
+    items = list(g.blocks_of(Bullets)[0].items)
+    everyone = next(i for i, x in enumerate(items) if x.startswith("All units: "))
+    assert all(everyone < i for i, x in enumerate(items) if x.startswith("vs "))

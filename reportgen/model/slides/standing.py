@@ -161,15 +161,19 @@ def unit_comparison(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
                 worst_value=fmt(worst[1]),
                 differ=differ,
             ),
-            # the all-units figure, also in the group's own deck: the change bullets
-            # after it are the group's, and "−3.6" beside a unit's 3.6 needs its subject
-            *(
-                [f"{ctx.unit_name(ALL)}{ctx.texts('colon')}{fmt(group)}"]
-                if group is not None
-                else []
-            ),
-            *kpi_bullets(ctx, kpi, target=False)[:3],
         ]
+        # each change bullet follows the figure it is the change of: the deck's own unit's
+        # (in a unit deck, its figure first and the all-units one after its changes; in
+        # the group deck the all-units figure, whose changes they are)
+        own = ctx.value(kpi)
+        said = f"{ctx.unit_name()}{ctx.texts('colon')}{fmt(own)}" if own is not None else None
+        everyone = f"{ctx.unit_name(ALL)}{ctx.texts('colon')}{fmt(group)}"
+        changes = kpi_bullets(ctx, kpi, target=False)[:2]
+        if ctx.unit == ALL:
+            bullets += [*([everyone] if group is not None else []), *changes]
+        else:
+            bullets += [*([said] if said else []), *changes]
+            bullets += [everyone] if group is not None else []
         slides.append(
             Slide(
                 f"standing.units.{kpi}",
