@@ -21,10 +21,17 @@ def _missing(value: float | None) -> bool:
 
 def format_value(value: float | None, unit: str, lang: str = "en") -> str:
     """87.3% · NPS 32.1 · 4.21 · 1,234 · 5.2 h · 48 min — or an en dash when there is no
-    value."""
+    value. A negative value has a true minus (NPS −25.0), as changes have."""
     if _missing(value):
         return "–"
     assert value is not None
+    text = _value_text(value, unit, lang)
+    if not text.startswith("-"):
+        return text
+    return ("−" if any(c in "123456789" for c in text) else "") + text[1:]  # never "-0.0"
+
+
+def _value_text(value: float, unit: str, lang: str) -> str:
     match unit:
         case "ratio":
             return f"{value * 100:.1f}%"

@@ -208,3 +208,11 @@ def test_a_gap_whose_side_matters_keeps_its_sign():
     assert format_change(0.012, "ratio", side=True) == "+1.2 pp"  # shown as usual
     assert format_change(0.0, "ratio", side=True) == "±0.0 pp"
     assert format_change(1e-9, "ratio", side=True) == "±0.0 pp"  # beyond two more decimals
+
+
+def test_a_negative_value_has_a_true_minus_and_never_a_negative_zero():
+    # the RFM tables showed "-25.0" beside changes written "−3.6 pts"
+    assert format_value(-25.0, "points") == "−25.0"
+    assert format_value(-0.01, "ratio") == "−1.0%"
+    assert format_value(-0.0001, "points") == "0.0"
+    assert format_value(25.0, "points") == "25.0"

@@ -127,7 +127,8 @@ def test_group_deck_and_zh(quarter, cfg):
 
 def test_the_group_deck_says_whose_changes_follow_the_spread_of_units(quarter, cfg):
     # "各事业部 NPS 介于 3.6（售后服务）与 62.2" then "较上季度：−3.6 分" read as the
-    # after-sales unit's change; the group's figure now comes first, as in a unit deck
+    # after-sales unit's change; the group's figure now comes first. A unit deck says its
+    # own figure first, then its changes, then the all-units figure.
     from reportgen.engine.compute import ALL
 
     for unit, lang, group in (("all", "zh-CN", "全集团"), ("retail", "en", "All units")):
@@ -135,7 +136,12 @@ def test_the_group_deck_says_whose_changes_follow_the_spread_of_units(quarter, c
         s = next(s for s in m.slides if s.id == "standing.units.nps")
         items = s.blocks_of(Bullets)[0].items
         value = format_value(quarter.value("nps", ALL), "points", lang)
-        assert items[1] == f"{group}{'：' if lang == 'zh-CN' else ': '}{value}", items
+        everyone = f"{group}{'：' if lang == 'zh-CN' else ': '}{value}"
+        if unit == ALL:
+            assert items[1] == everyone, items
+        else:
+            own = format_value(quarter.value("nps", unit), "points", lang)
+            assert items[1] == f"Retail: {own}" and items[-1] == everyone, items
 
 
 def test_not_built_analytics_are_named(model_en):
