@@ -106,6 +106,13 @@ def resolve_period(config: ReportConfig, spec: str | None, ds: Dataset, today: _
             f"latest survey response, order or ticket is dated {max_date}; give an earlier "
             "--period, or export data that cover it"
         )
+    if not ds.has_event_between(period.start, period.end):
+        # before the data start (or in a gap of them): as empty as a period after them
+        raise PeriodError(
+            f"period {period.label} ({period.start} – {period.last_day}) has no data: no "
+            f"survey response, order or ticket is dated in it (the latest is dated "
+            f"{max_date}); give another --period, or export data that cover it"
+        )
     for name in ("responses", "orders", "tickets"):  # one stale export among fresh ones
         last = ds.last_event(name)
         end = min(period.last_day, max_date)

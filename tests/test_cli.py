@@ -233,6 +233,13 @@ def test_bad_config_key_is_one_line_and_exit_2(tmp_path, sample):
             ["build", "--period", "previous-quarter", "--today", "2027-06-01", "--out", "o"],
             "period 2027Q1 (2027-01-01 – 2027-03-31) has no data: the latest survey response",
         ),
+        # and before the data start: the build crashed with exit 1 (ArrowInvalid)
+        (
+            ["build", "--period", "2015", "--out", "o"],
+            "period 2015 (2015-01-01 – 2015-12-31) has no data: no survey response, order or "
+            "ticket is dated in it",
+        ),
+        (["validate", "--period", "2015"], "period 2015 (2015-01-01 – 2015-12-31) has no data"),
     ],
 )
 def test_user_errors_exit_2(sample, args, message):

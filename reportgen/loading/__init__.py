@@ -208,6 +208,26 @@ class Dataset:
         dates = [t.date() for t in latest if t is not None]
         return max(dates) if dates else None
 
+    def has_event_between(self, start: _dt.date, end: _dt.date) -> bool:
+        """Whether a kept row of responses, orders or tickets is dated in [start, end):
+        one row is enough (the window on a date-ordered file's typed dates reads only
+        the row groups its statistics place there)."""
+        for name in ("responses", "orders", "tickets"):
+            if name not in self.staged:
+                continue
+            staged = self.staged[name]
+            v, col = staged.values, TABLES[name].date_column
+            assert col is not None
+            if staged.raw_dates is not None:
+                v, col = staged.raw_dates, "d"
+            lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+            inside = v.filter((v[col] >= lo) & (v[col] < hi))
+            keep = staged.keep(inside)
+            inside = inside.filter(keep) if keep is not None else inside
+            if len(inside.select("_row").limit(1).to_pyarrow()):
+                return True
+        return False
+
     def last_event(self, name: str) -> pd.Timestamp | None:
         """The latest event time of the rows kept from ``name`` (None: no such source or
         no dated row): where the data of that table ends."""
