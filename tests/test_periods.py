@@ -501,6 +501,10 @@ class _Data:
         day = self.tables.get(name, self.last)
         return None if day is None else pd.Timestamp(day)
 
+    def has_event_between(self, start: date, end: date) -> bool:
+        # the events run up to their last day (this fake has no first one)
+        return self.last is not None and start <= self.last
+
 
 def test_a_period_after_the_data_end_is_an_error_and_a_cut_one_a_warning(caplog):
     from reportgen.config import load_config
