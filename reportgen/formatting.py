@@ -28,7 +28,7 @@ def format_value(value: float | None, unit: str, lang: str = "en") -> str:
     text = _value_text(value, unit, lang)
     if not text.startswith("-"):
         return text
-    return ("−" if any(c in "123456789" for c in text) else "") + text[1:]  # never "-0.0"
+    return ("−" if _nonzero(text) else "") + text[1:]  # never "-0.0"
 
 
 def _value_text(value: float, unit: str, lang: str) -> str:
@@ -60,6 +60,11 @@ def _duration(hours: float, lang: str) -> str:
     return f"{_shown(hours, 2 if abs(hours) < 10 else 1)}{sep}{word}"
 
 
+def _nonzero(text: str) -> bool:
+    """Whether a formatted number shows a digit other than 0."""
+    return any(c in "123456789" for c in text)
+
+
 def _shown(value: float, digits: int) -> str:
     """``value`` to ``digits`` decimals, never as a negative zero (−0.0 → 0.0)."""
     text = f"{value:.{digits}f}"
@@ -75,23 +80,21 @@ def format_change(change: float | None, unit: str, lang: str = "en", *, side: bo
         return "–"
     assert change is not None
     magnitude = format_magnitude(change, unit, lang)
-    zero = not any(c in "123456789" for c in magnitude)
-    if side and change and zero and unit in ("ratio", "points", "index"):
-        scaled = abs(change) * (100 if unit == "ratio" else 1)
-        word = magnitude.split("0.0", 1)[-1]  # the unit word after the number
-        for digits in (2, 3):
-            finer = f"{scaled:.{digits}f}{word}"
-            if any(c in "123456789" for c in finer):
+    if side and change and not _nonzero(magnitude):
+        for extra in (1, 2):
+            finer = format_magnitude(change, unit, lang, extra=extra)
+            if _nonzero(finer):
                 magnitude = finer
                 break
-    if not any(c in "123456789" for c in magnitude):
+    if not _nonzero(magnitude):
         return "±" + magnitude
     return ("+" if change > 0 else "−") + magnitude
 
 
-def format_magnitude(change: float | None, unit: str, lang: str = "en") -> str:
+def format_magnitude(change: float | None, unit: str, lang: str = "en", *, extra: int = 0) -> str:
     """1.2 pp · 3.4 pts · 0.12 — the size of a change without its sign, for sentences
-    whose words carry the direction ("43.0 pp higher", "比去年同期下降 9.9个百分点")."""
+    whose words carry the direction ("43.0 pp higher", "比去年同期下降 9.9个百分点").
+    ``extra``: more decimals for percent points and points (see :func:`format_change`)."""
     if _missing(change):
         return "–"
     assert change is not None
@@ -99,10 +102,10 @@ def format_magnitude(change: float | None, unit: str, lang: str = "en") -> str:
     match unit:
         case "ratio":
             sep = " " if lang == "en" else ""
-            return f"{mag * 100:.1f}{sep}{_PP.get(lang, 'pp')}"
+            return f"{mag * 100:.{1 + extra}f}{sep}{_PP.get(lang, 'pp')}"
         case "points" | "index":
             sep = " " if lang == "en" else ""
-            return f"{mag:.1f}{sep}{_PTS.get(lang, 'pts')}"
+            return f"{mag:.{1 + extra}f}{sep}{_PTS.get(lang, 'pts')}"
         case "score" | "count":
             return f"{mag:.2f}"
         case "hours":

@@ -286,6 +286,23 @@ def _two_sided_normal_p(z: float) -> float:
     return float(2 * special.ndtr(-abs(z)))
 
 
+def two_sided_z(p: float) -> float:
+    """The |z| whose two-sided standard normal p value is ``p`` (inf for p = 0; exact for
+    p values far below machine epsilon, where 1 − p/2 would round to 1)."""
+    return float(-special.ndtri(min(max(p, 0.0), 1.0) / 2))
+
+
+def finite(v: object) -> float | None:
+    """``v`` as a finite float; None for a missing, non-numeric or infinite value."""
+    if v is None:
+        return None
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
 @lru_cache(maxsize=64)
 def z_quantile(confidence: float) -> float:
     """Two-sided standard normal quantile (1.96 for 0.95)."""

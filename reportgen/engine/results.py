@@ -160,14 +160,14 @@ def compare_figures(
     n × (the t interval's half width over t)². None for medians, and when a side has
     no figure (or a mean's n is below 2)."""
     n1, n2 = _count(a.get("n")), _count(b.get("n"))
-    v1, v2 = _number(a.get("value")), _number(b.get("value"))
+    v1, v2 = stats.finite(a.get("value")), stats.finite(b.get("value"))
     if not n1 or not n2 or v1 is None or v2 is None:
         return None
     if k.kind == "proportion":
         return stats.two_proportion_test(round(v1 * n1), n1, round(v2 * n2), n2)
     if k.kind == "nps":
         z = stats.z_quantile(confidence)
-        se1, se2 = _number(a.get("moe")), _number(b.get("moe"))
+        se1, se2 = stats.finite(a.get("moe")), stats.finite(b.get("moe"))
         if se1 is None or se2 is None:
             return None
         return stats.nps_z_test(v1, se1 / z, v2, se2 / z)
@@ -176,7 +176,7 @@ def compare_figures(
             return None
         var = []
         for row, n in ((a, n1), (b, n2)):
-            lo, hi = _number(row.get("ci_low")), _number(row.get("ci_high"))
+            lo, hi = stats.finite(row.get("ci_low")), stats.finite(row.get("ci_high"))
             if lo is None or hi is None:
                 return None
             se = (hi - lo) / 2 / stats.t_quantile(confidence, n - 1)
@@ -186,16 +186,8 @@ def compare_figures(
 
 
 def _count(v: object) -> int:
-    f = _number(v)
+    f = stats.finite(v)
     return int(f) if f is not None else 0
-
-
-def _number(v: object) -> float | None:
-    try:
-        f = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def build_results(

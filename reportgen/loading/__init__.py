@@ -216,14 +216,11 @@ class Dataset:
             if name not in self.staged:
                 continue
             staged = self.staged[name]
-            v, col = staged.values, TABLES[name].date_column
+            col = TABLES[name].date_column
             assert col is not None
-            if staged.raw_dates is not None:
-                v, col = staged.raw_dates, "d"
+            v, col = _event_dates(staged, col)
             lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-            inside = v.filter((v[col] >= lo) & (v[col] < hi))
-            keep = staged.keep(inside)
-            inside = inside.filter(keep) if keep is not None else inside
+            inside = staged.kept(v.filter((v[col] >= lo) & (v[col] < hi)))
             if len(inside.select("_row").limit(1).to_pyarrow()):
                 return True
         return False
@@ -272,8 +269,7 @@ class Dataset:
                 d = d.filter(~d._row.isin(staged.errors._row))
             duplicates = int(d.count().execute())
         v = staged.values
-        keep = staged.keep(v)
-        rest = v.filter(keep) if keep is not None else v
+        rest = staged.kept(v)
         # row groups wholly inside or outside the window: counted from the statistics
         whole = _whole_row_groups(name, staged, scope)
         loaded, by_unit, by_period = (whole[0], 0, whole[1]) if whole else (0, 0, 0)
@@ -460,6 +456,14 @@ def _error_counts(staged: StagedTable) -> dict[str, int]:
 _TOP_K_EXCLUDED = 10_000
 
 
+def _event_dates(staged: StagedTable, col: str) -> tuple[ir.Table, str]:
+    """The table and column of a source's event dates: the file's own typed dates where
+    there are (a window on them prunes the row groups), else the canonical ``col``."""
+    if staged.raw_dates is not None:
+        return staged.raw_dates, "d"
+    return staged.values, col
+
+
 def _max_kept(staged: StagedTable, col: str) -> object:
     """The latest ``col`` among the rows neither quarantined nor duplicate.
 
@@ -468,9 +472,7 @@ def _max_kept(staged: StagedTable, col: str) -> object:
     On a typed date column of a file the scan reads little more than the row groups
     whose statistics hold the latest dates. (A kept row's date is its canonical date:
     an implausible date would have been quarantined.)"""
-    v = staged.values
-    if staged.raw_dates is not None:
-        v, col = staged.raw_dates, "d"
+    v, col = _event_dates(staged, col)
     dated = v.filter(v[col].notnull())
     latest = dated[col].max().execute()  # from the statistics, for a typed file column
     if staged.excluded is None or latest is None or pd.isna(latest):
@@ -581,9 +583,7 @@ def _warn_negative_amounts(ds: Dataset) -> None:
     low = v.amount.min().execute()  # from the statistics, for a typed file column
     if low is None or pd.isna(low) or low >= 0:
         return
-    neg = v.filter(v.amount < 0)
-    keep = staged.keep(neg)
-    neg = neg.filter(keep) if keep is not None else neg
+    neg = staged.kept(v.filter(v.amount < 0))
     found = neg.aggregate(n=neg.count(), first=neg._row.min(), low=neg.amount.min())
     row = found.to_pyarrow().to_pylist()[0]
     if not row["n"]:

@@ -104,6 +104,11 @@ class StagedTable:
         """Not quarantined and not a duplicate (None: every row qualifies)."""
         return None if self.excluded is None else ~t._row.isin(self.excluded._row)
 
+    def kept(self, t: ir.Table) -> ir.Table:
+        """The rows of ``t`` that are kept (see :meth:`keep`)."""
+        keep = self.keep(t)
+        return t if keep is None else t.filter(keep)
+
 
 def read_raw(name: str, source: Source, config: ReportConfig) -> RawTable:
     """Read a source with the safe readers of :mod:`reportgen.io`."""

@@ -24,6 +24,7 @@ import pandas as pd
 
 from reportgen.engine.compute import ALL
 from reportgen.pipeline import KpiReport
+from reportgen.stats import finite, two_sided_z
 
 #: KPIs of the consolidated view unless a caller chooses.
 GROUP_KPIS: tuple[str, ...] = (
@@ -44,14 +45,6 @@ GROUP_KPIS: tuple[str, ...] = (
     "complaint_rate",
     "complaint_resolution_rate",
 )
-
-
-def _finite(v: object) -> float | None:
-    try:
-        f = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 #: KPIs that are another's complement over the same customers (retention = 1 − churn):
@@ -78,14 +71,14 @@ def ranking(report: KpiReport, kpi: str) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "unit": rows.index,
-            "value": [_finite(v) for v in rows["value"]],
-            "n": [int(v) if _finite(v) is not None else 0 for v in rows["n"]],
+            "value": [finite(v) for v in rows["value"]],
+            "n": [int(v) if finite(v) is not None else 0 for v in rows["n"]],
             "low_n": [bool(v) if v is not None else True for v in rows["low_n"]],
-            "change_prev": [_finite(v) for v in rows["change_prev"]],
+            "change_prev": [finite(v) for v in rows["change_prev"]],
             "sig_prev": list(rows["sig_prev"]),
-            "target": [_finite(v) for v in rows["target"]],
-            "target_gap": [_finite(v) for v in rows["target_gap"]],
-            "attainment": [_finite(v) for v in rows["attainment"]],
+            "target": [finite(v) for v in rows["target"]],
+            "target_gap": [finite(v) for v in rows["target_gap"]],
+            "attainment": [finite(v) for v in rows["attainment"]],
             "target_met": list(rows["target_met"]),
         }
     )
@@ -126,11 +119,11 @@ def unit_matrix(report: KpiReport, kpis: Sequence[str] | None = None) -> UnitMat
     sc = report.scorecard
     for k in ks:
         g = sc[(sc.kpi == k) & (sc.unit == ALL) & sc.dimension.isna()]
-        gv = _finite(g.iloc[0]["value"]) if len(g) else None
+        gv = finite(g.iloc[0]["value"]) if len(g) else None
         group[k] = gv if gv is not None else math.nan
         rows = _unit_rows(report, k)
         for u in units:
-            v = _finite(rows.at[u, "value"]) if u in rows.index else None
+            v = finite(rows.at[u, "value"]) if u in rows.index else None
             values.at[k, u] = v if v is not None else math.nan
             n.at[k, u] = int(rows.at[u, "n"]) if v is not None else 0
             low.at[k, u] = bool(rows.at[u, "low_n"]) if v is not None else True
@@ -171,18 +164,18 @@ def movers(
         d = report.kpis[k]
         sub = sc[(sc.kpi == k) & sc.dimension.isna() & (sc.unit != ALL)]
         for r in sub.to_dict("records"):
-            ch = _finite(r[f"change_{basis}"])
+            ch = finite(r[f"change_{basis}"])
             if ch is None or bool(r["low_n"]):
                 continue
             sig = r[f"sig_{basis}"]
-            p = _finite(r[f"p_{basis}"])
+            p = finite(r[f"p_{basis}"])
             improvement = ch * d.direction
             rows.append(
                 {
                     "kpi": k,
                     "unit": r["unit"],
-                    "value": _finite(r["value"]),
-                    "earlier_value": _finite(r.get(earlier)),
+                    "value": finite(r["value"]),
+                    "earlier_value": finite(r.get(earlier)),
                     "change": ch,
                     "improvement": improvement,
                     "z": _signed_z(improvement, p),
@@ -205,11 +198,9 @@ def movers(
 def _signed_z(improvement: float, p: float | None) -> float:
     """The standard normal score of a two-sided p value, signed as the improvement
     (±inf when p underflows to 0; 0 for no change; NaN without a test)."""
-    from scipy.stats import norm
-
     if p is None or not improvement:
         return 0.0 if p is not None else math.nan
-    return math.copysign(float(norm.isf(min(max(p, 0.0), 1.0) / 2)), improvement)
+    return math.copysign(two_sided_z(p), improvement)
 
 
 def best_movers(

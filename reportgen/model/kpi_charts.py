@@ -8,7 +8,6 @@ the same chart in the deck show the same figures.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import pandas as pd
@@ -16,6 +15,7 @@ import pandas as pd
 from reportgen.engine.compute import ALL
 from reportgen.model.charts import ChartSpec, ReferenceLine
 from reportgen.pipeline import KpiReport
+from reportgen.stats import finite
 
 #: KPIs that get a trend chart of their own (when computed).
 HEADLINE_TREND_KPIS: tuple[str, ...] = (
@@ -28,13 +28,6 @@ HEADLINE_TREND_KPIS: tuple[str, ...] = (
 )
 
 
-def _finite(value: object) -> float | None:
-    if value is None:
-        return None
-    f = float(value)  # type: ignore[arg-type]
-    return f if math.isfinite(f) else None
-
-
 def _unit_rows(report: KpiReport, unit: str) -> pd.DataFrame:
     sc = report.scorecard
     return sc[(sc.unit == unit) & sc.dimension.isna()].set_index("kpi")
@@ -45,7 +38,7 @@ def trend_values(report: KpiReport, kpi: str, unit: str) -> tuple[float | None, 
     t = report.trends
     rows = t[(t.kpi == kpi) & (t.unit == unit)]
     by_period = dict(zip(rows.period, rows.value, strict=True))
-    return tuple(_finite(by_period.get(p.label)) for p in report.trend_periods)
+    return tuple(finite(by_period.get(p.label)) for p in report.trend_periods)
 
 
 def target_values(report: KpiReport, kpi: str, unit: str) -> tuple[float | None, ...]:
@@ -56,7 +49,7 @@ def target_values(report: KpiReport, kpi: str, unit: str) -> tuple[float | None,
         return tuple(None for _ in report.trend_periods)
     rows = t[(t.kpi == kpi) & (t.unit == unit)]
     by_period = dict(zip(rows.period, rows.target, strict=True))
-    return tuple(_finite(by_period.get(p.label)) for p in report.trend_periods)
+    return tuple(finite(by_period.get(p.label)) for p in report.trend_periods)
 
 
 def target_line(report: KpiReport, kpi: str, unit: str, label: str) -> ReferenceLine | None:
@@ -104,14 +97,14 @@ def headline_rates_chart(
     rows = _unit_rows(report, unit)
     group = _unit_rows(report, ALL)
     series: list[tuple[str, list[float | None]]] = [
-        (unit_name, [_finite(rows.at[k, "value"]) if k in rows.index else None for k in ids])
+        (unit_name, [finite(rows.at[k, "value"]) if k in rows.index else None for k in ids])
     ]
     if unit != ALL:
         series.append(
-            (group_name, [_finite(group.at[k, "value"]) if k in group.index else None for k in ids])
+            (group_name, [finite(group.at[k, "value"]) if k in group.index else None for k in ids])
         )
     series.append(
-        (target_name, [_finite(rows.at[k, "target"]) if k in rows.index else None for k in ids])
+        (target_name, [finite(rows.at[k, "target"]) if k in rows.index else None for k in ids])
     )
     return ChartSpec.build(
         "column",
@@ -134,7 +127,7 @@ def attainment_chart(
     """Attainment (value/target, inverted for lower-is-better KPIs) of every KPI with a
     target, with the 100% line; None when no KPI of the unit has one."""
     rows = _unit_rows(report, unit)
-    ids = [k for k in report.kpis if k in rows.index and _finite(rows.at[k, "attainment"])]
+    ids = [k for k in report.kpis if k in rows.index and finite(rows.at[k, "attainment"])]
     if not ids:
         return None
     return ChartSpec.build(

@@ -3,7 +3,6 @@ the narrator (sentences) and the fixed labels."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,17 +15,8 @@ from reportgen.engine.compute import ALL
 from reportgen.model.narrative import Fact, Narrator, fact
 from reportgen.model.report import Notes
 from reportgen.pipeline import KpiReport
+from reportgen.stats import finite
 from reportgen.texts import Texts, reason_text, table_name
-
-
-def finite(v: object) -> float | None:
-    if v is None:
-        return None
-    try:
-        f = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 @dataclass(frozen=True)

@@ -924,6 +924,7 @@ def watch_items(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         # a point outside its control limit leads; a run of points on one side after it
         first = items.iloc[int(np.argmax(items["rule"].to_numpy() != RULE_RUN))]
         up = first["direction"] == "above"
+        chart = charts.get(str(first["kpi"]))
         title = ctx.say(
             "watch_item",
             series=name(first["kpi"]),
@@ -932,9 +933,9 @@ def watch_items(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
             value=_pct(ctx, first["value"]),
             limit=_pct(ctx, first["limit"]),
             rule=str(first["rule"]),
-            months=_run_months(charts.get(str(first["kpi"])), up),
-            beyond=_months_beyond(charts.get(str(first["kpi"])), up),
-            window=min(WATCH_MONTHS, len(charts.get(str(first["kpi"]), ()))),
+            months=_run_months(chart, up),
+            beyond=_months_beyond(chart, up),
+            window=min(WATCH_MONTHS, 0 if chart is None else len(chart)),
         )
         table = Table(
             (
