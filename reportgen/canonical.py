@@ -152,7 +152,9 @@ TICKETS = Table(
 
 TARGETS = Table(
     name="targets",
-    key=(),
+    # one target per unit, period and KPI: a repeat is a duplicate (the first row wins,
+    # a different value is warned about), never a silent second answer
+    key=("unit", "period", "kpi"),
     date_column=None,
     description="Planned KPI targets per unit (or 'all') and period label.",
     columns=(
@@ -165,7 +167,7 @@ TARGETS = Table(
 
 BENCHMARKS = Table(
     name="benchmarks",
-    key=(),
+    key=("kpi", "scope"),
     date_column=None,
     description="Market benchmarks per KPI and scope (global, country, industry).",
     columns=(

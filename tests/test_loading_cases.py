@@ -652,6 +652,43 @@ def test_targets_with_unknown_kpi_or_bad_period_are_quarantined(project: Project
     assert not math.isnan(sc.loc[("csat", "alpha"), "attainment"])
 
 
+def test_a_repeated_target_or_benchmark_is_a_duplicate_not_a_second_answer(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a second row for alpha/2025Q1/csat silently replaced the first target (0.97 → 0.5
+    # turned a miss into "met"): the first row of a key is kept, the repeat filtered as
+    # a duplicate and a different value warned about, as for any other table
+    project.table(
+        "responses",
+        ["response_id", "date", "unit", "csat"],
+        [["r1", "2025-01-10", "alpha", "5"], ["r2", "2025-01-11", "alpha", "3"]],
+    )
+    project.table("targets", ["unit", "period", "kpi", "target"], [
+        ["alpha", "2025Q1", "csat", "0.97"],
+        ["alpha", "2025Q1", "csat", "0.5"],
+        ["alpha", "2025Q1", "nps", "10"],
+        ["alpha", "2025Q1", "nps", "10"],  # the same row twice: no warning needed
+    ])  # fmt: skip
+    project.table(
+        "benchmarks",
+        ["kpi", "scope", "value"],
+        [["csat", "global", "0.8"], ["csat", "global", "0.6"]],
+    )
+    with caplog.at_level("WARNING", logger="reportgen"):
+        report = compute_kpis(load_config(project.config()), period="2025Q1", today=TODAY)
+    recs = {r.table: r for r in report.reconciliation}
+    assert recs["targets"].balanced and recs["targets"].filtered["duplicate"] == 2
+    assert recs["targets"].loaded == 2
+    assert recs["benchmarks"].filtered["duplicate"] == 1
+    sc = report.scorecard.set_index(["kpi", "unit"])
+    assert sc.loc[("csat", "alpha"), "target"] == 0.97
+    assert not sc.loc[("csat", "alpha"), "target_met"]  # 50% against 97%: a miss
+    assert sc.loc[("csat", "alpha"), "benchmark"] == 0.8
+    said = [r.getMessage() for r in caplog.records if "repeated key" in r.getMessage()]
+    assert any("targets.csv: 1 repeated key(s)" in m and "alpha/2025Q1/csat" in m for m in said)
+    assert any("benchmarks.csv: 1 repeated key(s)" in m for m in said)
+
+
 def test_percent_targets_are_fractions(project: Project) -> None:
     from reportgen.config import load_config
     from reportgen.loading import Scope, load_dataset

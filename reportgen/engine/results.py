@@ -334,7 +334,9 @@ def _attach_targets(
     frame["target"] = np.nan
     if targets is not None and len(targets):
         t = targets[targets.period == current.label]
-        lookup = {(r.kpi, r.unit): float(r.target) for r in t.itertuples(index=False)}
+        lookup: dict[tuple[str, str], float] = {}
+        for r in t.itertuples(index=False):  # the first of a key, as for any duplicate
+            lookup.setdefault((r.kpi, r.unit), float(r.target))
         mask = frame.dimension.isna()
         frame.loc[mask, "target"] = [
             lookup.get((kpi, unit), np.nan)
