@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 from reportgen import __version__
 from reportgen.config import ReportConfig
-from reportgen.delivery.files import atomic_write_text, sha256_file
+from reportgen.delivery.files import atomic_write_text, check_writable_folder, sha256_file
 from reportgen.engine.compute import ALL
 from reportgen.errors import BatchError, PeriodError, ReportgenError
 from reportgen.export import GROUP_FOLDER, MANIFEST, output_path, write_results
@@ -451,6 +451,7 @@ def run_build(
         lang = lang or config.report.language
         jobs = jobs or default_jobs()
         out_dir = Path(out_dir)
+        check_writable_folder(out_dir)  # before the data are loaded, not after
         wanted = resolve_units(config, units)
         group = not units
         targets = [*wanted, *([ALL] if group else [])]

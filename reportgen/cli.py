@@ -158,10 +158,16 @@ def validate(
     from reportgen.config import load_config
     from reportgen.engine.registry import kpi_registry
     from reportgen.loading import Scope, load_dataset, warn_suspect_columns
-    from reportgen.pipeline import analysis_periods, check_config, resolve_period
+    from reportgen.pipeline import (
+        analysis_periods,
+        check_config,
+        check_period_spec,
+        resolve_period,
+    )
 
     cfg = load_config(config)
     check_config(cfg)
+    check_period_spec(cfg, period, _today(today))
     ds = load_dataset(cfg, known_kpis=list(kpi_registry(cfg)))
     current = resolve_period(cfg, period, ds, _today(today))
     trend, prev, yoy = analysis_periods(cfg, current)

@@ -45,6 +45,11 @@ class EngineError(ReportgenError):
     """The analytical engine could not compute what was asked (e.g. unknown KPI)."""
 
 
+class OutputError(ReportgenError):
+    """The output folder cannot be written (a file of that name, no permission, a
+    read-only disk): names the folder and the reason."""
+
+
 class DeliveryError(ReportgenError):
     """Output could not be delivered (e-mail): a missing workbook or credential variable,
     an oversize attachment, an unreachable or untrusted SMTP server, refused recipients."""

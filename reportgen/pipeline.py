@@ -78,6 +78,20 @@ def resolve_units(config: ReportConfig, units: Sequence[str] | None) -> tuple[st
 LATEST_SLACK_DAYS = 7
 
 
+def check_period_spec(config: ReportConfig, spec: str | None, today: _dt.date) -> None:
+    """Raise :class:`PeriodError` for a period spec that can mean no period at all
+    (2025Q5, 2025-13, an empty --period) before any data are loaded: every spec parses
+    without the data, "latest" taken against today here (the data decide it later)."""
+    if spec is not None and not spec.strip():
+        raise PeriodError("--period is empty: give a period such as 2025Q3, or leave it out")
+    parse_period(
+        spec or config.periods.default,
+        fiscal_year_start_month=config.periods.fiscal_year_start_month,
+        today=today,
+        data_max_date=today,
+    )
+
+
 def resolve_period(config: ReportConfig, spec: str | None, ds: Dataset, today: _dt.date) -> Period:
     spec = spec or config.periods.default
     max_date = ds.max_event_date()
@@ -257,6 +271,7 @@ def compute_kpis(
         )
     kpis = selected_kpis(config)
     unit_ids = resolve_units(config, units)
+    check_period_spec(config, period, today)
     ds = load_dataset(config, con, known_kpis=list(kpi_registry(config)))
     timings["load"] = time.perf_counter() - t0
 

@@ -240,6 +240,9 @@ def test_bad_config_key_is_one_line_and_exit_2(tmp_path, sample):
             "ticket is dated in it",
         ),
         (["validate", "--period", "2015"], "period 2015 (2015-01-01 – 2015-12-31) has no data"),
+        # a spec that means no period at all is refused before the data are loaded
+        (["validate", "--period", "2025-13"], "2025-13"),
+        (["kpis", "--period", ""], "--period is empty"),
     ],
 )
 def test_user_errors_exit_2(sample, args, message):
@@ -249,6 +252,28 @@ def test_user_errors_exit_2(sample, args, message):
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert message in r.stderr
     assert not (sample / "o").exists()
+
+
+def test_an_output_folder_that_cannot_be_written_is_exit_2_before_loading(sample, tmp_path):
+    # "NotADirectoryError ... exit 1" after loading every source: now one line, exit 2
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder", encoding="utf-8")
+    config = str(sample / "reportgen.yaml")
+    for out in (blocker, blocker / "sub"):
+        r = run("build", "--config", config, "--out", str(out))
+        assert r.returncode == 2, (r.stdout, r.stderr)
+        assert f"'{blocker}' is a file, not a folder" in r.stderr
+        assert "loading" not in r.stderr and "Traceback" not in r.stderr
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+    if os.geteuid() != 0:  # root writes anywhere: only a non-root run can test this
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            r = run("build", "--config", config, "--out", str(locked / "out"))
+        finally:
+            locked.chmod(0o700)
+        assert r.returncode == 2 and f"cannot write in '{locked}'" in r.stderr, r.stderr
 
 
 def test_usage_error_exit_2():

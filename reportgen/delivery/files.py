@@ -30,6 +30,31 @@ FILE_MODE = 0o666
 TMP_SUFFIX = ".tmp"
 
 
+def check_writable_folder(folder: Path) -> None:
+    """Raise :class:`~reportgen.errors.OutputError` unless files can be written in
+    ``folder``, or it can be created: its nearest existing ancestor is a folder in which
+    a file can be created (tried with an anonymous temporary file: nothing is left
+    behind, and nothing is created when the run fails later)."""
+    from reportgen.errors import OutputError
+
+    existing = Path(folder)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(
+            f"output folder {str(folder)!r}: {str(existing)!r} is a file, not a folder; "
+            "give --out a folder (or a path where one can be created)"
+        )
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise OutputError(
+            f"output folder {str(folder)!r}: cannot write in {str(existing)!r} "
+            f"({exc.strerror or exc}); give --out a writable folder"
+        ) from None
+
+
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     """The SHA-256 of a file's bytes, as hex."""
     h = hashlib.sha256()
