@@ -1234,3 +1234,22 @@ def test_unit_comparison_change_bullets_follow_their_own_figure(base):
     items = list(g.blocks_of(Bullets)[0].items)
     everyone = next(i for i, x in enumerate(items) if x.startswith("All units: "))
     assert all(everyone < i for i, x in enumerate(items) if x.startswith("vs "))
+
+
+def test_unit_comparison_neither_ranks_nor_charts_units_below_min_n(base):
+    # every unit's NPS on n = 11–22 was still ranked ("ranks 2 of 6") and charted
+    report, _ = base
+    sc = report.scorecard.copy()
+    small = (sc.kpi == "nps") & sc.dimension.isna() & sc.unit.isin(["hotel", "finance"])
+    sc.loc[small, "low_n"] = True
+    ctx = dataclasses.replace(context(base, "en"), report=dataclasses.replace(report, scorecard=sc))
+    (s,) = BUILDERS["unit_comparison"](ctx, {"kpis": ["nps"]})
+    chart = s.blocks_of(Chart)[0].spec
+    names = {ctx.unit_name(u) for u in ("hotel", "finance")}
+    assert not names & set(chart.categories)
+    ranked = len(ctx.config.unit_ids) - 2
+    assert f" of {ranked} on " in s.title.text or "ranges from" in s.title.text, s.title.text
+    assert not any(n in s.title.text for n in names)
+    items = s.blocks_of(Bullets)[0].items
+    assert any(i.startswith("n < ") and all(n in i for n in names) for i in items), items
+    assert len(items) <= 5 and items[-1].startswith("All units: ")

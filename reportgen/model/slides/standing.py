@@ -111,6 +111,9 @@ def unit_comparison(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         k = ctx.report.kpis[kpi]
         vals = [(u, ctx.value(kpi, u)) for u in ctx.config.unit_ids]
         vals = [(u, v) for u, v in vals if v is not None]
+        # units below the minimum n are named, never charted or ranked
+        small = [u for u, _ in vals if bool((ctx.row(kpi, u) or {}).get("low_n"))]
+        vals = [(u, v) for u, v in vals if u not in small]
         if len(vals) < 2:
             continue
         vals.sort(key=lambda uv: uv[1] * k.direction, reverse=True)
@@ -161,6 +164,7 @@ def unit_comparison(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
                 worst_value=fmt(worst[1]),
                 differ=differ,
             ),
+            *([ctx.left_out(ctx.unit_name(u) for u in small)] if small else []),
         ]
         # each change bullet follows the figure it is the change of: the deck's own unit's
         # (in a unit deck, its figure first and the all-units one after its changes; in
@@ -168,7 +172,7 @@ def unit_comparison(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         own = ctx.value(kpi)
         said = f"{ctx.unit_name()}{ctx.texts('colon')}{fmt(own)}" if own is not None else None
         everyone = f"{ctx.unit_name(ALL)}{ctx.texts('colon')}{fmt(group)}"
-        changes = kpi_bullets(ctx, kpi, target=False)[:2]
+        changes = kpi_bullets(ctx, kpi, target=False)[: 1 if small else 2]
         if ctx.unit == ALL:
             bullets += [*([everyone] if group is not None else []), *changes]
         else:
