@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -183,6 +183,49 @@ def _warn_after_run_date(ds: Dataset, today: _dt.date) -> None:
             n,
             today,
             last.date(),
+        )
+
+
+#: Above this share of a period's figures without a CRM dimension value, the ids of the
+#: exports probably do not match the CRM's.
+UNRECORDED_SHARE = 0.5
+
+
+def _warn_unrecorded_dimensions(
+    ds: Dataset, breakdowns: pd.DataFrame, current: Period, kpis: Mapping[str, KpiDef]
+) -> None:
+    """Warn when most of the period's answers, orders or tickets get no segment, region
+    or industry from the CRM: the CRM is joined on (customer id, unit), and ids exported
+    as numbers on one side (000220 → 220) match nothing, so every breakdown would say
+    "(not recorded)". From the breakdowns already computed (all units, the KPI with the
+    most observations per dimension, the CRM's own KPIs aside): no query of its own."""
+    from reportgen.engine.stages import CUSTOMER_DIMS
+
+    if breakdowns.empty or not ds.has("customers"):
+        return
+    joined = [k for k, d in kpis.items() if d.stage != "customers"]
+    b = breakdowns[
+        (breakdowns.unit == ALL)
+        & (breakdowns.period == current.label)
+        & breakdowns.dimension.isin(CUSTOMER_DIMS)
+        & breakdowns.kpi.isin(joined)
+    ]
+    said = []
+    for dim, rows in b.groupby("dimension", sort=True):
+        n = rows.groupby("kpi").n.sum()
+        missing = rows[rows.dim_value.isna()].groupby("kpi").n.sum()
+        unrecorded = missing.reindex(n.index, fill_value=0)
+        kpi = n.idxmax()
+        if n[kpi] and unrecorded[kpi] > UNRECORDED_SHARE * n[kpi]:
+            said.append(f"{dim} {int(unrecorded[kpi]):,} of {int(n[kpi]):,} ({kpi})")
+    if said:
+        log.warning(
+            "%s: most of the period's observations get no CRM dimension: %s in %s; check "
+            "that the customer ids and units of the exports match the CRM's (ids exported "
+            "as numbers lose their leading zeros: keep id columns as text)",
+            ds.staged["customers"].raw.source,
+            "; ".join(said),
+            current.label,
         )
 
 
@@ -359,6 +402,7 @@ def compute_kpis(
                 comps, kpis, params, settings, current, previous, last_year, by_label
             )
     timings["breakdowns"] = time.perf_counter() - t3
+    _warn_unrecorded_dimensions(ds, breakdowns, current, kpis)
     scorecard = _complete_grid(scorecard, kpis, (*unit_ids, ALL), current, previous, last_year)
     comments = period_comments(ds, scope, current, unit_ids)
     found = inputs = None

@@ -909,3 +909,30 @@ def test_placeholder_comments_are_not_comments(project: Project) -> None:
     report = compute_kpis(load_config(project.config()), period="2025Q1", today=TODAY)
     assert sorted(report.comments.comment) == ["check-in was slow", "房间很干净"]
     assert report.comments.attrs["total"] == {"alpha": 2}
+
+
+def test_ids_that_match_no_crm_customer_are_said(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    # CRM ids exported as numbers (000220 → 220) matched none of the answers' ids: every
+    # segment breakdown said "(not recorded)", exit 0, no word about it
+    answers = [[f"r{i}", f"00{i}", "2025-01-10", "alpha", "5"] for i in range(1, 7)]
+    project.table("responses", ["response_id", "customer_id", "date", "unit", "csat"], answers)
+    header = ["customer_id", "unit", "segment", "join_date"]
+    project.table(
+        "customers", header, [[str(i), "alpha", "SME", "2024-01-01"] for i in range(1, 7)]
+    )
+    config = load_config(project.config())
+    with caplog.at_level("WARNING", logger="reportgen"):
+        compute_kpis(config, period="2025Q1", today=TODAY, by=["segment"])
+    said = [r.getMessage() for r in caplog.records if "CRM dimension" in r.getMessage()]
+    assert len(said) == 1 and "segment 6 of 6 (" in said[0] and "leading zeros" in said[0]
+    assert said[0].startswith(str(project.root / "customers.csv"))
+    # the same ids on both sides: nothing to say
+    project.table(
+        "customers", header, [[f"00{i}", "alpha", "SME", "2024-01-01"] for i in range(1, 7)]
+    )
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="reportgen"):
+        compute_kpis(load_config(project.config()), period="2025Q1", today=TODAY, by=["segment"])
+    assert not [r for r in caplog.records if "CRM dimension" in r.getMessage()]
