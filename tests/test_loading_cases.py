@@ -936,3 +936,21 @@ def test_ids_that_match_no_crm_customer_are_said(
     with caplog.at_level("WARNING", logger="reportgen"):
         compute_kpis(load_config(project.config()), period="2025Q1", today=TODAY, by=["segment"])
     assert not [r for r in caplog.records if "CRM dimension" in r.getMessage()]
+
+
+def test_units_spelled_full_width_or_with_an_ideographic_space_are_known(
+    project: Project,
+) -> None:
+    # "Hotel\u3000" and "ＨＯＴＥＬ" were quarantined as unknown_unit, though scores and
+    # dates fold the same characters
+    project.table("responses", ["response_id", "date", "unit", "csat"], [
+        ["r1", "2025-01-10", "alpha\u3000", "5"],
+        ["r2", "2025-01-11", "ＡＬＰＨＡ", "4"],
+        ["r3", "2025-01-12", " Alpha ", "3"],
+        ["r4", "2025-01-13", "alphaa", "3"],  # still unknown
+    ])  # fmt: skip
+    report = compute_kpis(load_config(project.config()), period="2025Q1", today=TODAY)
+    q = report.quarantine
+    assert _quarantine_rows(q[q.table == "responses"]) == [(5, "unit", "alphaa", "unknown_unit")]
+    sc = report.scorecard.set_index(["kpi", "unit"])
+    assert sc.loc[("csat", "alpha"), "n"] == 3

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import logging
+import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -353,6 +354,11 @@ def _plausible(config: ReportConfig) -> tuple[_dt.date, _dt.date]:
     return _dt.date.fromisoformat(p.plausible_from), _dt.date.fromisoformat(p.plausible_to)
 
 
+def _unit_key(text: str) -> str:
+    """A unit as the data spell it, as :meth:`ReportConfig.unit_spellings` keys it."""
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
 def _unit_spellings(name: str, config: ReportConfig) -> dict[str, str]:
     spellings = config.unit_spellings()
     if name == "targets":
@@ -448,10 +454,12 @@ def _plans(
             # the few distinct raw values, looked up once: the per-row work is a CASE
             # on the raw value (mapped, missing, or unknown)
             d = t.select(v=x).distinct()
-            d = d.mutate(k=d.v.strip().lower(), s=d.v.strip()).to_pyarrow()
+            d = d.mutate(s=d.v.strip()).to_pyarrow()
             if d.num_rows <= 1000:
                 values = d.column("v").to_pylist()
-                present = list(zip(values, d.column("k").to_pylist(), strict=True))
+                # looked up as the config's spellings are, and with full-width letters
+                # and the ideographic space folded (ＨＯＴＥＬ, "Hotel\u3000")
+                present = [(v, None if v is None else _unit_key(v)) for v in values]
                 na = {v.strip() for v in source.na_values} | {""}
                 blank = [v for v, s in zip(values, d.column("s").to_pylist(), strict=True)
                          if v is not None and s in na]  # fmt: skip
