@@ -186,6 +186,27 @@ def _warn_after_run_date(ds: Dataset, today: _dt.date) -> None:
         )
 
 
+def _warn_empty_units(
+    config: ReportConfig, scorecard: pd.DataFrame, units: Sequence[str], current: Period
+) -> None:
+    """Warn about configured units without a single observation in the period (no
+    answer, order, ticket or active customer): their documents would be empty pages,
+    and the usual cause is a unit spelled in the data as no id, name or alias says."""
+    sc = scorecard[scorecard.dimension.isna() & (scorecard.period == current.label)]
+    n = pd.to_numeric(sc.n, errors="coerce").fillna(0).groupby(sc.unit).sum()
+    empty = [u for u in units if not n.get(u, 0)]
+    if empty:
+        names = ", ".join(f"{u} ({config.unit(u).names.en})" for u in empty)
+        log.warning(
+            "%d unit(s) have no data in %s: %s; their documents will say so on every page. "
+            "Check that the data spell these units as their id, name or an alias in the "
+            "config (units[].aliases)",
+            len(empty),
+            current.label,
+            names,
+        )
+
+
 #: Above this share of a period's figures without a CRM dimension value, the ids of the
 #: exports probably do not match the CRM's.
 UNRECORDED_SHARE = 0.5
@@ -404,6 +425,7 @@ def compute_kpis(
     timings["breakdowns"] = time.perf_counter() - t3
     _warn_unrecorded_dimensions(ds, breakdowns, current, kpis)
     scorecard = _complete_grid(scorecard, kpis, (*unit_ids, ALL), current, previous, last_year)
+    _warn_empty_units(config, scorecard, unit_ids, current)
     comments = period_comments(ds, scope, current, unit_ids)
     found = inputs = None
     if insights and config.analytics.enabled:

@@ -954,3 +954,23 @@ def test_units_spelled_full_width_or_with_an_ideographic_space_are_known(
     assert _quarantine_rows(q[q.table == "responses"]) == [(5, "unit", "alphaa", "unknown_unit")]
     sc = report.scorecard.set_index(["kpi", "unit"])
     assert sc.loc[("csat", "alpha"), "n"] == 3
+
+
+def test_a_unit_without_any_data_in_the_period_is_said(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a configured unit no row spells (a missing alias) was built silently: documents
+    # that say "no data" on every page, ready to be mailed
+    project.table(
+        "responses",
+        ["response_id", "date", "unit", "csat"],
+        [["r1", "2025-01-10", "alpha", "5"], ["r2", "2024-11-10", "beta", "4"]],
+    )
+    with caplog.at_level("WARNING", logger="reportgen"):
+        compute_kpis(load_config(project.config()), period="2025Q1", today=TODAY)
+    said = [r.getMessage() for r in caplog.records if "have no data in" in r.getMessage()]
+    assert said == [
+        "1 unit(s) have no data in 2025Q1: beta (Beta); their documents will say so on every "
+        "page. Check that the data spell these units as their id, name or an alias in the "
+        "config (units[].aliases)"
+    ]
