@@ -35,6 +35,9 @@ class Column:
     kind: ColumnKind
     required: bool = False
     description: str = ""
+    #: a number that may be written as a percentage ("85%" → 0.85): targets and
+    #: benchmarks of rates; an amount written "85%" is an error, not 0.85
+    percent: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,7 @@ TARGETS = Table(
         Column("unit", "unit", required=True),
         Column("period", "category", required=True),
         Column("kpi", "category", required=True),
-        Column("target", "number", required=True),
+        Column("target", "number", required=True, percent=True),
     ),
 )
 
@@ -173,7 +176,7 @@ BENCHMARKS = Table(
     columns=(
         Column("kpi", "category", required=True),
         Column("scope", "category", required=True),
-        Column("value", "number", required=True),
+        Column("value", "number", required=True, percent=True),
         Column("source", "text"),
     ),
 )

@@ -290,7 +290,8 @@ def test_odd_numbers_are_quarantined_not_a_crash(project: Project) -> None:
 
 
 def test_amounts_thousands_separators_but_no_guessed_decimal_comma(project: Project) -> None:
-    amounts = ["1,234.50", "¥1,234", "RMB 2,000", "１，２３４", "-1,234", "12,5", "1.234,50"]
+    # "85%" is no amount (it loaded as 0.85); percentages are for targets and benchmarks
+    amounts = ["1,234.50", "¥1,234", "RMB 2,000", "１，２３４", "-1,234", "12,5", "1.234,50", "85%"]
     project.table(
         "orders",
         ["order_id", "customer_id", "date", "unit", "amount"],
@@ -300,6 +301,7 @@ def test_amounts_thousands_separators_but_no_guessed_decimal_comma(project: Proj
     assert _quarantine_rows(ds.quarantine()) == [
         (7, "amount", "12,5", "bad_number"),  # 12.5 or 125? never guessed
         (8, "amount", "1.234,50", "bad_number"),
+        (9, "amount", "85%", "bad_number"),
     ]
     t = ds.table("orders", Scope()).execute().sort_values("_row")
     assert t.amount.tolist() == [1234.5, 1234.0, 2000.0, 1234.0, -1234.0]

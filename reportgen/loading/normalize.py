@@ -311,7 +311,7 @@ def unit_parser(spellings: Mapping[str, str], present: list | None = None) -> Pa
 
 
 def _number_pre(
-    col: ir.Value, care: ir.BooleanValue | None = None, *, decimal: str = "."
+    col: ir.Value, care: ir.BooleanValue | None = None, *, decimal: str = ".", percent: bool = True
 ) -> dict[str, ir.Value]:
     if not _is_text(col):
         return {"v": col.cast(dt.float64)}  # NaN is missing (is_missing): no value, no error
@@ -319,9 +319,11 @@ def _number_pre(
     # Commas are removed only where they group thousands (1,234.50): "12,5" or
     # "1.234,50" (decimal commas) stay unparseable instead of becoming 125 or 1.2345;
     # with the source's decimal ",", the roles swap (and "1.5" is unparseable).
-    # "85%" is a fraction (0.85): planning sheets write ratio targets that way.
-    percent = cleaned.re_search(r"^[^%]+%$")
-    cleaned = cleaned.re_replace(r"%$", "")
+    # "85%" is a fraction (0.85) where a percentage is a way to write the value
+    # (``percent``): planning sheets write ratio targets that way; elsewhere it is no
+    # number (an amount of "85%").
+    is_percent = cleaned.re_search(r"^[^%]+%$") if percent else ibis.literal(False)
+    cleaned = cleaned.re_replace(r"%$", "") if percent else cleaned
     if decimal == ",":
         grouped = cleaned.re_search(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
         plain = ibis.cases(
@@ -333,13 +335,13 @@ def _number_pre(
         grouped = cleaned.re_search(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
         plain = ibis.cases((grouped, cleaned.replace(",", "")), else_=cleaned)
     number = plain.try_cast(dt.float64)
-    return {"v": ibis.cases((percent, number / 100.0), else_=number)}
+    return {"v": ibis.cases((is_percent, number / 100.0), else_=number)}
 
 
-def number_parser(decimal: str = ".") -> Parser:
+def number_parser(decimal: str = ".", *, percent: bool = True) -> Parser:
     """Decimal amounts: currency symbols, thousands separators and spaces removed;
-    "85%" → 0.85; a decimal comma is not guessed (bad_number) unless the source's
-    ``decimal`` is ","."""
+    "85%" → 0.85 where ``percent`` (else bad_number); a decimal comma is not guessed
+    (bad_number) unless the source's ``decimal`` is ","."""
 
     def finish(r: Refs, missing: ir.BooleanValue) -> Parsed:
         v = r["v"]
@@ -349,7 +351,11 @@ def number_parser(decimal: str = ".") -> Parser:
             _error_if(bad, "bad_number"),
         )
 
-    return Parser(functools.partial(_number_pre, decimal=decimal), finish, accepts=_finite_numbers)
+    return Parser(
+        functools.partial(_number_pre, decimal=decimal, percent=percent),
+        finish,
+        accepts=_finite_numbers,
+    )
 
 
 def integer_parser(decimal: str = ".") -> Parser:
@@ -377,7 +383,9 @@ def integer_parser(decimal: str = ".") -> Parser:
         # to 2**63, which is not a count)
         return whole and low >= 0 and high < 2**53  # type: ignore[operator]
 
-    return Parser(functools.partial(_number_pre, decimal=decimal), finish, accepts=accepts)
+    return Parser(
+        functools.partial(_number_pre, decimal=decimal, percent=False), finish, accepts=accepts
+    )
 
 
 def bool_parser(true_values: tuple[str, ...], false_values: tuple[str, ...]) -> Parser:

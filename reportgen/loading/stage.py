@@ -383,7 +383,7 @@ def _parser(
         case "unit":
             return nz.unit_parser(_unit_spellings(name, config))
         case "number":
-            return nz.number_parser(source.decimal)
+            return nz.number_parser(source.decimal, percent=col.percent)
         case "integer":
             return nz.integer_parser(source.decimal)
         case "bool":
