@@ -192,6 +192,24 @@ def test_means_and_shares_count_only_real_answers(survey_report: KpiReport) -> N
     assert sc.loc[("nps", "alpha"), "value"] == pytest.approx(100 / 7)
 
 
+def test_infinity_written_as_a_score_is_a_bad_score(project: Project) -> None:
+    # "inf" parsed as a float above 5: quarantined as out_of_range, a misleading reason.
+    # ("nan" and "NaN" are missing-value spellings by default: no answer.)
+    scores = ["nan", "inf", "-Infinity", "NaN", "4"]
+    project.table(
+        "responses",
+        ["response_id", "date", "unit", "csat"],
+        [[f"r{i}", "2025-01-10", "alpha", v] for i, v in enumerate(scores)],
+    )
+    ds = load_dataset(load_config(project.config()))
+    assert [(r, v, why) for r, _, v, why in _quarantine_rows(ds.quarantine())] == [
+        (3, "inf", "bad_score"),
+        (4, "-Infinity", "bad_score"),
+    ]
+    csat = ds.staged["responses"].values.execute().sort_values("_row").csat
+    assert csat.isna().tolist() == [True, True, True, True, False]
+
+
 def test_nan_in_a_typed_score_column_is_missing_not_an_answer(project: Project) -> None:
     # Parquet float columns can hold NaN. DuckDB orders NaN above every number (so a NaN
     # that slipped through would count in the top box), and it folds isnan() and range

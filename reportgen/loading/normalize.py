@@ -426,7 +426,9 @@ def score_parser(scale: Scale, nan_possible: bool = True, decimal: str = ".") ->
         if decimal == ",":  # 4,5 is 4.5; 4.5 is not a number there
             number = ibis.cases((number.contains("."), ibis.null(dt.string)), else_=number)
             number = number.replace(",", ".")
-        numeric = number.try_cast(dt.float64)
+        parsed = number.try_cast(dt.float64)
+        # "nan", "inf" and "-Infinity" parse as floats but are no rating (bad_score)
+        numeric = ibis.cases((parsed.isnan() | parsed.isinf(), ibis.null(dt.float64)), else_=parsed)
         if not scale.labels:
             return {"v": numeric}
         lowered = cleaned.lower()
