@@ -129,8 +129,27 @@ def test_error_offset_is_exact_beyond_the_first_chunk(tmp_path: Path) -> None:
     path.write_bytes(body.encode() + b"3,\xff\n")
     offset = len(body.encode()) + 2
 
-    with pytest.raises(InputFileError, match=f"0xFF at byte offset {offset}"):
+    with pytest.raises(InputFileError, match=f"0xFF at byte offset {offset}") as excinfo:
         read_file(path)
+    assert "on line 400002 (byte offset" in str(excinfo.value)  # header + 400,000 lines
+
+
+def test_a_file_joining_two_encodings_is_refused_not_garbled(tmp_path: Path) -> None:
+    # the first lines UTF-8, the rest GB18030 (two exports pasted together): GB18030
+    # "decodes" UTF-8 Chinese as mojibake, so the file loaded garbled without a word
+    path = tmp_path / "mixed.csv"
+    head = "id,评分,comment\n" + "".join(f"{i},9,很好，物流快\n" for i in range(700))
+    path.write_bytes(head.encode("utf-8") + "9,8,物流太慢\n".encode("gb18030"))
+    assert path.read_bytes().decode("gb18030")  # the trap: it decodes
+    with pytest.raises(InputFileError) as excinfo:
+        read_file(path)
+    message = str(excinfo.value)
+    assert "joins text in two encodings: UTF-8 up to line 702, where byte 0xCE" in message
+    assert "Export it again in one encoding" in message
+    # a GB18030 file (Chinese from its first line) still reads as GB18030
+    gb = tmp_path / "gb.csv"
+    gb.write_bytes("id,评分,comment\n1,9,物流太慢\n".encode("gb18030"))
+    assert read_file(gb).encoding == "gb18030"
 
 
 def test_explicit_latin1_reads_the_file(tmp_path: Path) -> None:

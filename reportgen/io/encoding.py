@@ -83,14 +83,60 @@ def detect_encoding(path: Path, source: str, given: str | None = None) -> TextEn
         if failure is None:
             log.debug("%s decodes as %s", source, name)
             return TextEncoding(name, name, 0)
+        if name == "utf-8" and _utf8_characters_before(path, failure.offset) >= MIXED_AFTER:
+            # Chinese written in UTF-8 up to here, then something else: GB18030 would
+            # "decode" the UTF-8 part too, as mojibake, and the file would load garbled
+            raise InputFileError(
+                f"{source} joins text in two encodings: UTF-8 up to line "
+                f"{_line_of(path, failure.offset)}, where {_describe(failure)}; then "
+                "another (GB18030, say: two exports pasted together). Export it again in "
+                "one encoding; reading it as either would garble the other part."
+            )
         failures.append(failure)
     first = failures[0]
     tried = "; ".join(f"{f.encoding}: {_describe(f)}" for f in failures)
     raise InputFileError(
-        f"{source} is text in an unknown encoding: the first undecodable byte is "
-        f"0x{first.byte:02X} at byte offset {first.offset}. Tried {tried}. "
-        "Pass the file's encoding explicitly (for example encoding='cp1252' or 'latin-1')."
+        f"{source} is text in an unknown encoding: the first byte UTF-8 cannot decode is "
+        f"0x{first.byte:02X} on line {_line_of(path, first.offset)} (byte offset "
+        f"{first.offset}). Tried {tried}. If the file joins exports in different encodings "
+        "(UTF-8 up to that line, then another), export it again in one; otherwise set "
+        "the encoding in the config under this file's source (encoding: cp1252, say). "
+        "latin-1 decodes any byte and would hide the problem."
     )
+
+
+#: Multi-byte UTF-8 characters before a file's first non-UTF-8 byte from which it is
+#: taken as joining two encodings (GB18030 text is valid UTF-8 for a character or two at
+#: most, by chance).
+MIXED_AFTER = 8
+_BELOW_LEAD = bytes(range(0xC0))  # ASCII and continuation bytes: not a character's lead
+
+
+def _utf8_characters_before(path: Path, offset: int) -> int:
+    """How many multi-byte UTF-8 characters (their lead bytes) precede ``offset``,
+    counted up to :data:`MIXED_AFTER` (the prefix decodes as UTF-8)."""
+    found, done = 0, 0
+    with path.open("rb") as fh:
+        while done < offset and found < MIXED_AFTER:
+            chunk = fh.read(min(1 << 20, offset - done))
+            if not chunk:
+                break
+            found += len(chunk.translate(None, _BELOW_LEAD))
+            done += len(chunk)
+    return found
+
+
+def _line_of(path: Path, offset: int) -> int:
+    """The 1-based line of ``path`` holding byte ``offset``."""
+    lines, done = 1, 0
+    with path.open("rb") as fh:
+        while done < offset:
+            chunk = fh.read(min(1 << 20, offset - done))
+            if not chunk:
+                break
+            lines += chunk.count(b"\n")
+            done += len(chunk)
+    return lines
 
 
 def open_text(path: Path, encoding: TextEncoding) -> io.TextIOWrapper:
