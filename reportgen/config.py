@@ -131,10 +131,11 @@ class DateSettings(_Model):
 
     ``dayfirst`` settles 05/03/2025: ``true`` = 5 March, ``false`` = 3 May. When it
     is not set, such ambiguous dates are quarantined rather than guessed.
-    ``formats`` are extra strptime formats tried after the built-in ISO, 2025/3/5,
-    2025年3月5日 and Excel-serial forms, on the text as cleaned (a ``T`` before the time
-    is a space, an ISO zone designator is dropped). ``excel_epoch`` is used for serial numbers
-    found in text files (workbooks carry their own).
+    ``formats`` are strptime formats tried first, before the built-in ISO, 2025/3/5,
+    2025年3月5日, day/month and Excel-serial forms: on the text as written (trimmed,
+    full-width digits folded) and as cleaned (a ``T`` before the time is a space, an ISO
+    zone designator is dropped, 05.03.2025 becomes 05/03/2025). ``excel_epoch`` is used
+    for serial numbers found in text files (workbooks carry their own).
     """
 
     dayfirst: bool | None = None

@@ -192,6 +192,26 @@ def test_means_and_shares_count_only_real_answers(survey_report: KpiReport) -> N
     assert sc.loc[("nps", "alpha"), "value"] == pytest.approx(100 / 7)
 
 
+def test_configured_date_formats_come_first_also_with_dots_and_dashes(project: Project) -> None:
+    # formats: ["%d.%m.%Y", "%d-%m-%Y"] were never tried on 05.03.2026 or 05-03-2026: the
+    # text was rewritten to 05/03/2026 and quarantined as ambiguous_date
+    project.table(
+        "responses",
+        ["response_id", "date", "unit", "csat"],
+        [["r1", "05.03.2025", "alpha", "5"], ["r2", "06-03-2025", "alpha", "4"],
+         ["r3", "2025-03-07", "alpha", "4"], ["r4", "03/08/2025", "alpha", "4"]],
+        dates={"formats": ["%d.%m.%Y", "%d-%m-%Y"]},
+    )  # fmt: skip
+    ds = load_dataset(load_config(project.config()))
+    q = ds.quarantine()
+    # a slashed day/month none of the formats covers is still never guessed
+    assert _quarantine_rows(q) == [(5, "date", "03/08/2025", "ambiguous_date")]
+    t = ds.table("responses", Scope()).execute().sort_values("_row")
+    assert [pd.Timestamp(d).date() for d in t.date] == [
+        dt.date(2025, 3, 5), dt.date(2025, 3, 6), dt.date(2025, 3, 7)
+    ]  # fmt: skip
+
+
 def test_infinity_written_as_a_score_is_a_bad_score(project: Project) -> None:
     # "inf" parsed as a float above 5: quarantined as out_of_range, a misleading reason.
     # ("nan" and "NaN" are missing-value spellings by default: no answer.)

@@ -605,19 +605,23 @@ def timestamp_parser(
                 else_=ibis.null(dt.timestamp),
             )
             ambiguous = ((first <= 12) & (second <= 12) & (first != second)).fill_null(False)
-        custom = (
-            ibis.coalesce(*[_try_strptime(text, f) for f in settings.formats])
-            if settings.formats
-            else ibis.null(dt.timestamp)
-        )
         # One branch per shape: only the parser that can match runs (COALESCE would
         # evaluate every format on every value).
         value = ibis.cases(
             *[(text.re_search(shape), _try_strptime(text, fmt)) for shape, fmt in _YEAR_FIRST],
             (text.re_search(r"^\d{1,7}(\.\d+)?$"), _from_serial(text.try_cast(dt.float64), epoch)),
             (text.re_search(_SLASHED), day_month),
-            else_=custom,
+            else_=ibis.null(dt.timestamp),
         )
+        if settings.formats:
+            # the config's formats are the setting, never a guess: they come first, on
+            # the text as written (05.03.2025 for %d.%m.%Y) and as the shapes clean it
+            written = clean_text(col)
+            custom = ibis.coalesce(
+                *[_try_strptime(written, f) for f in settings.formats],
+                *[_try_strptime(text, f) for f in settings.formats],
+            )
+            value = ibis.coalesce(custom, value)
         return {"v": value, "amb": ambiguous}
 
     lo = ibis.timestamp(_dt.datetime.combine(plausible[0], _dt.time()))
