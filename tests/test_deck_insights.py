@@ -1253,3 +1253,24 @@ def test_unit_comparison_neither_ranks_nor_charts_units_below_min_n(base):
     items = s.blocks_of(Bullets)[0].items
     assert any(i.startswith("n < ") and all(n in i for n in names) for i in items), items
     assert len(items) <= 5 and items[-1].startswith("All units: ")
+
+
+def test_no_benchmark_or_weakest_claim_rests_on_a_figure_below_min_n(base):
+    # "above all 3 of its market benchmarks" on n = 17, and "price fairness is the
+    # weakest attribute (3.12)" on n = 16
+    report, _ = base
+    sc = report.scorecard.copy()
+    mine = (sc.unit == UNIT) & sc.dimension.isna()
+    ctx = context(base, "en")
+    weakest = min(
+        (k for k in report.kpis if k.startswith("attr_") and ctx.value(k) is not None),
+        key=lambda k: ctx.value(k),
+    )
+    sc.loc[mine & sc.kpi.isin(["csat", weakest]), "low_n"] = True
+    small = dataclasses.replace(ctx, report=dataclasses.replace(report, scorecard=sc))
+    (s,) = BUILDERS["headline"](small, {"kpis": ["csat"]})
+    assert "benchmark" not in s.title.text, s.title.text
+    (w,) = BUILDERS["weakest_attributes"](small, {})
+    assert not w.title.text.startswith(ctx.label(weakest)), w.title.text
+    (before,) = BUILDERS["weakest_attributes"](ctx, {})
+    assert before.title.text.startswith(ctx.label(weakest))  # the claim the rule withholds

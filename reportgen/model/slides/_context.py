@@ -96,6 +96,12 @@ class SlideContext:
         pos = first.get((kpi, unit or self.unit))
         return None if pos is None else overall.iloc[pos].to_dict()
 
+    def low_n(self, kpi: str, unit: str | None = None) -> bool:
+        """Whether the KPI's figure rests on fewer answers than the minimum n (or has no
+        row): no claim is made about it."""
+        row = self.row(kpi, unit)
+        return row is None or bool(row.get("low_n"))
+
     def value(self, kpi: str, unit: str | None = None) -> float | None:
         row = self.row(kpi, unit)
         return None if row is None else finite(row["value"])

@@ -27,7 +27,12 @@ from reportgen.sanitize import is_unpresentable, redact_pii, shorten, strip_cont
 def weakest_attributes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     if p.get("fallback") and driver_result(unit_insights(ctx)) is not None:
         return []  # the key-driver slide shows the attributes' performance
-    ids = [k for k in ctx.report.kpis if k.startswith("attr_") and ctx.value(k) is not None]
+    # the weakest attribute is named only among figures at or above the minimum n
+    ids = [
+        k
+        for k in ctx.report.kpis
+        if k.startswith("attr_") and ctx.value(k) is not None and not ctx.low_n(k)
+    ]
     if len(ids) < 2:
         return []
     ids.sort(key=lambda k: ctx.value(k) or 0.0)

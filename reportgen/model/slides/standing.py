@@ -45,6 +45,8 @@ def headline(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     benches = benches[~benches["scope"].isin(others)]
     value = ctx.value(ids[0])
     d = ctx.report.kpis[ids[0]].direction
+    if ctx.low_n(ids[0]):
+        benches = benches.iloc[:0]  # no claim against benchmarks from too few answers
     above = sum(1 for b in benches.value if value is not None and (value - float(b)) * d >= 0)
     title = ctx.say(
         "standing",
@@ -112,7 +114,7 @@ def unit_comparison(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         vals = [(u, ctx.value(kpi, u)) for u in ctx.config.unit_ids]
         vals = [(u, v) for u, v in vals if v is not None]
         # units below the minimum n are named, never charted or ranked
-        small = [u for u, _ in vals if bool((ctx.row(kpi, u) or {}).get("low_n"))]
+        small = [u for u, _ in vals if ctx.low_n(kpi, u)]
         vals = [(u, v) for u, v in vals if u not in small]
         if len(vals) < 2:
             continue
