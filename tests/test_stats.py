@@ -452,3 +452,14 @@ def test_compare_figures_by_hand():
         compare_figures(_kpi("median"), {"n": 9, "value": 1.0}, {"n": 9, "value": 2.0}, 0.95)
         is None
     )
+
+
+def test_an_nps_interval_stays_on_the_scale_and_keeps_its_margin():
+    # n = 2 (one promoter, one detractor): score 0, se = 100·√(1/2) = 70.7, margin
+    # 1.96 × 70.7 = 138.6: the interval was −138.6 … +138.6 on a −100 … 100 scale
+    from reportgen.engine.results import estimate
+
+    e = estimate(_kpi("nps"), {"promoters": 1, "passives": 0, "detractors": 1}, None, None, 0.95)
+    assert e.value == 0.0
+    assert e.moe == pytest.approx(138.59, abs=0.01)
+    assert (e.ci_low, e.ci_high) == (-100.0, 100.0)

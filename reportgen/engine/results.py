@@ -104,11 +104,13 @@ def estimate(
         e = stats.nps_estimate(
             int(row["promoters"]), int(row["passives"]), int(row["detractors"]), conf
         )
+        # the normal interval clipped to the scale (at n = 2 it reached ±138); the
+        # margin of error is kept whole: the tests recover the standard error from it
         return Estimate(
             e.n,
             e.score,
-            e.score - e.margin_of_error,
-            e.score + e.margin_of_error,
+            max(e.score - e.margin_of_error, -100.0),
+            min(e.score + e.margin_of_error, 100.0),
             e.margin_of_error,
             row,
             factor,
