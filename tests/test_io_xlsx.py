@@ -441,3 +441,26 @@ def test_numbers_beyond_excel_precision_are_shown_as_excel_does_and_warned(tmp_p
     (warning,) = table.warnings
     assert "3 number(s) of 16 or more digits (first: row 2, read as 202507010000000000)" in warning
     assert "export long identifiers as text" in warning
+
+
+def test_a_label_merged_over_a_two_row_header_names_its_column(tmp_path: Path) -> None:
+    # "客户编号" merged over rows 3-4, with header_row 4 (the row of the sub-labels): the
+    # label sat in A3 only and the column was "column_1"
+    path = tmp_path / "two_rows.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"] = "CRM export"
+    sheet["A3"], sheet["B3"] = "客户编号", "日期"
+    sheet.merge_cells("A3:A4")
+    sheet.merge_cells("B3:C3")
+    sheet["B4"], sheet["C4"] = "注册日期", "流失日期"
+    sheet.append(["000220", "2024-01-05", None])
+    sheet["A6"] = "A6 below the merge stays as written"
+    workbook.save(path)
+
+    table = read_file(path, header_row=4)
+
+    assert table.columns == ("客户编号", "注册日期", "流失日期")
+    rows = table.data.to_pylist()
+    assert rows[0]["客户编号"] == "000220" and rows[0]["注册日期"] == "2024-01-05"
+    assert rows[1]["客户编号"] == "A6 below the merge stays as written"

@@ -10,6 +10,7 @@ stray-cell and value tests in tests/test_io_xlsx.py fail loudly if it changes.
 from __future__ import annotations
 
 import logging
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Generator
@@ -224,6 +225,61 @@ def _zero_padded(workbook: Any) -> dict[int, int]:
     return out
 
 
+#: Vertical merges starting within these first rows are header cells (a label over a
+#: two-row header): their text is carried down into the rows the merge covers.
+HEADER_AREA_ROWS = 50
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _merged_below(sheet: Any) -> dict[tuple[int, int], tuple[int, int]]:
+    """Cells covered by a vertical merge that starts in the header area, as (row,
+    0-based column) → (top row, 0-based column). Excel writes a merged range's text in
+    its top-left cell only, so header_row: 4 under "客户编号" merged over rows 3 and 4 read
+    no header there. The sheet's merge list follows its rows in the XML: one quick scan
+    of the raw bytes finds it before the rows are parsed."""
+    from openpyxl.utils import column_index_from_string
+
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    tail = b""
+    with sheet._get_source() as raw:
+        while chunk := raw.read(1 << 20):
+            data = tail + chunk
+            for m in _MERGE_REF.finditer(data):
+                c1, r1, c2, r2 = m.groups()
+                top, bottom = int(r1), int(r2)
+                if bottom <= top or top > HEADER_AREA_ROWS:
+                    continue
+                first, last = (
+                    column_index_from_string(c1.decode()),
+                    column_index_from_string(c2.decode()),
+                )
+                for r in range(top + 1, min(bottom, HEADER_AREA_ROWS) + 1):
+                    for c in range(first, last + 1):
+                        out[(r, c - 1)] = (top, c - 1)
+            tail = data[-200:]  # a tag cut by the chunk boundary is found next time
+    return out
+
+
+def _with_merged(
+    number: int,
+    row: list[tuple[int, str]],
+    below: dict[tuple[int, int], tuple[int, int]],
+    tops: dict[tuple[int, int], str],
+) -> list[tuple[int, str]]:
+    """``row`` with the text of the merges covering it (see :func:`_merged_below`)."""
+    if number > HEADER_AREA_ROWS:
+        return row
+    have = {c for c, _ in row}
+    for c, text in row:
+        tops[(number, c)] = text
+    extra = [
+        (c, tops[top])
+        for (r, c), top in below.items()
+        if r == number and c not in have and top in tops
+    ]
+    return [*row, *extra]
+
+
 def _records(
     workbook: Any,
     sheet: Any,
@@ -238,6 +294,8 @@ def _records(
     A whole number in a cell formatted to pad with zeros (``000000``) is read as shown,
     000123: that is what the exporter's user sees and other files of the same ids hold."""
     padded = _zero_padded(workbook)
+    below = _merged_below(sheet)
+    tops: dict[tuple[int, int], str] = {}  # text of the top cell of each vertical merge
     with sheet._get_source() as xml_source:
         parser = _Parser(
             xml_source,
@@ -263,5 +321,7 @@ def _records(
                     row.append((cell["column"] - 1, text))
                     if long_numbers is not None and is_long_number(value):
                         long_numbers.append((number, text))
+            if below:
+                row = _with_merged(number, row, below, tops)
             row.sort(key=_first)
             yield Record(number, row)
