@@ -233,13 +233,12 @@ def _print_table(report, lang: str, cfg, by: tuple[str, ...] = ()) -> None:  # t
     from rich.table import Table
 
     from reportgen.formatting import format_change, format_n, format_value, significance_mark
-    from reportgen.texts import load_texts
+    from reportgen.texts import dimension_name, load_texts
 
     # Piped output: rich would wrap at 80 columns and split labels across lines.
     console = Console(width=None if sys.stdout.isatty() else 200)
     units = [*report.units, "all"]
     t = load_texts("cli", lang)
-    dim_names = load_texts("workbook", lang).raw("dimensions")
     # one table per unit; with --by, one per unit and dimension, a row per KPI × value
     for unit in units:
         name = cfg.unit(unit).names.get(lang) if unit != "all" else t("table.all_units")
@@ -247,7 +246,7 @@ def _print_table(report, lang: str, cfg, by: tuple[str, ...] = ()) -> None:  # t
             frame = report.scorecard if dim is None else report.breakdowns
             rows = frame[frame.unit == unit]
             rows = rows[rows.dimension.isna()] if dim is None else rows[rows.dimension == dim]
-            dim_name = dim_names.get(dim, dim) if dim else None
+            dim_name = dimension_name(dim, lang) if dim else None
             title = " · ".join(x for x in (name, dim_name, report.period.display(lang)) if x)
             table = Table(title=title, title_justify="left")
             columns = (

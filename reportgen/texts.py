@@ -72,6 +72,11 @@ def table_name(table: str, lang: str) -> str:
     return str(data_texts(lang).raw("tables").get(table, table))
 
 
+def dimension_name(dimension: str, lang: str) -> str:
+    """Segment / 客户分群 for ``segment``; an unknown dimension as it is."""
+    return str(data_texts(lang).raw("dimensions").get(dimension, dimension))
+
+
 def filter_name(reason: str, lang: str) -> str:
     """What a filtered row was filtered for (``duplicate``, ``unit``, ``period``)."""
     return str(data_texts(lang).raw("filters").get(reason, reason))

@@ -1274,3 +1274,26 @@ def test_no_benchmark_or_weakest_claim_rests_on_a_figure_below_min_n(base):
     assert not w.title.text.startswith(ctx.label(weakest)), w.title.text
     (before,) = BUILDERS["weakest_attributes"](ctx, {})
     assert before.title.text.startswith(ctx.label(weakest))  # the claim the rule withholds
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_data_gaps_say_which_figures_rest_on_small_samples(base, lang):
+    # "121 figures rest on samples below the minimum" and then not a word of which
+    from reportgen.texts import dimension_name
+
+    report, cfg = base
+    b = report.breakdowns
+    low = b[(b.unit == UNIT) & b.low_n.astype(bool)].groupby("dimension").size()
+    assert len(low)  # the sample has some
+    (s,) = BUILDERS["data_gaps"](context(base, lang), {})
+    head = {"en": f"Breakdown figures below n = {cfg.statistics.min_n}: ",
+            "zh-CN": f"样本量低于 {cfg.statistics.min_n} 的细分数据："}[lang]  # fmt: skip
+    (line,) = [i for i in s.blocks_of(Bullets)[0].items if i.startswith(head)]
+    for dim, n in low.items():
+        assert f"{dimension_name(dim, lang)} {n:,}" in line
+    total = int(low.sum()) + int(
+        report.scorecard[
+            (report.scorecard.unit == UNIT) & report.scorecard.dimension.isna()
+        ].low_n.sum()
+    )
+    assert f"{total:,}" in s.title.text  # the parts account for the title's count

@@ -23,6 +23,7 @@ from reportgen.render.xlsx_layout import Column, Val, finish_sheet, heading, not
 from reportgen.render.xlsx_layout import write_table as _write_table
 from reportgen.render.xlsx_rules import significance_rules
 from reportgen.render.xlsx_scorecard import LOW_N_FONT
+from reportgen.texts import dimension_name
 
 #: Offsets of the comparison columns after the leading label columns.
 _CHANGE_PREV, _SIG_PREV, _CHANGE_YOY, _SIG_YOY = 4, 5, 7, 8
@@ -96,7 +97,7 @@ def write_breakdowns(ctx: Context, ws: Worksheet) -> None:
     row = top
     order = {k: i for i, k in enumerate(r.kpis)}
     for dim in dims:
-        label = ctx.t(f"dimensions.{dim}") if dim in ctx.t.raw("dimensions") else dim
+        label = dimension_name(dim, ctx.lang)
         heading(sw, row, label)
         rows = ctx.breakdown_rows(dim, ctx.unit)
         rows = rows.assign(

@@ -22,6 +22,7 @@ from reportgen.model.slides._context import SlideContext
 from reportgen.model.slides.insights import driver_result, gap_bullets, has_quotes, unit_insights
 from reportgen.model.slides.standing import kpi_bullets
 from reportgen.sanitize import is_unpresentable, redact_pii, shorten, strip_control
+from reportgen.texts import dimension_name
 
 
 def weakest_attributes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
@@ -228,6 +229,12 @@ def data_gaps(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     low = int(mine.low_n.sum()) + int(b[b.unit == ctx.unit].low_n.sum())
     quarantined = sum(r.quarantined for r in ctx.report.reconciliation)
     low_kpis = [ctx.label(k) for k in mine[mine.low_n].kpi][:4]
+    # which figures the title's count is: the breakdown cells below min n, per dimension
+    cells = b[(b.unit == ctx.unit) & b.low_n.astype(bool)].groupby("dimension").size()
+    per_dimension = ctx.texts("name_sep").join(
+        f"{dimension_name(d, ctx.lang)} {n:,}"
+        for d, n in cells.sort_values(ascending=False).items()
+    )
     gaps, reasons = gap_bullets(ctx)
     # every file with quarantined rows, in one bullet: the parts add up to the title's total
     files = [
@@ -239,6 +246,10 @@ def data_gaps(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     bullets = [
         f"{ctx.texts('headers.low_n')}{ctx.texts('colon')}{', '.join(low_kpis)}"
         if low_kpis
+        else None,
+        f"{ctx.texts('headers.low_n_cells', min_n=ctx.config.statistics.min_n)}"
+        f"{ctx.texts('colon')}{per_dimension}"
+        if per_dimension
         else None,
         f"{ctx.texts('headers.quarantined')}{ctx.texts('colon')}{ctx.texts('list_sep').join(files)}"
         if files
