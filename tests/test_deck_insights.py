@@ -529,7 +529,7 @@ def test_churn_missing_gives_no_slide_and_a_gap(base):
     assert build(base, "churn_risk", insights=ins) == []
     # the reason in the deck's language, on the slide and in the notes
     (gaps,) = BUILDERS["data_gaps"](context(base, "zh-CN", ins), {})
-    assert "未展示流失风险模型：CRM 数据中没有流失日期" in gaps.blocks_of(Bullets)[0].items
+    assert "未展示“流失风险模型”：CRM 数据中没有流失日期" in gaps.blocks_of(Bullets)[0].items
     assert "流失风险模型：CRM 数据中没有流失日期" in gaps.notes.text
     assert "no churn" not in gaps.notes.text
     (gaps,) = BUILDERS["data_gaps"](context(base, "en", ins), {})
@@ -1297,3 +1297,18 @@ def test_data_gaps_say_which_figures_rest_on_small_samples(base, lang):
         ].low_n.sum()
     )
     assert f"{total:,}" in s.title.text  # the parts account for the title's count
+
+
+def test_chinese_slides_use_full_width_parentheses_and_separators(base):
+    # "KPI 定义 (1/5)", "响应速度 (27.2%, 53/100)", "服务态度, 品牌信任": half-width
+    # punctuation in Chinese sentences
+    from reportgen.model.slides.appendix import BUILDERS as APPENDIX
+
+    _, *pages = APPENDIX["methodology"](context(base, "zh-CN"), {})
+    assert len(pages) > 1
+    assert all(p.title.text.endswith(f"（{i}/{len(pages)}）") for i, p in enumerate(pages, 1))
+    ctx = context(base, "zh-CN")
+    assert ctx.names(["服务态度", "品牌信任"]) == "服务态度、品牌信任"
+    assert ctx.aside("27.2%" + ctx.texts("comma") + "53/100") == "（27.2%，53/100）"
+    en = context(base, "en")
+    assert en.aside("1/5") == " (1/5)" and en.names(["a", "b"]) == "a, b"

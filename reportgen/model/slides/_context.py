@@ -61,11 +61,20 @@ class SlideContext:
     def label(self, kpi: str) -> str:
         return self.report.kpis[kpi].label(self.lang)
 
+    def aside(self, text: object) -> str:
+        """`` (text)`` in English, ``（text）`` in Chinese: a parenthesis after a word."""
+        return self.texts("paren", text=text)
+
+    def names(self, values: Iterable[object]) -> str:
+        """Names in a run: "a, b, c" / "甲、乙、丙"."""
+        return self.texts("name_sep").join(str(v) for v in values)
+
     def left_out(self, values: Iterable[object]) -> str:
         """The bullet naming the figures below the minimum n: listed, never charted,
         ranked or quoted as best or worst."""
-        names = self.texts("name_sep").join(str(v) for v in values)
-        return self.texts("notes.low_n_left_out", min_n=self.config.statistics.min_n, names=names)
+        return self.texts(
+            "notes.low_n_left_out", min_n=self.config.statistics.min_n, names=self.names(values)
+        )
 
     def table_name(self, table: str) -> str:
         return table_name(table, self.lang)

@@ -13,6 +13,7 @@ from reportgen.model.slides._context import SlideContext, finite
 
 
 def paginate(
+    ctx: SlideContext,
     slide_id: str,
     title: str,
     header: tuple[str, ...],
@@ -24,7 +25,7 @@ def paginate(
     pages = [rows[i : i + per_page] for i in range(0, len(rows), per_page)] or [[]]
     out = []
     for i, page in enumerate(pages):
-        suffix = f" ({i + 1}/{len(pages)})" if len(pages) > 1 else ""
+        suffix = ctx.aside(f"{i + 1}/{len(pages)}") if len(pages) > 1 else ""
         nums = numbers[i * per_page : i * per_page + len(page)]
         out.append(
             Slide(
@@ -47,6 +48,7 @@ def methodology(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     )
     rows = [(ctx.label(k), d.definition(ctx.lang)) for k, d in ctx.report.kpis.items()]
     return [first] + paginate(
+        ctx,
         "appendix.definitions",
         t("titles.definitions"),
         (t("headers.kpi"), t("headers.definition")),
@@ -108,7 +110,14 @@ def sample_sizes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         t("headers.low_n"),
     )
     return paginate(
-        "appendix.samples", t("titles.sample_sizes"), header, rows, numbers, 10, (2.4, 1, 1, 1, 1)
+        ctx,
+        "appendix.samples",
+        t("titles.sample_sizes"),
+        header,
+        rows,
+        numbers,
+        10,
+        (2.4, 1, 1, 1, 1),
     )
 
 
@@ -137,7 +146,7 @@ def reconciliation(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         t("headers.filtered"),
     )
     slides = paginate(
-        "appendix.reconciliation", t("titles.reconciliation"), header, rows, numbers, 8
+        ctx, "appendix.reconciliation", t("titles.reconciliation"), header, rows, numbers, 8
     )
     reasons: dict[str, int] = {}
     for r in ctx.report.reconciliation:

@@ -79,7 +79,6 @@ def complaint_categories(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     if len(b) < 2:
         return []
     k = ctx.report.kpis[kpi]
-    min_n = ctx.config.statistics.min_n
     if b.value.isin([0.0, 1.0]).all():
         # Each category is all complaints or none (the category is what makes a ticket a
         # complaint): a rate per category says nothing; where the complaints fall does.
@@ -91,8 +90,7 @@ def complaint_categories(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
     line = lambda r: ctx.texts("value_n", name=r.dim_value, value=fmt(r.value), n=f"{int(r.n):,}")  # noqa: E731
     bullets = [line(r) for r in ranked.head(3).itertuples()]
     if len(small):
-        names = ", ".join(str(v) for v in small.dim_value)
-        bullets.append(ctx.texts("notes.low_n_left_out", min_n=min_n, names=names))
+        bullets.append(ctx.left_out(small.dim_value))
     blocks: tuple[Chart | Bullets, ...]
     if len(ranked) >= 2 and ranked.value.iloc[0] > ranked.value.iloc[-1]:
         # (equal rates, e.g. all 0%, rank nothing)

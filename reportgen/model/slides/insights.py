@@ -486,7 +486,9 @@ def _driver_notes(ctx: SlideContext, result: Any, outcome: str, names: Mapping[s
         )
     ]
     if result.dropped:
-        dropped = ", ".join(f"{attribute_name(ctx, a)} ({why})" for a, why in result.dropped)
+        dropped = ctx.names(
+            f"{attribute_name(ctx, a)}{ctx.aside(why)}" for a, why in result.dropped
+        )
         lines.append(ctx.texts("methods.drivers_dropped", names=dropped))
     return "\n".join(lines)
 
@@ -574,8 +576,12 @@ def key_drivers(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         )
     ]
     if len(fix) > 1:
-        also = ", ".join(
-            f"{names[x]} ({_pct(ctx, row(x)['importance_share'])}, {row(x)['performance']:.0f}/100)"
+        comma = ctx.texts("comma")
+        also = ctx.names(
+            names[x]
+            + ctx.aside(
+                f"{_pct(ctx, row(x)['importance_share'])}{comma}{row(x)['performance']:.0f}/100"
+            )
             for x in fix[1:3]
         )
         bullets.append(ctx.say("drivers_also", names=also))
@@ -592,7 +598,7 @@ def key_drivers(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         )
     surplus = [names[x] for x in table.index[table["quadrant"] == "surplus"]]
     if surplus:
-        bullets.append(ctx.say("drivers_surplus", names=", ".join(surplus[:3])))
+        bullets.append(ctx.say("drivers_surplus", names=ctx.names(surplus[:3])))
     return [
         Slide(
             "challenges.drivers",
@@ -703,7 +709,7 @@ def complaint_themes(ctx: SlideContext, p: dict[str, Any]) -> list[Slide]:
         bullets.append(ctx.texts("notes.min_n", min_n=ctx.config.statistics.min_n))
     lines = [t("methods.themes", comments=_int(n if n else cur["comments"].sum()))]
     if ins.terms is not None and len(ins.terms):
-        lines.append(t("methods.terms", terms=", ".join(str(x) for x in ins.terms["term"].head(8))))
+        lines.append(t("methods.terms", terms=ctx.names(ins.terms["term"].head(8))))
     return [
         Slide(
             "challenges.themes",
