@@ -222,7 +222,7 @@ def _profile_table(ctx: SlideContext, frame: pd.DataFrame, by: str) -> Table:
                 _pct(ctx, r["share"]),
                 _pct(ctx, r["revenue_share"]),
                 _score(ctx, r["csat_mean"]),
-                f"{format_value(nps, 'points', ctx.lang)} ({_int(r['nps_n'])})",
+                format_value(nps, "points", ctx.lang) + ctx.aside(_int(r["nps_n"])),
                 *([_pct(ctx, r["churn_rate"])] if churn else []),
             )
         )
